@@ -18,6 +18,9 @@ import picocli.CommandLine.Command;
         exitCodeList = {"0:ok", "1:a check failed", "2:usage or input error"},
         subcommands = {
                 CommandLine.HelpCommand.class,
+                TrainCommand.class,
+                GenerateCommand.class,
+                ServeCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
