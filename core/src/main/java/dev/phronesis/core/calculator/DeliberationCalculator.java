@@ -224,7 +224,7 @@ public final class DeliberationCalculator {
             contributions.add(new Decision.Contribution(f.id(), i < nHarm ? "harm" : "benefit", levels[i], f.label(levels[i]), table[i][levels[i]]));
         }
         contributions.add(new Decision.Contribution("thousand-users", "population", -1,
-                String.format(java.util.Locale.ROOT, "misuse share %.3f", share), popWeight * share));
+                "misuse share " + Math.round(share * 1000) / 1000.0, popWeight * share));
         double score = 0;
         for (Decision.Contribution ct : contributions) score += ct.value();
         int scoreMode = modeForScore(score);
@@ -257,13 +257,16 @@ public final class DeliberationCalculator {
         if (flags != 0) return List.of();
         List<Decision.Flip> flips = new ArrayList<>();
         int[] trial = levels.clone();
+        double base = score(levels, share);
         for (int i = 0; i < levels.length; i++) {
             Factor f = factor(i);
             Decision.Flip best = null;
+            double without = base - table[i][levels[i]];
             for (int l = 0; l <= f.maxLevel(); l++) {
                 if (l == levels[i]) continue;
                 trial[i] = l;
-                int m = decideIndex(trial, share, 0);
+                // same as decideIndex(trial, share, 0), with the score updated incrementally
+                int m = Math.max(modeForScore(without + table[i][l]), firedFloor(trial, share));
                 if (m != mode && (best == null || Math.abs(l - levels[i]) < best.steps())) {
                     best = new Decision.Flip(i < nHarm ? f.id() : "benefit." + f.id(), levels[i], f.label(levels[i]), l, f.label(l),
                             c.decision().modes().get(m).id());
