@@ -21,6 +21,10 @@ class ConstitutionCliTest {
         }
     }
 
+    static int lineOf(String text, String needle) {
+        return (int) text.substring(0, text.indexOf(needle)).chars().filter(ch -> ch == '\n').count() + 1;
+    }
+
     @Test
     void helpListsCommandsWithOneLineDescriptions() {
         CliHarness.Result r = CliHarness.run("--help");
@@ -33,15 +37,18 @@ class ConstitutionCliTest {
         Path good = dir.resolve("good.yaml");
         Files.writeString(good, general());
         Path bad = dir.resolve("bad.yaml");
-        Files.writeString(bad, general().replace("tiers: [safe", "teirs: [safe"));
+        String badText = general().replace("tiers: [safe", "teirs: [safe");
+        Files.writeString(bad, badText);
+        int teirsLine = lineOf(badText, "teirs:");
+        int firstKeyLine = lineOf(badText, "id: general-assistant");
         CliHarness.Result ok = CliHarness.run("constitution", "validate", good.toString(), "builtin:health");
         assertThat(ok.exitCode()).isZero();
         assertThat(ok.out()).contains("good.yaml: ok", "builtin:health: ok");
 
         CliHarness.Result r = CliHarness.run("constitution", "validate", good.toString(), bad.toString());
         assertThat(r.exitCode()).isEqualTo(1);
-        assertThat(r.err()).contains(bad + ":12:1: unknown key 'teirs' (did you mean 'tiers'?)")
-                .contains(bad + ":4:1: missing required field 'tiers'")
+        assertThat(r.err()).contains(bad + ":" + teirsLine + ":1: unknown key 'teirs' (did you mean 'tiers'?)")
+                .contains(bad + ":" + firstKeyLine + ":1: missing required field 'tiers'")
                 .doesNotContain("Exception").doesNotContain("\tat ");
     }
 

@@ -257,16 +257,14 @@ public final class DeliberationCalculator {
         if (flags != 0) return List.of();
         List<Decision.Flip> flips = new ArrayList<>();
         int[] trial = levels.clone();
-        double base = score(levels, share);
         for (int i = 0; i < levels.length; i++) {
             Factor f = factor(i);
             Decision.Flip best = null;
-            double without = base - table[i][levels[i]];
             for (int l = 0; l <= f.maxLevel(); l++) {
                 if (l == levels[i]) continue;
                 trial[i] = l;
-                // same as decideIndex(trial, share, 0), with the score updated incrementally
-                int m = Math.max(modeForScore(without + table[i][l]), firedFloor(trial, share));
+                // the full recomputation, not an incremental update: rounding must match decide() exactly at thresholds
+                int m = decideIndex(trial, share, 0);
                 if (m != mode && (best == null || Math.abs(l - levels[i]) < best.steps())) {
                     best = new Decision.Flip(i < nHarm ? f.id() : "benefit." + f.id(), levels[i], f.label(levels[i]), l, f.label(l),
                             c.decision().modes().get(m).id());
