@@ -189,7 +189,7 @@ public final class Suites {
         if (constitution != null) checkModes(p, root, items, constitution, scoring);
         p.throwIfAny("suite");
         if (instruct && constitution != null) items = withDecisionInstruction(items, constitution);
-        return new Suite(id, version, kind, description, constitutionRef, scoring, items, sha256(hashed.toArray(byte[][]::new)), file.toString());
+        return new Suite(id, version, kind, description, resolveRef(file, constitutionRef), scoring, items, sha256(hashed.toArray(byte[][]::new)), file.toString());
     }
 
     private static String resolveRef(Path suiteFile, String ref) {
