@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
         exitCodeList = {"0:ok", "1:a check failed", "2:usage or input error"},
         subcommands = {
                 CommandLine.HelpCommand.class,
+                ConstitutionCommand.class,
+                DeliberateCommand.class,
                 TrainCommand.class,
                 GenerateCommand.class,
                 ServeCommand.class,

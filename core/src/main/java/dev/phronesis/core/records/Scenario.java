@@ -1,0 +1,18 @@
+package dev.phronesis.core.records;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A scenario a model will face. {@code messages} are what the model sees (system prompt, user
+ * message or agentic transcript); {@code provenance} records the constitution hash, taxonomy,
+ * realiser and seed.
+ */
+public record Scenario(String id, String family, Split split, Form form, ScenarioSpec spec, List<Turn> messages,
+                       List<ToolDef> tools, Map<String, String> provenance) {
+    public Scenario {
+        messages = List.copyOf(messages);
+        tools = tools == null ? List.of() : List.copyOf(tools);
+        provenance = provenance == null ? Map.of() : Map.copyOf(provenance);
+    }
+}
