@@ -57,7 +57,7 @@ public final class DiversityStats {
             sfk.merge(split + "/" + s.form().name().toLowerCase(Locale.ROOT) + "/" + s.spec().axes().getOrDefault(Taxonomy.KIND, "-"), 1, Integer::sum);
         }
         return new DiversityReport(scenarios.size(), d1, d2, d3, vendi, meanCos, seen, total, pairs, fams, sfk,
-                lengths(tokens), embedder == null ? null : embedder.id(), projection);
+                lengths(texts), embedder == null ? null : embedder.id(), projection);
     }
 
     static List<String> tokens(String text) {
@@ -140,8 +140,9 @@ public final class DiversityStats {
         return out;
     }
 
-    static Lengths lengths(List<List<String>> tokens) {
-        int[] w = tokens.stream().mapToInt(List::size).sorted().toArray();
+    /** Whitespace-separated words, the unit of the realisers' --max-words knob. */
+    static Lengths lengths(List<String> texts) {
+        int[] w = texts.stream().mapToInt(Slots::words).sorted().toArray();
         if (w.length == 0) return new Lengths(0, 0, 0, 0, 0, 0, new int[0], 1);
         double mean = Arrays.stream(w).average().orElse(0);
         int max = w[w.length - 1];
