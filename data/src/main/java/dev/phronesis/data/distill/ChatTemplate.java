@@ -54,7 +54,7 @@ public final class ChatTemplate {
     private ChatTemplate(String name, String source, String template, String bos, String eos) {
         this.name = name;
         this.source = source;
-        this.template = template.replace("[::-1]", "|reverse");
+        this.template = applyWhitespaceControl(parenthesiseNamespaceArgs(template.replace("[::-1]", "|reverse")));
         this.bosToken = bos;
         this.eosToken = eos;
         CompositeELResolver resolver = new CompositeELResolver();
@@ -108,8 +108,10 @@ public final class ChatTemplate {
         ctx.put("add_generation_prompt", addGenerationPrompt);
         ctx.put("bos_token", bosToken);
         ctx.put("eos_token", eosToken);
+        RAISED.remove();
         try {
             RenderResult r = jinjava.renderForResult(template, ctx);
+            if (RAISED.get() != null) return new Rendered(r.getOutput(), "template raised: " + RAISED.get());
             List<TemplateError> fatal = r.getErrors().stream().filter(e -> e.getSeverity() == TemplateError.ErrorType.FATAL).toList();
             if (!fatal.isEmpty()) return new Rendered(r.getOutput(), LlmJudge.oneLine(fatal.getFirst().getMessage()));
             return new Rendered(r.getOutput(), null);
@@ -120,7 +122,67 @@ public final class ChatTemplate {
         }
     }
 
-    public static String raiseException(String message) { throw new TemplateRaised(message); }
+    private static final java.util.regex.Pattern LEFT_TRIM = java.util.regex.Pattern.compile("\\s*\\{([{%#])-");
+    private static final java.util.regex.Pattern RIGHT_TRIM = java.util.regex.Pattern.compile("-([}%#])}\\s*");
+
+    /**
+     * Jinja's whitespace control ({@code {{-}}, {@code -%}} ...) applied to the source: jinjava leaves the
+     * whitespace before a {@code {{-} that follows a block tag, so we strip it ourselves and hand jinjava
+     * plain tags. Equivalent because the stripped text is literal template data.
+     */
+    static String applyWhitespaceControl(String tpl) {
+        String t = LEFT_TRIM.matcher(tpl).replaceAll("{$1");
+        return RIGHT_TRIM.matcher(t).replaceAll("$1}");
+    }
+
+    /**
+     * jinjava binds {@code namespace(n=messages|length - 1)} as {@code (n=messages|length) - 1}; Jinja binds the
+     * whole expression to {@code n}. Parenthesising every keyword value restores Jinja's meaning.
+     */
+    static String parenthesiseNamespaceArgs(String tpl) {
+        StringBuilder out = new StringBuilder();
+        int from = 0;
+        for (int at = tpl.indexOf("namespace(", from); at >= 0; at = tpl.indexOf("namespace(", from)) {
+            int open = at + "namespace(".length();
+            int depth = 1;
+            int i = open;
+            char quote = 0;
+            List<Integer> commas = new ArrayList<>();
+            for (; i < tpl.length() && depth > 0; i++) {
+                char ch = tpl.charAt(i);
+                if (quote != 0) { if (ch == quote) quote = 0; continue; }
+                if (ch == '\'' || ch == '"') quote = ch;
+                else if (ch == '(' || ch == '[' || ch == '{') depth++;
+                else if (ch == ')' || ch == ']' || ch == '}') depth--;
+                else if (ch == ',' && depth == 1) commas.add(i);
+            }
+            int close = i - 1;
+            if (depth != 0) break;
+            out.append(tpl, from, open);
+            List<Integer> bounds = new ArrayList<>(commas);
+            bounds.add(close);
+            int start = open;
+            for (int b = 0; b < bounds.size(); b++) {
+                String arg = tpl.substring(start, bounds.get(b));
+                int eq = arg.indexOf('=');
+                boolean kw = eq > 0 && arg.substring(0, eq).strip().matches("[A-Za-z_][A-Za-z0-9_]*") && (eq + 1 >= arg.length() || arg.charAt(eq + 1) != '=');
+                out.append(kw ? arg.substring(0, eq + 1) + "(" + arg.substring(eq + 1).strip() + ")" : arg);
+                if (b < bounds.size() - 1) out.append(',');
+                start = bounds.get(b) + 1;
+            }
+            out.append(')');
+            from = close + 1;
+        }
+        return out.append(tpl.substring(from)).toString();
+    }
+
+    /** The message of the last raise_exception on this thread: jinjava reports only that the function failed. */
+    private static final ThreadLocal<String> RAISED = new ThreadLocal<>();
+
+    public static String raiseException(String message) {
+        RAISED.set(message);
+        throw new TemplateRaised(message);
+    }
 
     /** A fixed date, so renders are reproducible. */
     public static String strftimeNow(String format) {
