@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 ConstitutionCommand.class,
                 DeliberateCommand.class,
+                LlmCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -7,7 +7,6 @@ import com.openai.core.ObjectMappers;
 import com.openai.errors.OpenAIException;
 import com.openai.models.batches.Batch;
 import com.openai.models.batches.BatchCreateParams;
-import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.files.FileCreateParams;
 import com.openai.models.files.FilePurpose;
 
@@ -107,9 +106,8 @@ final class OpenAiBatchModel extends BatchChatModel {
                 JsonNode resp2 = n.path("response");
                 if (resp2.path("status_code").asInt() == 200) {
                     try {
-                        ChatCompletion cc = mapper.treeToValue(resp2.path("body"), ChatCompletion.class);
-                        out.put(id, OpenAiChatModel.toResult(cc, Duration.ZERO));
-                    } catch (AttemptException | IOException | OpenAIException e) {
+                        out.put(id, OpenAiChatModel.toResult(resp2.path("body"), Duration.ZERO));
+                    } catch (AttemptException e) {
                         out.put(id, new ChatResult.Failed(ChatResult.Failed.Kind.MALFORMED_RESPONSE, "unreadable batch answer: " + e.getMessage(), 1));
                     }
                 } else {
