@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
                 ConstitutionCommand.class,
                 DeliberateCommand.class,
                 ScenariosCommand.class,
+                LlmCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
