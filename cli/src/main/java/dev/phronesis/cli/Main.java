@@ -22,6 +22,9 @@ import picocli.CommandLine.Command;
                 DeliberateCommand.class,
                 ScenariosCommand.class,
                 LlmCommand.class,
+                TrainCommand.class,
+                GenerateCommand.class,
+                ServeCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
