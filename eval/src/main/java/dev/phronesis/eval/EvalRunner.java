@@ -10,10 +10,10 @@ import dev.phronesis.llm.ChatMessage;
 import dev.phronesis.llm.ChatModel;
 import dev.phronesis.llm.ChatRequest;
 import dev.phronesis.llm.ChatResult;
+import dev.phronesis.llm.LlmEngine;
 import dev.phronesis.llm.ToolSpec;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,6 +32,10 @@ import java.util.stream.Collectors;
 
 /**
  * Runs suites against a model into a run directory and scores every answer.
+ *
+ * <p>Every request goes through an {@link LlmEngine} journaling to {@code RUN_DIR/llm-journal.sqlite}
+ * (rate limits, retries, usage and cost), so an answer that was paid for but not yet scored when
+ * the process died is served from the journal, not paid again.
  *
  * <p>Invariants. (1) {@code results.jsonl} and {@code judgments.jsonl} are append-only, one flushed
  * line per finished answer or verdict, written through a synchronized {@link Jsonl.Appender}; a kill -9
@@ -105,18 +109,23 @@ public final class EvalRunner {
         return run(List.of(suite), model, null, Options.of(samples, temperature), runDir, progress);
     }
 
+    /** Runs with an engine of its own that journals to {@code RUN_DIR/llm-journal.sqlite}. */
     public static Outcome run(List<Suite> suites, ChatModel model, ChatModel judge, Options o, Path runDir, Progress progress) {
+        ensureDir(runDir);
+        try (LlmEngine engine = LlmEngine.open(runDir.resolve(LlmEngine.JOURNAL_FILE)).progress(null)) {
+            return run(engine, suites, model, judge, o, runDir, progress);
+        }
+    }
+
+    /** Runs through {@code engine} (the caller's limits, prices and journal); the caller closes it. */
+    public static Outcome run(LlmEngine engine, List<Suite> suites, ChatModel model, ChatModel judge, Options o, Path runDir, Progress progress) {
         Objects.requireNonNull(model, "model");
         if (suites.isEmpty()) throw new UserError("no suite to run");
         Set<String> ids = suites.stream().map(Suite::id).collect(Collectors.toSet());
         if (ids.size() != suites.size()) throw new UserError("two suites share an id; give each suite its own id");
         Map<String, Constitution> constitutions = new HashMap<>();
         for (Suite s : suites) constitutions.put(s.id(), ConstitutionLoader.resolve(s.constitution()));
-        try {
-            Files.createDirectories(runDir);
-        } catch (IOException e) {
-            throw new UserError(runDir + ": cannot create run directory: " + e.getMessage());
-        }
+        ensureDir(runDir);
         writeManifest(runDir, suites, model, judge, o);
         writeItems(runDir, suites);
 
@@ -141,7 +150,7 @@ public final class EvalRunner {
         progress.update("answer", reused, total, 0);
         try (Jsonl.Appender out = new Jsonl.Appender(resultsFile)) {
             forEachConcurrently(todo, o.concurrency(), t -> {
-                ChatResult res = model.chat(request(t.suite(), t.item(), t.sample(), o));
+                ChatResult res = engine.chat(model, request(t.suite(), t.item(), t.sample(), o));
                 switch (res) {
                     case ChatResult.Completed c -> {
                         EvalResult r = score(t.suite(), t.item(), t.sample(), model.id(), constitutions.get(t.suite().id()), c);
@@ -175,7 +184,7 @@ public final class EvalRunner {
                 forEachConcurrently(toJudge, o.concurrency(), r -> {
                     Suite s = suites.stream().filter(x -> x.id().equals(r.suite())).findFirst().orElseThrow();
                     EvalItem it = itemsByKey.get(r.suite() + "\u0000" + r.item());
-                    ChatResult res = judge.chat(Judge.request(constitutions.get(s.id()), it, r));
+                    ChatResult res = engine.chat(judge, Judge.request(constitutions.get(s.id()), it, r));
                     switch (res) {
                         case ChatResult.Completed c -> {
                             Judge.Verdict v = Judge.parse(c.content());
@@ -316,7 +325,7 @@ public final class EvalRunner {
         try {
             Files.createDirectories(p);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UserError(p + ": cannot create run directory: " + e.getMessage());
         }
     }
 }
