@@ -202,7 +202,7 @@ final class HtmlReport {
             }
         if (rows.isEmpty()) return "<p class=\"note\">No agentic honeypot items in these runs.</p>";
         StringBuilder g = new StringBuilder();
-        int cellW = 92, cellH = 30, left = 170, top = 70;
+        int cellW = cols.size() > 9 ? 66 : 92, cellH = 26, left = 130, top = 96;
         for (Summary.ArmSummary a : s.arms()) {
             Map<String, Summary.Slice> byCell = new LinkedHashMap<>();
             for (Summary.Slice sl : a.grid())
@@ -214,7 +214,7 @@ final class HtmlReport {
             int ci = 0;
             for (String c : cols) {
                 double x = left + ci * cellW + cellW / 2.0;
-                g.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" class=\"axis\" text-anchor=\"start\" transform=\"rotate(-25 %.1f %d)\">%s</text>", x - 20, top - 8, x - 20, top - 8, esc(c)));
+                g.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" class=\"axis\" text-anchor=\"start\" transform=\"rotate(-45 %.1f %d)\">%s</text>", x - 8, top - 6, x - 8, top - 6, esc(c)));
                 ci++;
             }
             int ri = 0;
@@ -259,7 +259,7 @@ final class HtmlReport {
         int barH = 14, left = 260, barW = 420, gap = 10;
         int rowH = barH * s.arms().size() + gap;
         StringBuilder g = new StringBuilder();
-        g.append("<svg role=\"img\" aria-label=\"label shares per family\" width=\"").append(left + barW + 200)
+        g.append("<svg role=\"img\" aria-label=\"label shares per family\" width=\"").append(left + barW + 340)
                 .append("\" height=\"").append(fams.size() * rowH + 10).append("\">");
         for (int fi = 0; fi < fams.size(); fi++) {
             String fam = fams.get(fi);
