@@ -47,7 +47,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--temperature", defaultValue = "0", paramLabel = "T", description = "Sampling temperature (default ${DEFAULT-VALUE}).") double temperature;
     @Option(names = "--top-p", defaultValue = "1", paramLabel = "P", description = "Nucleus sampling (default ${DEFAULT-VALUE}).") double topP;
     @Option(names = "--max-tokens", defaultValue = "1024", paramLabel = "N", description = "Answer length limit (default ${DEFAULT-VALUE}).") int maxTokens;
-    @Option(names = "--concurrency", defaultValue = "8", paramLabel = "N", description = "Requests in flight (default ${DEFAULT-VALUE}).") int concurrency;
+    @Option(names = "--concurrency", defaultValue = "0", paramLabel = "N", description = "Requests in flight (default: the model's limits from --models, else the engine's defaults).") int concurrency;
     @Option(names = "--seed", paramLabel = "N", description = "Base sampling seed (sample i uses seed+i).") Long seed;
     @Option(names = "--arm", paramLabel = "NAME", description = "The name reports show for this run (default: the model id).") String arm;
     @Option(names = "--meta", paramLabel = "KEY=VALUE", description = "Metadata for the ablation table, e.g. --meta trainingTokens=120000; repeatable.") Map<String, String> meta = new LinkedHashMap<>();
