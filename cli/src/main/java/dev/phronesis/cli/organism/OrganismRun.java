@@ -1,6 +1,5 @@
 package dev.phronesis.cli.organism;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.phronesis.cli.pipeline.Pipeline;
 import dev.phronesis.cli.pipeline.Progress;
 import dev.phronesis.cli.pipeline.RunDirectory;
@@ -312,16 +311,6 @@ public final class OrganismRun {
         OrganismReport.write(dir, plan, constitution, w, this);
     }
 
-    static String hash(String... parts) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            for (String p : parts) md.update((p + "\u0000").getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(md.digest()).substring(0, 16);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
+    static String hash(String... parts) { return Pipeline.key(parts); }
 
-    @SuppressWarnings("unused")
-    private static ObjectNode unusedNode() { return null; }
 }
