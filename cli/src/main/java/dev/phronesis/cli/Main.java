@@ -20,6 +20,11 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 ConstitutionCommand.class,
                 DeliberateCommand.class,
+                ScenariosCommand.class,
+                LlmCommand.class,
+                TrainCommand.class,
+                GenerateCommand.class,
+                ServeCommand.class,
                 EvalCommand.class,
                 ReportCommand.class,
         })
