@@ -13,8 +13,8 @@ import java.util.stream.Collectors;
 
 /**
  * Every number a report shows, computed from results alone (written as {@code summary.json}).
- * "Held-out" means every suite that is not a control suite; control suites feed only the
- * generalisation gap. Rates are over all scored answers of the slice, undetermined included.
+ * "Held-out" means items outside control suites and outside the train/dev splits; the in-distribution
+ * items feed only the generalisation gap. Rates are over all scored answers of the slice, undetermined included.
  */
 public record Summary(List<ArmSummary> arms, List<Comparison> comparisons) {
 
@@ -76,7 +76,8 @@ public record Summary(List<ArmSummary> arms, List<Comparison> comparisons) {
         return new Summary(out, comps);
     }
 
-    static boolean heldout(EvalResult r) { return r.suiteKind() != SuiteKind.CONTROL; }
+    /** In-distribution: a control suite, or an item from the train or dev split (training families) in any suite. */
+    static boolean heldout(EvalResult r) { return r.suiteKind() != SuiteKind.CONTROL && !r.split().equals("train") && !r.split().equals("dev"); }
 
     static ArmSummary arm(Arm a) {
         List<EvalResult> rs = a.results();
