@@ -1,0 +1,164 @@
+package dev.phronesis.train;
+
+import dev.phronesis.llm.ChatMessage;
+import dev.phronesis.llm.ToolCall;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The organism's chat template, rendered straight to token ids with the assistant-only loss mask.
+ *
+ * <pre>
+ * &lt;|system|&gt;{system}&lt;|end|&gt;&lt;|user|&gt;{user}&lt;|end|&gt;&lt;|tool|&gt;{tool result}&lt;|end|&gt;
+ * &lt;|assistant|&gt;&lt;think&gt;{reasoning}&lt;/think&gt;{answer}&lt;|end|&gt;
+ * </pre>
+ *
+ * (no newlines between turns). The {@code <think>} span appears only when the turn has reasoning;
+ * tool calls recorded on a message (rather than in its text) are appended to the answer as lines
+ * {@code CALL name arguments-json}. The loss mask is 1 on every assistant token after the
+ * {@code <|assistant|>} header — reasoning, answer and the closing {@code <|end|>} — and 0 elsewhere.
+ * A generation prompt ends with {@code <|assistant|>} (or {@code <|assistant|><think>} to force
+ * reasoning first), so the model itself chooses whether to think.
+ */
+public final class ChatTemplate {
+    /** A rendered conversation: ids and, per id, whether it is trained on. */
+    public record Rendered(int[] ids, boolean[] lossMask) {
+        public Rendered {
+            if (ids.length != lossMask.length) throw new IllegalArgumentException("ids and mask differ in length");
+        }
+        public int trainedTokens() {
+            int n = 0;
+            for (boolean b : lossMask) if (b) n++;
+            return n;
+        }
+    }
+
+    /** An assistant answer split into its reasoning span (null when there was none) and the text after it. */
+    public record Parsed(String reasoning, String content) {}
+
+    private final Tokenizer tok;
+    private final int system, user, assistant, tool, end, think, endThink;
+
+    public ChatTemplate(Tokenizer tok) {
+        this.tok = tok;
+        this.system = need(tok, WordTokenizer.SYSTEM);
+        this.user = need(tok, WordTokenizer.USER);
+        this.assistant = need(tok, WordTokenizer.ASSISTANT);
+        this.tool = need(tok, WordTokenizer.TOOL);
+        this.end = need(tok, WordTokenizer.END);
+        this.think = need(tok, WordTokenizer.THINK);
+        this.endThink = need(tok, WordTokenizer.END_THINK);
+    }
+
+    private static int need(Tokenizer tok, String s) {
+        int id = tok.specialId(s);
+        if (id < 0) throw new IllegalArgumentException("the tokenizer has no special token " + s + " needed by the chat template");
+        return id;
+    }
+
+    public Tokenizer tokenizer() { return tok; }
+    public int endId() { return end; }
+
+    /** The whole conversation with the loss on assistant turns only. */
+    public Rendered render(List<ChatMessage> messages) {
+        Buf b = new Buf();
+        for (ChatMessage m : messages) {
+            switch (m.role()) {
+                case SYSTEM -> turn(b, system, m.content());
+                case USER -> turn(b, user, m.content());
+                case TOOL -> turn(b, tool, m.content());
+                case ASSISTANT -> {
+                    b.add(assistant, false);
+                    if (m.reasoning() != null && !m.reasoning().isEmpty()) {
+                        b.add(think, true);
+                        b.add(tok.encode(m.reasoning()), true);
+                        b.add(endThink, true);
+                    }
+                    b.add(tok.encode(answerText(m)), true);
+                    b.add(end, true);
+                }
+            }
+        }
+        return new Rendered(Arrays.copyOf(b.ids, b.n), Arrays.copyOf(b.mask, b.n));
+    }
+
+    /** The prompt that asks for the next assistant turn; {@code forceThink} opens the reasoning span for the model. */
+    public int[] renderPrompt(List<ChatMessage> messages, boolean forceThink) {
+        Buf b = new Buf();
+        for (ChatMessage m : messages) {
+            switch (m.role()) {
+                case SYSTEM -> turn(b, system, m.content());
+                case USER -> turn(b, user, m.content());
+                case TOOL -> turn(b, tool, m.content());
+                case ASSISTANT -> {
+                    b.add(assistant, false);
+                    if (m.reasoning() != null && !m.reasoning().isEmpty()) {
+                        b.add(think, false);
+                        b.add(tok.encode(m.reasoning()), false);
+                        b.add(endThink, false);
+                    }
+                    b.add(tok.encode(answerText(m)), false);
+                    b.add(end, false);
+                }
+            }
+        }
+        b.add(assistant, false);
+        if (forceThink) b.add(think, false);
+        return Arrays.copyOf(b.ids, b.n);
+    }
+
+    /** Splits generated assistant text (as decoded, up to but excluding {@code <|end|>}) into reasoning and answer. */
+    public static Parsed parse(String generated) {
+        String t = generated;
+        int open = t.indexOf(WordTokenizer.THINK);
+        int close = t.indexOf(WordTokenizer.END_THINK);
+        if (close >= 0 && (open < 0 || open < close)) {
+            String reasoning = t.substring(open < 0 ? 0 : open + WordTokenizer.THINK.length(), close);
+            return new Parsed(reasoning, t.substring(close + WordTokenizer.END_THINK.length()));
+        }
+        if (open >= 0) return new Parsed(t.substring(open + WordTokenizer.THINK.length()), ""); // reasoning never closed
+        return new Parsed(null, t);
+    }
+
+    private static String answerText(ChatMessage m) {
+        if (m.toolCalls().isEmpty()) return m.content();
+        StringBuilder sb = new StringBuilder(m.content());
+        for (ToolCall c : m.toolCalls()) {
+            if (!sb.isEmpty()) sb.append('\n');
+            sb.append("CALL ").append(c.name()).append(' ').append(c.argumentsJson());
+        }
+        return sb.toString();
+    }
+
+    private void turn(Buf b, int header, String content) {
+        b.add(header, false);
+        b.add(tok.encode(content), false);
+        b.add(end, false);
+    }
+
+    private static final class Buf {
+        int[] ids = new int[256];
+        boolean[] mask = new boolean[256];
+        int n;
+
+        void add(int id, boolean m) {
+            grow(1);
+            ids[n] = id;
+            mask[n++] = m;
+        }
+
+        void add(int[] xs, boolean m) {
+            grow(xs.length);
+            for (int x : xs) { ids[n] = x; mask[n++] = m; }
+        }
+
+        private void grow(int k) {
+            if (n + k > ids.length) {
+                int cap = Math.max(ids.length * 2, n + k);
+                ids = Arrays.copyOf(ids, cap);
+                mask = Arrays.copyOf(mask, cap);
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+package dev.phronesis.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/** The module's one Jackson mapper. */
+final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private Json() {}
+
+    /** An exception's message on one line, for a {@link dev.phronesis.core.UserError}. */
+    static String oneLine(Exception e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
+    }
+}

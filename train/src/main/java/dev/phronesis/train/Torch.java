@@ -1,0 +1,29 @@
+package dev.phronesis.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
+
+/**
+ * The native engine's process-wide knobs. libtorch's grad mode is per thread and starts enabled,
+ * so every inference or optimizer entry point calls {@link #noGrad()} on its own thread.
+ *
+ * <p>Offline: the {@code pytorch-native-cpu} jar on the classpath carries libtorch, so DJL extracts
+ * it (to {@code ~/.djl.ai/pytorch}) instead of downloading it; no system property is needed.
+ */
+public final class Torch {
+    private Torch() {}
+
+    /** Loads the engine (once) and sets libtorch's intra-op thread count; {@code threads <= 0} means all available cores. */
+    public static synchronized int threads(int threads) {
+        Engine.getEngine("PyTorch");
+        int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        if (JniUtils.getNumThreads() != n) JniUtils.setNumThreads(n);
+        return n;
+    }
+
+    /** Disables autograd on the calling thread (inference, optimizer updates). */
+    public static void noGrad() {
+        Engine.getEngine("PyTorch");
+        JniUtils.setGradMode(false);
+    }
+}
