@@ -101,8 +101,15 @@ public record HfConfig(Arch arch, int vocabSize, int hiddenSize, int intermediat
         boolean qkNorm = switch (arch) { case QWEN3 -> true; case LLAMA, QWEN2 -> false; };
         int hidden = req(n, "hidden_size", where), heads = req(n, "num_attention_heads", where);
         int headDim = n.hasNonNull("head_dim") ? req(n, "head_dim", where) : hidden / heads;
-        double theta = n.path("rope_theta").asDouble(10000.0);
-        RopeScaling scaling = ropeScaling(n.path("rope_scaling"), where);
+        // transformers 4 writes rope_theta + rope_scaling; transformers 5 writes rope_parameters {rope_type, rope_theta, factor, ...}
+        JsonNode rp = n.path("rope_parameters");
+        double theta = n.path("rope_theta").asDouble(rp.path("rope_theta").asDouble(10000.0));
+        RopeScaling scaling = ropeScaling(n.hasNonNull("rope_scaling") ? n.path("rope_scaling") : rp,
+                where, n.hasNonNull("rope_scaling") ? "rope_scaling" : "rope_parameters");
+        JsonNode layerTypes = n.path("layer_types");
+        for (int i = 0; i < layerTypes.size(); i++)
+            if (!"full_attention".equals(layerTypes.get(i).asText()))
+                throw new UserError(where + ": field 'layer_types[" + i + "]' is '" + layerTypes.get(i).asText() + "'; only full_attention is supported");
         Integer bos = n.path("bos_token_id").canConvertToInt() ? n.get("bos_token_id").asInt() : null;
         List<Integer> eos = new ArrayList<>();
         JsonNode e = n.path("eos_token_id");
@@ -118,23 +125,23 @@ public record HfConfig(Arch arch, int vocabSize, int hiddenSize, int intermediat
         }
     }
 
-    private static RopeScaling ropeScaling(JsonNode s, String where) {
+    private static RopeScaling ropeScaling(JsonNode s, String where, String field) {
         if (s.isMissingNode() || s.isNull()) return new RopeScaling.None();
-        if (!s.isObject()) throw new UserError(where + ": field 'rope_scaling' must be an object or null");
-        String type = s.has("rope_type") ? s.path("rope_type").asText() : s.path("type").asText("");
+        if (!s.isObject()) throw new UserError(where + ": field '" + field + "' must be an object or null");
+        String type = s.has("rope_type") ? s.path("rope_type").asText() : s.path("type").asText("default");
         double factor = s.path("factor").asDouble(1.0);
-        if (!(factor >= 1.0)) throw new UserError(where + ": field 'rope_scaling.factor' must be >= 1, got " + s.path("factor"));
+        if (!(factor >= 1.0)) throw new UserError(where + ": field '" + field + ".factor' must be >= 1, got " + s.path("factor"));
         return switch (type) {
             case "default" -> new RopeScaling.None();
             case "linear" -> new RopeScaling.Linear(factor);
             case "llama3" -> {
                 for (String k : List.of("low_freq_factor", "high_freq_factor", "original_max_position_embeddings"))
-                    if (!s.hasNonNull(k)) throw new UserError(where + ": field 'rope_scaling." + k + "' is required for rope_type llama3");
+                    if (!s.hasNonNull(k)) throw new UserError(where + ": field '" + field + "." + k + "' is required for rope_type llama3");
                 double lo = s.path("low_freq_factor").asDouble(), hi = s.path("high_freq_factor").asDouble();
-                if (!(hi > lo)) throw new UserError(where + ": field 'rope_scaling.high_freq_factor' must exceed low_freq_factor");
+                if (!(hi > lo)) throw new UserError(where + ": field '" + field + ".high_freq_factor' must exceed low_freq_factor");
                 yield new RopeScaling.Llama3(factor, lo, hi, s.path("original_max_position_embeddings").asInt());
             }
-            default -> throw new UserError(where + ": field 'rope_scaling.rope_type' is '" + type
+            default -> throw new UserError(where + ": field '" + field + ".rope_type' is '" + type
                     + "'; supported: default, linear, llama3 (dynamic/yarn/longrope are not implemented)");
         };
     }

@@ -42,6 +42,9 @@ public final class HfSafetensors implements AutoCloseable {
     public static final long DEFAULT_SHARD_BYTES = 5_000_000_000L;
     static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The package's Jackson mapper, for sibling packages. */
+    public static ObjectMapper JSON_MAPPER() { return JSON; }
+
     /** Where one tensor's bytes are: absolute offsets into {@code file}. */
     public record Entry(String name, String dtype, long[] shape, Path file, long begin, long end) {
         public long[] shape() { return shape.clone(); }

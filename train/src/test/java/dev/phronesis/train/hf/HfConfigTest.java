@@ -59,6 +59,24 @@ class HfConfigTest {
         assertThat(HfConfig.fromJson(lin, "c").inverseFrequencies()[3]).isEqualTo(plain[3] / 2f);
     }
 
+    @Test void transformers5RopeParametersAreRead() {
+        var n = base("LlamaForCausalLM", "llama");
+        n.remove("rope_theta");
+        n.putObject("rope_parameters").put("rope_type", "llama3").put("rope_theta", 500000.0).put("factor", 8.0)
+                .put("low_freq_factor", 1.0).put("high_freq_factor", 4.0).put("original_max_position_embeddings", 32);
+        HfConfig c = HfConfig.fromJson(n, "c");
+        assertThat(c.ropeTheta()).isEqualTo(500000.0);
+        assertThat(c.ropeScaling()).isEqualTo(new HfConfig.RopeScaling.Llama3(8.0, 1.0, 4.0, 32));
+        var q = base("Qwen2ForCausalLM", "qwen2");
+        q.remove("rope_theta");
+        q.putObject("rope_parameters").put("rope_type", "default").put("rope_theta", 1e6);
+        q.putArray("layer_types").add("full_attention").add("sliding_attention");
+        assertThatThrownBy(() -> HfConfig.fromJson(q, "q.json")).hasMessageContaining("layer_types[1]");
+        q.remove("layer_types");
+        assertThat(HfConfig.fromJson(q, "q").ropeTheta()).isEqualTo(1e6);
+        assertThat(HfConfig.fromJson(q, "q").ropeScaling()).isEqualTo(new HfConfig.RopeScaling.None());
+    }
+
     @Test void errorsNameTheFileAndField() {
         assertThatThrownBy(() -> HfConfig.fromJson(base("MistralForCausalLM", "mistral"), "m/config.json"))
                 .isInstanceOf(UserError.class).hasMessageContaining("m/config.json").hasMessageContaining("'architectures'")
