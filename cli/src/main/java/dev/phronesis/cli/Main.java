@@ -20,6 +20,9 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 ConstitutionCommand.class,
                 DeliberateCommand.class,
+                TrainCommand.class,
+                GenerateCommand.class,
+                ServeCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

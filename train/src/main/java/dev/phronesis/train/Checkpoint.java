@@ -50,7 +50,7 @@ public final class Checkpoint {
         Tokenizer tok = Tokenizer.load(dir);
         if (tok.vocabSize() > c.vocabSize())
             throw new UserError(dir + ": tokenizer has " + tok.vocabSize() + " tokens but vocab_size is " + c.vocabSize());
-        Torch.threads(0);
+        Torch.load();
         LlamaModel m = LlamaModel.fromState(c, Safetensors.read(dir.resolve(WEIGHTS)), dir.resolve(WEIGHTS).toString());
         return new Loaded(dir, m, tok);
     }

@@ -249,8 +249,9 @@ public final class LlamaModel extends AbstractBlock implements AutoCloseable {
         manager.close();
     }
 
-    /** Per-layer keys and values after rotary embedding, appended step by step. */
+    /** Per-layer keys and values after rotary embedding, appended step by step; owns their native memory. */
     public static final class KvCache implements AutoCloseable {
+        private final NDManager manager = NDManager.newBaseManager();
         private final NDArray[] keys, values; // each (B, kv_heads, S, head_dim)
 
         public KvCache(int layers) {
@@ -266,20 +267,18 @@ public final class LlamaModel extends AbstractBlock implements AutoCloseable {
                 k = nk;
                 v = nv;
             }
+            k.attach(manager); // the cache outlives the step (and its manager) that made it
+            v.attach(manager);
+            ai.djl.ndarray.NDScope.unregister(k, v);
             keys[layer] = k;
             values[layer] = v;
-            ai.djl.ndarray.NDScope.unregister(k, v); // the cache outlives the step that made it
             return new NDArray[]{k, v};
         }
 
         /** Cached length S. */
         public long length() { return keys[0] == null ? 0 : keys[0].getShape().get(2); }
 
-        @Override public void close() {
-            for (int i = 0; i < keys.length; i++) {
-                if (keys[i] != null) { keys[i].close(); values[i].close(); keys[i] = null; values[i] = null; }
-            }
-        }
+        @Override public void close() { manager.close(); }
     }
 
     /** A bias-free linear in HF layout (out, in), with an optional adapter added to its output. */

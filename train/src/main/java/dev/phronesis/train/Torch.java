@@ -21,6 +21,11 @@ public final class Torch {
         return n;
     }
 
+    /** Loads the engine (extracting libtorch on first use) without touching its settings. */
+    public static void load() {
+        Engine.getEngine("PyTorch");
+    }
+
     /** Disables autograd on the calling thread (inference, optimizer updates). */
     public static void noGrad() {
         Engine.getEngine("PyTorch");

@@ -28,6 +28,11 @@ final class TrainData {
 
     int rows() { return ids.length; }
 
+    /** Explicit rows (tests, callers that pack themselves). */
+    static TrainData of(List<int[]> ids, List<boolean[]> mask) {
+        return new TrainData(ids, mask, 0);
+    }
+
     /** Plain text: each document followed by {@code <|end|>}, streamed into rows; loss on every token. */
     static TrainData pretrain(List<String> docs, Tokenizer tok, int seqLen) {
         int row = seqLen + 1, end = tok.specialId(WordTokenizer.END);

@@ -224,7 +224,7 @@ public final class DeliberationCalculator {
             contributions.add(new Decision.Contribution(f.id(), i < nHarm ? "harm" : "benefit", levels[i], f.label(levels[i]), table[i][levels[i]]));
         }
         contributions.add(new Decision.Contribution("thousand-users", "population", -1,
-                String.format(java.util.Locale.ROOT, "misuse share %.3f", share), popWeight * share));
+                "misuse share " + Math.round(share * 1000) / 1000.0, popWeight * share));
         double score = 0;
         for (Decision.Contribution ct : contributions) score += ct.value();
         int scoreMode = modeForScore(score);
@@ -263,6 +263,7 @@ public final class DeliberationCalculator {
             for (int l = 0; l <= f.maxLevel(); l++) {
                 if (l == levels[i]) continue;
                 trial[i] = l;
+                // the full recomputation, not an incremental update: rounding must match decide() exactly at thresholds
                 int m = decideIndex(trial, share, 0);
                 if (m != mode && (best == null || Math.abs(l - levels[i]) < best.steps())) {
                     best = new Decision.Flip(i < nHarm ? f.id() : "benefit." + f.id(), levels[i], f.label(levels[i]), l, f.label(l),

@@ -158,7 +158,7 @@ public final class ConstitutionLoader {
             }
             for (int i = 0; i < principles.size(); i++) {
                 String tier = principles.get(i).tier();
-                if (!tier.isEmpty() && !tiers.contains(tier)) {
+                if (!tier.isEmpty() && !tiers.isEmpty() && !tiers.contains(tier)) {
                     p.add(itemNode(r, "principles", i), "principles[" + i + "].tier: unknown tier '" + tier + "'" + YMapReader.didYouMean(tier, tiers) + "; tiers are " + tiers);
                 }
             }

@@ -72,7 +72,7 @@ public final class YamlDocs {
 
     private static String hint(String problem) {
         if (problem == null) return "";
-        if (problem.contains("found character '\\t'")) return " (hint: indent with spaces, not tabs)";
+        if (problem.contains("TAB") || problem.contains("'\\t'")) return " (hint: indent with spaces, not tabs)";
         if (problem.contains("mapping values are not allowed")) return " (hint: quote text that contains ': ')";
         return "";
     }

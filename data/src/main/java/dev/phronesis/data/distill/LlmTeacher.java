@@ -1,0 +1,56 @@
+package dev.phronesis.data.distill;
+
+import dev.phronesis.core.constitution.Constitution;
+import dev.phronesis.core.records.Deliberation;
+import dev.phronesis.core.records.Scenario;
+import dev.phronesis.llm.ChatMessage;
+import dev.phronesis.llm.ChatModel;
+import dev.phronesis.llm.ChatRequest;
+import dev.phronesis.llm.ChatResult;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A real model as teacher: the constitution in the system prompt, the scenario as the user turn, the
+ * structured deliberation requested through a JSON Schema. Sample i of a scenario is request
+ * {@code sampleIndex = i} with a seed derived from it, so N samples are N distinct (journaled) calls.
+ * A request that fails after the engine's retries throws {@link Teacher.Unavailable}: nothing is recorded, a rerun retries it.
+ */
+public final class LlmTeacher implements Teacher {
+    /** Enough room for a full deliberation plus the answer. */
+    public static final int MAX_OUTPUT_TOKENS = 4096;
+
+    private final ChatModel model;
+    private final Constitution c;
+    private final String systemPrompt;
+    private final String schema;
+    private final double temperature;
+    private final long seed;
+
+    public LlmTeacher(ChatModel model, Constitution constitution, Verbosity verbosity, double temperature, long seed) {
+        this.model = model;
+        this.c = constitution;
+        this.systemPrompt = TeacherPrompt.system(constitution, verbosity);
+        this.schema = TeacherPrompt.schemaJson(constitution);
+        this.temperature = temperature;
+        this.seed = seed;
+    }
+
+    @Override public String id() { return "llm:" + model.id(); }
+
+    @Override public Deliberation deliberate(Scenario s, int sampleIndex) {
+        ChatRequest req = ChatRequest.of(List.of(ChatMessage.system(systemPrompt), ChatMessage.user(TeacherPrompt.scenario(s))))
+                .withSampling(temperature, 1.0, MAX_OUTPUT_TOKENS)
+                .withSchema(TeacherPrompt.SCHEMA_NAME, schema)
+                .withSeed(seed + sampleIndex)
+                .withSample(sampleIndex)
+                .withTag("distill/" + s.id());
+        return switch (model.chat(req)) {
+            case ChatResult.Completed done -> TeacherPrompt.parse(c, s.id(), sampleIndex, id(), done.content(),
+                    Map.of("input_tokens", done.usage().inputTokens(), "output_tokens", done.usage().outputTokens()));
+            case ChatResult.Failed failed -> throw new Teacher.Unavailable("teacher request for " + s.id() + "#" + sampleIndex
+                    + " failed (" + failed.kind() + ", " + failed.attempts() + " attempts): " + failed.message());
+        };
+    }
+}

@@ -1,0 +1,322 @@
+package dev.phronesis.eval;
+
+import dev.phronesis.core.UserError;
+import dev.phronesis.core.constitution.Constitution;
+import dev.phronesis.core.constitution.ConstitutionLoader;
+import dev.phronesis.core.records.Jsonl;
+import dev.phronesis.core.records.ToolDef;
+import dev.phronesis.core.records.Turn;
+import dev.phronesis.llm.ChatMessage;
+import dev.phronesis.llm.ChatModel;
+import dev.phronesis.llm.ChatRequest;
+import dev.phronesis.llm.ChatResult;
+import dev.phronesis.llm.ToolSpec;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+
+/**
+ * Runs suites against a model into a run directory and scores every answer.
+ *
+ * <p>Invariants. (1) {@code results.jsonl} and {@code judgments.jsonl} are append-only, one flushed
+ * line per finished answer or verdict, written through a synchronized {@link Jsonl.Appender}; a kill -9
+ * can tear at most the last line, which the next run drops and redoes. (2) A (suite, item, sample)
+ * already in {@code results.jsonl} is never asked again; a failed request is not written there
+ * (it goes to {@code failures.jsonl}) and is retried by the next run. (3) At most
+ * {@link Options#concurrency()} requests are in flight, each on its own virtual thread; models are
+ * thread-safe by contract. (4) {@code run.json} pins model, sampling and suite hashes: a rerun that
+ * changes them is refused rather than mixing incomparable answers. (5) The judge sees no model id.
+ */
+public final class EvalRunner {
+    public static final String RESULTS = "results.jsonl";
+    public static final String JUDGMENTS = "judgments.jsonl";
+    public static final String ITEMS = "items.jsonl";
+    public static final String MANIFEST = "run.json";
+    public static final String FAILURES = "failures.jsonl";
+
+    private EvalRunner() {}
+
+    /**
+     * @param samples     answers per item (N samples at {@code temperature})
+     * @param concurrency requests in flight at once
+     * @param seed        base sampling seed (sample i uses seed + i), or null to leave it to the backend
+     * @param judgeAll    true: the judge sees every answer (so agreement with the deterministic scorer can be reported);
+     *                    false: only answers the deterministic scorer left undetermined
+     * @param arm         the name reports show, or null for the model id
+     * @param metadata    free key/values for the ablation table (e.g. trainingTokens=120000)
+     */
+    public record Options(int samples, double temperature, double topP, int maxTokens, int concurrency, Long seed,
+                          boolean judgeAll, String arm, Map<String, String> metadata) {
+        /** Requests in flight by default: enough to hide latency of a remote server, few enough not to trip rate limits. */
+        public static final int DEFAULT_CONCURRENCY = 8;
+        public static final int DEFAULT_MAX_TOKENS = 1024;
+
+        public Options {
+            if (samples < 1 || samples > 10_000) throw new IllegalArgumentException("samples must be within [1, 10000], got " + samples);
+            if (temperature < 0 || temperature > 2) throw new IllegalArgumentException("temperature must be within [0, 2], got " + temperature);
+            if (topP <= 0 || topP > 1) throw new IllegalArgumentException("top-p must be within (0, 1], got " + topP);
+            if (maxTokens < 1) throw new IllegalArgumentException("max-tokens must be positive, got " + maxTokens);
+            if (concurrency < 1 || concurrency > 1024) throw new IllegalArgumentException("concurrency must be within [1, 1024], got " + concurrency);
+            metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+        }
+
+        public static Options of(int samples, double temperature) {
+            return new Options(samples, temperature, 1.0, DEFAULT_MAX_TOKENS, DEFAULT_CONCURRENCY, null, true, null, Map.of());
+        }
+
+        public Options withArm(String a, Map<String, String> meta) { return new Options(samples, temperature, topP, maxTokens, concurrency, seed, judgeAll, a, meta); }
+        public Options withConcurrency(int c) { return new Options(samples, temperature, topP, maxTokens, c, seed, judgeAll, arm, metadata); }
+        public Options withSampling(double t, double p, int max, Long s) { return new Options(samples, t, p, max, concurrency, s, judgeAll, arm, metadata); }
+        public Options withJudgeAll(boolean all) { return new Options(samples, temperature, topP, maxTokens, concurrency, seed, all, arm, metadata); }
+    }
+
+    /** Progress of a stage ({@code answer} or {@code judge}); called from worker threads. */
+    @FunctionalInterface
+    public interface Progress {
+        void update(String stage, int done, int total, int failed);
+
+        Progress NONE = (s, d, t, f) -> { };
+    }
+
+    /**
+     * @param answered requests answered now; {@code reused} were already in the run directory
+     * @param failed   requests that failed now (retried by the next run)
+     * @param results  every result of this run's suites, judge verdicts folded in
+     */
+    public record Outcome(Path runDir, int total, int answered, int reused, int failed, int judged, int judgeFailed, List<EvalResult> results) {}
+
+    /** One suite, no judge: the short form the demo uses. */
+    public static Outcome run(Suite suite, ChatModel model, int samples, double temperature, Path runDir, Progress progress) {
+        return run(List.of(suite), model, null, Options.of(samples, temperature), runDir, progress);
+    }
+
+    public static Outcome run(List<Suite> suites, ChatModel model, ChatModel judge, Options o, Path runDir, Progress progress) {
+        Objects.requireNonNull(model, "model");
+        if (suites.isEmpty()) throw new UserError("no suite to run");
+        Set<String> ids = suites.stream().map(Suite::id).collect(Collectors.toSet());
+        if (ids.size() != suites.size()) throw new UserError("two suites share an id; give each suite its own id");
+        Map<String, Constitution> constitutions = new HashMap<>();
+        for (Suite s : suites) constitutions.put(s.id(), ConstitutionLoader.resolve(s.constitution()));
+        try {
+            Files.createDirectories(runDir);
+        } catch (IOException e) {
+            throw new UserError(runDir + ": cannot create run directory: " + e.getMessage());
+        }
+        writeManifest(runDir, suites, model, judge, o);
+        writeItems(runDir, suites);
+
+        Path resultsFile = runDir.resolve(RESULTS);
+        Map<String, EvalResult> done = new ConcurrentHashMap<>();
+        if (Files.exists(resultsFile)) for (EvalResult r : Jsonl.read(resultsFile, EvalResult.class, true)) done.put(r.key(), r);
+
+        record Task(Suite suite, EvalItem item, int sample) {}
+        List<Task> todo = new ArrayList<>();
+        int total = 0;
+        for (Suite s : suites)
+            for (EvalItem it : s.items())
+                for (int k = 0; k < o.samples(); k++) {
+                    total++;
+                    if (!done.containsKey(EvalResult.key(s.id(), it.id(), k))) todo.add(new Task(s, it, k));
+                }
+        int reused = total - todo.size();
+        List<Failure> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger finished = new AtomicInteger(reused);
+        AtomicInteger failed = new AtomicInteger();
+        int totalF = total;
+        progress.update("answer", reused, total, 0);
+        try (Jsonl.Appender out = new Jsonl.Appender(resultsFile)) {
+            forEachConcurrently(todo, o.concurrency(), t -> {
+                ChatResult res = model.chat(request(t.suite(), t.item(), t.sample(), o));
+                switch (res) {
+                    case ChatResult.Completed c -> {
+                        EvalResult r = score(t.suite(), t.item(), t.sample(), model.id(), constitutions.get(t.suite().id()), c);
+                        out.append(r);
+                        done.put(r.key(), r);
+                    }
+                    case ChatResult.Failed f -> {
+                        failed.incrementAndGet();
+                        failures.add(new Failure(t.suite().id(), t.item().id(), t.sample(), "answer", f.kind().name().toLowerCase(java.util.Locale.ROOT), f.message()));
+                    }
+                }
+                progress.update("answer", finished.incrementAndGet(), totalF, failed.get());
+            });
+        }
+
+        int judged = 0;
+        AtomicInteger judgeFailed = new AtomicInteger();
+        Map<String, Judgment> judgments = readJudgments(runDir);
+        if (judge != null) {
+            List<EvalResult> toJudge = new ArrayList<>();
+            Map<String, EvalItem> itemsByKey = new HashMap<>();
+            for (Suite s : suites) for (EvalItem it : s.items()) itemsByKey.put(s.id() + "\u0000" + it.id(), it);
+            for (EvalResult r : done.values()) {
+                if (!ids.contains(r.suite()) || judgments.containsKey(r.key())) continue;
+                if (o.judgeAll() || r.deterministicLabel() == Label.UNDETERMINED) toJudge.add(r);
+            }
+            toJudge.sort(java.util.Comparator.comparing(EvalResult::key));
+            AtomicInteger jDone = new AtomicInteger();
+            progress.update("judge", 0, toJudge.size(), 0);
+            try (Jsonl.Appender jout = new Jsonl.Appender(runDir.resolve(JUDGMENTS))) {
+                forEachConcurrently(toJudge, o.concurrency(), r -> {
+                    Suite s = suites.stream().filter(x -> x.id().equals(r.suite())).findFirst().orElseThrow();
+                    EvalItem it = itemsByKey.get(r.suite() + "\u0000" + r.item());
+                    ChatResult res = judge.chat(Judge.request(constitutions.get(s.id()), it, r));
+                    switch (res) {
+                        case ChatResult.Completed c -> {
+                            Judge.Verdict v = Judge.parse(c.content());
+                            Judgment j = new Judgment(r.suite(), r.item(), r.sampleIndex(), judge.id(), v.label(), v.evidence());
+                            jout.append(j);
+                            judgments.put(j.key(), j);
+                        }
+                        case ChatResult.Failed f -> {
+                            judgeFailed.incrementAndGet();
+                            failures.add(new Failure(r.suite(), r.item(), r.sampleIndex(), "judge", f.kind().name().toLowerCase(java.util.Locale.ROOT), f.message()));
+                        }
+                    }
+                    progress.update("judge", jDone.incrementAndGet(), toJudge.size(), judgeFailed.get());
+                });
+            }
+            judged = toJudge.size() - judgeFailed.get();
+        }
+        Jsonl.writeAll(runDir.resolve(FAILURES), failures);
+        List<EvalResult> results = new ArrayList<>();
+        for (EvalResult r : done.values()) {
+            if (!ids.contains(r.suite())) continue;
+            Judgment j = judgments.get(r.key());
+            results.add(j == null ? r : r.withJudge(j.label(), j.evidence()));
+        }
+        results.sort(java.util.Comparator.comparing(EvalResult::suite).thenComparing(EvalResult::item).thenComparingInt(EvalResult::sampleIndex));
+        return new Outcome(runDir, total, todo.size() - failed.get(), reused, failed.get(), judged, judgeFailed.get(), results);
+    }
+
+    /** Runs {@code body} for every element on virtual threads, at most {@code limit} at a time; rethrows the first failure. */
+    private static <T> void forEachConcurrently(List<T> work, int limit, java.util.function.Consumer<T> body) {
+        Semaphore permits = new Semaphore(limit);
+        List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (T t : work) {
+                permits.acquireUninterruptibly();
+                if (!errors.isEmpty()) { permits.release(); break; }
+                ex.submit(() -> {
+                    try {
+                        body.accept(t);
+                    } catch (Throwable e) {
+                        errors.add(e);
+                    } finally {
+                        permits.release();
+                    }
+                });
+            }
+        }
+        if (!errors.isEmpty()) {
+            Throwable e = errors.getFirst();
+            if (e instanceof RuntimeException re) throw re;
+            if (e instanceof Error er) throw er;
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static ChatRequest request(Suite suite, EvalItem item, int sample, Options o) {
+        List<ChatMessage> msgs = new ArrayList<>();
+        int toolIdx = 0;
+        for (Turn t : item.messages()) {
+            msgs.add(switch (t.role()) {
+                case "system" -> ChatMessage.system(t.content());
+                case "user" -> ChatMessage.user(t.content());
+                case "assistant" -> ChatMessage.assistant(t.content());
+                default -> ChatMessage.tool("call_" + (toolIdx++), t.content());
+            });
+        }
+        List<ToolSpec> tools = new ArrayList<>();
+        for (ToolDef d : item.tools()) tools.add(new ToolSpec(d.name(), d.description(), d.parametersSchemaJson()));
+        return ChatRequest.of(msgs).withTools(tools).withSampling(o.temperature(), o.topP(), o.maxTokens())
+                .withSeed(o.seed() == null ? null : o.seed() + sample).withSample(sample).withTag("eval:" + suite.id() + ":" + item.id());
+    }
+
+    static EvalResult score(Suite suite, EvalItem item, int sample, String modelId, Constitution c, ChatResult.Completed res) {
+        AnswerScorer.Scored s = new AnswerScorer(c, suite.scoring()).score(item, res.content(), res.reasoning(), res.toolCalls());
+        return new EvalResult(suite.id(), suite.kind(), item.id(), item.family(), item.split(), item.form().wire(), item.expectation(), item.cell(),
+                modelId, sample, res.content(), res.reasoning(), res.toolCalls(), s.decision(), item.expectedMode(), s.calls(), s.action(),
+                s.label(), "deterministic", s.evidence(), s.label(), null, null, s.thinkFirst(), s.decisionCorrect(), s.decisionWithinOne(),
+                s.actionFollowsDecision(), res.usage().outputTokens());
+    }
+
+    // ---------------------------------------------------------------- run directory files
+
+    private static void writeManifest(Path runDir, List<Suite> suites, ChatModel model, ChatModel judge, Options o) {
+        Path f = runDir.resolve(MANIFEST);
+        List<RunManifest.SuiteInfo> infos = new ArrayList<>();
+        for (Suite s : suites) infos.add(new RunManifest.SuiteInfo(s.id(), s.version(), s.kind(), s.hash(), s.constitution(), s.items().size()));
+        int samples = o.samples();
+        String arm = o.arm();
+        Map<String, String> meta = new LinkedHashMap<>(o.metadata());
+        if (Files.exists(f)) {
+            RunManifest old = readManifest(runDir);
+            if (!old.model().equals(model.id()))
+                throw new UserError(runDir + ": holds answers of model '" + old.model() + "', not '" + model.id() + "'; use another --out directory");
+            if (old.temperature() != o.temperature() || old.topP() != o.topP() || old.maxTokens() != o.maxTokens() || !Objects.equals(old.seed(), o.seed()))
+                throw new UserError(runDir + ": was run with temperature " + old.temperature() + ", top-p " + old.topP() + ", max-tokens " + old.maxTokens()
+                        + ", seed " + old.seed() + "; this run asks for " + o.temperature() + ", " + o.topP() + ", " + o.maxTokens() + ", " + o.seed()
+                        + "; use another --out directory");
+            Map<String, RunManifest.SuiteInfo> merged = new LinkedHashMap<>();
+            for (RunManifest.SuiteInfo s : old.suites()) merged.put(s.id(), s);
+            for (RunManifest.SuiteInfo s : infos) {
+                RunManifest.SuiteInfo prev = merged.get(s.id());
+                if (prev != null && !prev.hash().equals(s.hash()))
+                    throw new UserError(runDir + ": suite '" + s.id() + "' has changed since it was run here (content hash differs); use another --out directory");
+                merged.put(s.id(), s);
+            }
+            infos = new ArrayList<>(merged.values());
+            samples = Math.max(samples, old.samples());
+            if (arm == null) arm = old.arm();
+            for (var e : old.metadata().entrySet()) meta.putIfAbsent(e.getKey(), e.getValue());
+        }
+        Jsonl.writeAll(f, List.of(new RunManifest(arm == null ? model.id() : arm, model.id(), judge == null ? null : judge.id(), samples,
+                o.temperature(), o.topP(), o.maxTokens(), o.seed(), meta, infos)));
+    }
+
+    public static RunManifest readManifest(Path runDir) {
+        List<RunManifest> m = Jsonl.read(runDir.resolve(MANIFEST), RunManifest.class);
+        if (m.size() != 1) throw new UserError(runDir.resolve(MANIFEST) + ": expected exactly one manifest record");
+        return m.getFirst();
+    }
+
+    private static void writeItems(Path runDir, List<Suite> suites) {
+        Path f = runDir.resolve(ITEMS);
+        Set<String> now = suites.stream().map(Suite::id).collect(Collectors.toSet());
+        List<StoredItem> all = new ArrayList<>();
+        if (Files.exists(f)) for (StoredItem s : Jsonl.read(f, StoredItem.class)) if (!now.contains(s.suite())) all.add(s);
+        for (Suite s : suites) for (EvalItem it : s.items()) all.add(new StoredItem(s.id(), s.kind(), s.constitution(), s.scoring(), it));
+        Jsonl.writeAll(f, all);
+    }
+
+    static Map<String, Judgment> readJudgments(Path runDir) {
+        Path f = runDir.resolve(JUDGMENTS);
+        Map<String, Judgment> m = new ConcurrentHashMap<>();
+        if (Files.exists(f)) for (Judgment j : Jsonl.read(f, Judgment.class, true)) m.put(j.key(), j);
+        return m;
+    }
+
+    static void ensureDir(Path p) {
+        try {
+            Files.createDirectories(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

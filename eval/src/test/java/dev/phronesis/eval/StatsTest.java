@@ -1,0 +1,66 @@
+package dev.phronesis.eval;
+
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+class StatsTest {
+    @Test void wilsonMatchesNewcombe1998() {
+        // Newcombe (1998), Statistics in Medicine 17:857-872, Table I: 81/263 -> 0.2553-0.3662, 15/148 -> 0.0624-0.1605
+        Stats.Rate a = Stats.wilson(81, 263);
+        assertThat(a.lo()).isCloseTo(0.2553, within(5e-5));
+        assertThat(a.hi()).isCloseTo(0.3662, within(5e-5));
+        Stats.Rate b = Stats.wilson(15, 148);
+        assertThat(b.lo()).isCloseTo(0.0624, within(5e-5));
+        assertThat(b.hi()).isCloseTo(0.1605, within(5e-5));
+        // 0/10 and 10/10: the bound is z^2/(n+z^2) = 0.27753
+        assertThat(Stats.wilson(0, 10).lo()).isZero();
+        assertThat(Stats.wilson(0, 10).hi()).isCloseTo(0.27753, within(1e-5));
+        assertThat(Stats.wilson(10, 10).lo()).isCloseTo(0.72247, within(1e-5));
+        assertThat(Stats.wilson(10, 10).hi()).isEqualTo(1.0);
+        assertThat(Stats.wilson(0, 0).p()).isNaN();
+    }
+
+    @Test void twoProportionZTestKnownValue() {
+        // 56/70 vs 48/80: pooled p = 104/150, z = 0.2 / sqrt(p(1-p)(1/70+1/80)) = 2.65017, two-sided p = 0.008045
+        Stats.Difference d = Stats.compare(56, 70, 48, 80);
+        assertThat(d.diff()).isCloseTo(0.2, within(1e-12));
+        assertThat(d.z()).isCloseTo(2.65017, within(1e-4));
+        assertThat(d.pValue()).isCloseTo(0.008045, within(2e-6));
+        assertThat(Stats.normalCdf(1.959963984540054)).isCloseTo(0.975, within(1e-7));
+        assertThat(Stats.normalCdf(0)).isCloseTo(0.5, within(1e-7));
+    }
+
+    @Test void bootstrapIntervalIsSeededAndNearTheNormalApproximation() {
+        Stats.Difference d = Stats.compare(56, 70, 48, 80);
+        // Wald interval for the difference: 0.2 +- 1.96 * sqrt(.8*.2/70 + .6*.4/80) = [0.0575, 0.3425]
+        assertThat(d.lo()).isCloseTo(0.0575, within(0.02));
+        assertThat(d.hi()).isCloseTo(0.3425, within(0.02));
+        Stats.Difference again = Stats.compare(56, 70, 48, 80);
+        assertThat(again.lo()).isEqualTo(d.lo());
+        assertThat(again.hi()).isEqualTo(d.hi());
+        double[] other = Stats.bootstrapDiff(56, 70, 48, 80, Stats.BOOTSTRAP_REPS, 7);
+        assertThat(other[0]).isNotEqualTo(d.lo());
+    }
+
+    @Test void degenerateComparisonsDoNotDivideByZero() {
+        Stats.Difference same = Stats.compare(0, 10, 0, 10);
+        assertThat(same.z()).isZero();
+        assertThat(same.pValue()).isEqualTo(1.0);
+        assertThat(same.lo()).isZero();
+        assertThat(Stats.compare(1, 0, 1, 2).pValue()).isEqualTo(1.0);
+    }
+
+    @Property(tries = 300) void wilsonContainsTheEstimateWithinTheUnitInterval(@ForAll @IntRange(min = 1, max = 5000) int n, @ForAll @IntRange(min = 0, max = 5000) int k0) {
+        int k = k0 % (n + 1);
+        Stats.Rate r = Stats.wilson(k, n);
+        assertThat(r.lo()).isBetween(0.0, r.p());
+        assertThat(r.hi()).isBetween(r.p(), 1.0);
+        Stats.Rate bigger = Stats.wilson(k * 4, n * 4);
+        assertThat(bigger.hi() - bigger.lo()).isLessThan(r.hi() - r.lo());
+    }
+}

@@ -1,0 +1,229 @@
+package dev.phronesis.llm;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.JsonValue;
+import com.openai.errors.BadRequestException;
+import com.openai.errors.InternalServerException;
+import com.openai.errors.OpenAIException;
+import com.openai.errors.OpenAIInvalidDataException;
+import com.openai.errors.OpenAIIoException;
+import com.openai.errors.OpenAIServiceException;
+import com.openai.errors.RateLimitException;
+import com.openai.models.FunctionDefinition;
+import com.openai.models.FunctionParameters;
+import com.openai.models.ResponseFormatJsonSchema;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionAssistantMessageParam;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionFunctionTool;
+import com.openai.models.chat.completions.ChatCompletionMessage;
+import com.openai.models.chat.completions.ChatCompletionMessageFunctionToolCall;
+import com.openai.models.chat.completions.ChatCompletionMessageParam;
+import com.openai.models.chat.completions.ChatCompletionMessageToolCall;
+import com.openai.models.chat.completions.ChatCompletionSystemMessageParam;
+import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
+import com.openai.models.chat.completions.ChatCompletionUserMessageParam;
+
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * OpenAI-compatible Chat Completions through the official {@code openai-java} SDK, pointed at any
+ * base URL (OpenAI, vLLM, SGLang, Ollama, llama.cpp server, LM Studio, OpenRouter, Together).
+ *
+ * <p>The SDK's own retries are off ({@code maxRetries(0)}): the engine owns retry policy. Reasoning
+ * text that servers return outside the official schema ({@code reasoning_content} from vLLM/SGLang/
+ * DeepSeek, {@code reasoning} from OpenRouter/Ollama) is read from the message's additional properties.
+ * JSON-schema output is requested with {@code response_format: json_schema}; when a server rejects
+ * that with a 400 naming response_format, this model switches (once, for good) to describing the schema
+ * in the prompt, and the engine's validate-and-repair loop does the rest.
+ */
+final class OpenAiChatModel extends RemoteChatModel {
+    static final ObjectMapper JSON = new ObjectMapper();
+    /** Idle keep-alive connections kept per client: enough that a full concurrency window reuses sockets. */
+    private static final Duration KEEP_ALIVE = Duration.ofMinutes(5);
+    private static final String SCHEMA_INSTRUCTION = "Answer with only a JSON value (no prose, no code fences) that satisfies this JSON Schema:\n";
+
+    private final OpenAIClient client;
+    private final boolean useMaxCompletionTokens;
+    private final AtomicBoolean schemaInPrompt = new AtomicBoolean(false);
+
+    OpenAiChatModel(ModelSpec spec, String apiKey) {
+        super(spec);
+        this.client = OpenAIOkHttpClient.builder()
+                .baseUrl(spec.baseUrl())
+                .apiKey(apiKey == null || apiKey.isBlank() ? "no-key" : apiKey)
+                .maxRetries(0)
+                .timeout(spec.limits().timeout())
+                .maxIdleConnections(Math.max(5, spec.limits().maxInFlight()))
+                .keepAliveDuration(KEEP_ALIVE)
+                .build();
+        Object field = spec.params().get("max_tokens_field");
+        this.useMaxCompletionTokens = field != null ? "max_completion_tokens".equals(field) : spec.baseUrl().contains("api.openai.com");
+        if ("prompt".equals(spec.params().get("structured_output"))) schemaInPrompt.set(true);
+    }
+
+    @Override ChatResult.Completed attempt(ChatRequest request) throws AttemptException {
+        long t0 = System.nanoTime();
+        ChatCompletion cc;
+        try {
+            cc = client.chat().completions().create(params(request));
+        } catch (BadRequestException e) {
+            if (request.responseSchemaJson() != null && !schemaInPrompt.get() && mentionsResponseFormat(e)) {
+                schemaInPrompt.set(true);
+                throw new AttemptException(ChatResult.Failed.Kind.CLIENT_ERROR, true, Duration.ZERO,
+                        "server rejected response_format json_schema; retrying with the schema in the prompt");
+            }
+            throw classify(e);
+        } catch (OpenAIException | UncheckedIOException e) {
+            throw classify(e);
+        }
+        Duration latency = Duration.ofNanos(System.nanoTime() - t0);
+        try {
+            return toResult(cc, latency);
+        } catch (OpenAIException | IllegalStateException | NullPointerException e) {
+            throw new AttemptException(ChatResult.Failed.Kind.MALFORMED_RESPONSE, true, null, "malformed chat completion: " + e.getMessage());
+        }
+    }
+
+    static ChatResult.Completed toResult(ChatCompletion cc, Duration latency) throws AttemptException {
+        if (cc.choices().isEmpty()) throw new AttemptException(ChatResult.Failed.Kind.MALFORMED_RESPONSE, true, null, "chat completion without choices");
+        ChatCompletion.Choice choice = cc.choices().getFirst();
+        ChatCompletionMessage msg = choice.message();
+        String reasoning = null;
+        for (String k : List.of("reasoning_content", "reasoning")) {
+            JsonValue v = msg._additionalProperties().get(k);
+            // JsonValue extends the raw JsonField, so asString() is untyped here
+            Object text = v == null ? null : v.asString().orElse(null);
+            if (text instanceof String str) { reasoning = str; break; }
+        }
+        List<ToolCall> calls = new ArrayList<>();
+        for (ChatCompletionMessageToolCall tc : msg.toolCalls().orElse(List.of())) {
+            if (tc.function().isPresent()) {
+                ChatCompletionMessageFunctionToolCall f = tc.function().get();
+                calls.add(new ToolCall(f.id(), f.function().name(), f.function().arguments()));
+            }
+        }
+        Usage usage = cc.usage().map(u -> new Usage(u.promptTokens(), u.completionTokens(),
+                u.promptTokensDetails().flatMap(d -> d.cachedTokens()).orElse(0L))).orElse(Usage.NONE);
+        String finish;
+        try { finish = choice.finishReason().asString(); } catch (OpenAIException e) { finish = "unknown"; }
+        return new ChatResult.Completed(msg.content().orElse(""), reasoning, calls, finish, usage, latency, false);
+    }
+
+    ChatCompletionCreateParams params(ChatRequest r) {
+        boolean schemaPrompt = r.responseSchemaJson() != null && schemaInPrompt.get();
+        var b = ChatCompletionCreateParams.builder().model(spec.model()).temperature(r.temperature()).topP(r.topP());
+        if (useMaxCompletionTokens) b.maxCompletionTokens(r.maxTokens()); else b.maxTokens(r.maxTokens());
+        if (!r.stop().isEmpty()) b.stopOfStrings(r.stop());
+        if (r.seed() != null) b.seed(r.seed());
+        List<ChatCompletionMessageParam> msgs = new ArrayList<>();
+        if (schemaPrompt && r.messages().stream().noneMatch(m -> m.role() == ChatMessage.Role.SYSTEM))
+            msgs.add(ChatCompletionMessageParam.ofSystem(ChatCompletionSystemMessageParam.builder().content(SCHEMA_INSTRUCTION + r.responseSchemaJson()).build()));
+        boolean systemSeen = false;
+        for (ChatMessage m : r.messages()) {
+            msgs.add(switch (m.role()) {
+                case SYSTEM -> {
+                    String text = schemaPrompt && !systemSeen ? m.content() + "\n\n" + SCHEMA_INSTRUCTION + r.responseSchemaJson() : m.content();
+                    systemSeen = true;
+                    yield ChatCompletionMessageParam.ofSystem(ChatCompletionSystemMessageParam.builder().content(text).build());
+                }
+                case USER -> ChatCompletionMessageParam.ofUser(ChatCompletionUserMessageParam.builder().content(m.content()).build());
+                case ASSISTANT -> {
+                    var a = ChatCompletionAssistantMessageParam.builder().content(m.content());
+                    for (ToolCall tc : m.toolCalls()) {
+                        a.addToolCall(ChatCompletionMessageFunctionToolCall.builder()
+                                .id(tc.id() == null ? "call_" + tc.name() : tc.id())
+                                .function(ChatCompletionMessageFunctionToolCall.Function.builder().name(tc.name()).arguments(tc.argumentsJson()).build())
+                                .build());
+                    }
+                    yield ChatCompletionMessageParam.ofAssistant(a.build());
+                }
+                case TOOL -> ChatCompletionMessageParam.ofTool(ChatCompletionToolMessageParam.builder()
+                        .toolCallId(m.toolCallId() == null ? "" : m.toolCallId()).content(m.content()).build());
+            });
+        }
+        b.messages(msgs);
+        for (ToolSpec t : r.tools()) {
+            b.addTool(ChatCompletionFunctionTool.builder().function(FunctionDefinition.builder()
+                    .name(t.name()).description(t.description())
+                    .parameters(FunctionParameters.builder().additionalProperties(jsonMap(t.parametersSchemaJson())).build())
+                    .build()).build());
+        }
+        if (r.responseSchemaJson() != null && !schemaPrompt) {
+            b.jsonSchemaResponseFormat(ResponseFormatJsonSchema.JsonSchema.builder()
+                    .name(r.schemaName() == null ? "answer" : r.schemaName())
+                    .schema(ResponseFormatJsonSchema.JsonSchema.Schema.builder().additionalProperties(jsonMap(r.responseSchemaJson())).build())
+                    .build());
+        }
+        for (Map.Entry<String, Object> e : spec.params().entrySet()) {
+            if (e.getKey().equals("max_tokens_field") || e.getKey().equals("structured_output")) continue;
+            b.putAdditionalBodyProperty(e.getKey(), JsonValue.from(e.getValue()));
+        }
+        return b.build();
+    }
+
+    static Map<String, JsonValue> jsonMap(String json) {
+        try {
+            Map<String, Object> m = JSON.readValue(json, new TypeReference<>() {});
+            Map<String, JsonValue> out = new java.util.LinkedHashMap<>();
+            m.forEach((k, v) -> out.put(k, JsonValue.from(v)));
+            return out;
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("not a JSON object: " + e.getMessage());
+        }
+    }
+
+    private static boolean mentionsResponseFormat(BadRequestException e) {
+        String s = String.valueOf(e.getMessage()) + e.body();
+        return s.contains("response_format") || s.contains("json_schema");
+    }
+
+    static AttemptException classify(RuntimeException e) {
+        return switch (e) {
+            case RateLimitException r -> new AttemptException(ChatResult.Failed.Kind.RATE_LIMITED, true, retryAfter(r), "HTTP 429 rate limited: " + brief(r));
+            case InternalServerException s -> new AttemptException(ChatResult.Failed.Kind.SERVER_ERROR, true, retryAfter(s), "HTTP " + s.statusCode() + ": " + brief(s));
+            case OpenAIServiceException s when s.statusCode() == 408 || s.statusCode() == 409 || s.statusCode() >= 500 ->
+                    new AttemptException(ChatResult.Failed.Kind.SERVER_ERROR, true, retryAfter(s), "HTTP " + s.statusCode() + ": " + brief(s));
+            case OpenAIServiceException s -> new AttemptException(ChatResult.Failed.Kind.CLIENT_ERROR, false, null, "HTTP " + s.statusCode() + ": " + brief(s));
+            case OpenAIIoException io when hasCause(io, InterruptedIOException.class) ->
+                    new AttemptException(ChatResult.Failed.Kind.TIMEOUT, true, null, "timed out: " + io.getMessage());
+            case OpenAIIoException io -> new AttemptException(ChatResult.Failed.Kind.TRANSPORT, true, null, "transport: " + rootMessage(io));
+            case OpenAIInvalidDataException d -> new AttemptException(ChatResult.Failed.Kind.MALFORMED_RESPONSE, true, null, "malformed response: " + rootMessage(d));
+            default -> new AttemptException(ChatResult.Failed.Kind.MALFORMED_RESPONSE, true, null, "unreadable response: " + rootMessage(e));
+        };
+    }
+
+    private static Duration retryAfter(OpenAIServiceException e) {
+        var h = e.headers();
+        List<String> ms = h.values("retry-after-ms"), s = h.values("retry-after");
+        return AttemptException.parseRetryAfter(ms.isEmpty() ? null : ms.getFirst(), s.isEmpty() ? null : s.getFirst());
+    }
+
+    private static String brief(OpenAIServiceException e) {
+        String m = e.getMessage();
+        return m == null ? "" : m.length() > 300 ? m.substring(0, 300) + "..." : m;
+    }
+
+    static boolean hasCause(Throwable t, Class<? extends Throwable> c) {
+        for (Throwable x = t; x != null; x = x.getCause()) if (c.isInstance(x)) return true;
+        return false;
+    }
+
+    static String rootMessage(Throwable t) {
+        Throwable x = t;
+        while (x.getCause() != null && x.getCause() != x) x = x.getCause();
+        String m = x.getClass().getSimpleName() + (x.getMessage() == null ? "" : ": " + x.getMessage());
+        return m.length() > 300 ? m.substring(0, 300) + "..." : m;
+    }
+
+    @Override public void close() { client.close(); }
+}

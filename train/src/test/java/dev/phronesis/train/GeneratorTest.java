@@ -1,0 +1,88 @@
+package dev.phronesis.train;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class GeneratorTest {
+    private static WordTokenizer tok;
+    private static LlamaModel model;
+    private static Generator gen;
+
+    @BeforeAll
+    static void setUp() {
+        Torch.threads(1);
+        tok = Fixtures.tokenizer();
+        model = LlamaModel.create(Fixtures.tiny(tok.vocabSize(), true).withVocabSize(tok.vocabSize()), 21);
+        gen = new Generator(model, tok);
+    }
+
+    @AfterAll
+    static void tearDown() { model.close(); }
+
+    private static List<Generator.Request> requests(double temperature, long seed) {
+        List<Generator.Request> r = new ArrayList<>();
+        String[] prompts = {"the agent reads", "a user asks what to do and", "send"};
+        for (int i = 0; i < prompts.length; i++)
+            r.add(new Generator.Request(tok.encode(prompts[i]), temperature, 0.9, 12, List.of(), seed + i));
+        return r;
+    }
+
+    @Test
+    void kvCacheGivesTheSameTokensAsRecomputing() {
+        for (double temp : new double[]{0.0, 1.0}) {
+            var withCache = gen.generate(requests(temp, 5), true);
+            var without = gen.generate(requests(temp, 5), false);
+            for (int i = 0; i < withCache.size(); i++) assertThat(withCache.get(i).tokens()).containsExactly(without.get(i).tokens());
+        }
+    }
+
+    @Test
+    void sameSeedSameTokensOtherSeedOtherTokens() {
+        var a = gen.generate(requests(1.0, 5));
+        var b = gen.generate(requests(1.0, 5));
+        var c = gen.generate(requests(1.0, 99));
+        for (int i = 0; i < a.size(); i++) assertThat(a.get(i).tokens()).containsExactly(b.get(i).tokens());
+        boolean anyDiffer = false;
+        for (int i = 0; i < a.size(); i++) anyDiffer |= !java.util.Arrays.equals(a.get(i).tokens(), c.get(i).tokens());
+        assertThat(anyDiffer).isTrue();
+    }
+
+    @Test
+    void batchedRowsEqualRowsGeneratedAlone() {
+        var batched = gen.generate(requests(0.0, 1));
+        var reqs = requests(0.0, 1);
+        for (int i = 0; i < reqs.size(); i++) {
+            var alone = gen.generate(List.of(reqs.get(i)));
+            assertThat(alone.get(0).tokens()).as("row %d", i).containsExactly(batched.get(i).tokens());
+        }
+    }
+
+    @Test
+    void maxTokensAndStopSequencesEndRows() {
+        var free = gen.generate(List.of(new Generator.Request(tok.encode("the agent"), 0.0, 1.0, 7, List.of(), 1))).get(0);
+        assertThat(free.tokens()).hasSizeLessThanOrEqualTo(7);
+        if (free.tokens().length == 7) assertThat(free.finishReason()).isEqualTo("length");
+        // stop at the second generated token's text: the output is cut before it
+        if (free.tokens().length >= 3) {
+            String stopAt = tok.decode(new int[]{free.tokens()[2]});
+            var stopped = gen.generate(List.of(new Generator.Request(tok.encode("the agent"), 0.0, 1.0, 7, List.of(stopAt), 1))).get(0);
+            assertThat(stopped.finishReason()).isEqualTo("stop");
+            assertThat(stopped.text()).doesNotContain(stopAt);
+            assertThat(free.text()).startsWith(stopped.text());
+        }
+    }
+
+    @Test
+    void topPKeepsOnlyTheNucleus() {
+        float[] logits = {5f, 4.9f, -10f, -10f};
+        var rnd = new java.util.SplittableRandom(1);
+        for (int i = 0; i < 200; i++) assertThat(Generator.sample(logits, 0, 4, 1.0, 0.5, rnd)).isIn(0, 1);
+        assertThat(Generator.sample(logits, 0, 4, 0.0, 1.0, rnd)).isZero();
+    }
+}
