@@ -114,10 +114,11 @@ public final class GpuTrainerExport {
                 - Several GPUs: `accelerate launch --num_processes 8 train.py` (DDP). DeepSpeed ZeRO-2: `pip install deepspeed` and
                   `accelerate launch --config_file accelerate/deepspeed_zero2.yaml train.py`. FSDP: `accelerate launch --config_file accelerate/fsdp.yaml train.py`
                   (set `num_processes` in the YAML to your GPU count). For long rows set `"gradient_checkpointing": true` in `train_config.json`.
-                - Back in Phronesis: `phronesis train lora-merge --base %s --adapter out/adapter --out merged/` (full HF weights for vLLM,
-                  transformers or llama.cpp's convert_hf_to_gguf.py), or evaluate with the adapter loaded by `phronesis train lora-eval`.
+                - Back in Phronesis: `phronesis train inspect %s --adapter out/adapter` checks the adapter against the base, and
+                  `phronesis train merge --base %s --adapter out/adapter --out merged/` writes full HF weights for vLLM, transformers
+                  or llama.cpp's convert_hf_to_gguf.py.
                 """.formatted(t, base, rows, o.target() == Target.TRL ? "TRL SFTTrainer (falls back to transformers Trainer + peft when trl is missing)" : "transformers Trainer + peft",
                 o.lora().rank(), o.lora().alpha(), o.lora().dropout(), o.lora().targetModules(), o.maxLen(), o.batchSize(), o.gradAccum(),
-                o.maxSteps(), o.lr(), o.warmupSteps(), base);
+                o.maxSteps(), o.lr(), o.warmupSteps(), base, base);
     }
 }
