@@ -2,6 +2,7 @@
 
 Usage:
   llama_ref.py forward CKPT_DIR IDS_JSON OUT_BIN     logits of ids (list of rows) as float32 little-endian
+  llama_ref.py forward-hf CKPT_DIR IDS_JSON OUT_BIN  the same through transformers.LlamaForCausalLM
   llama_ref.py bench CONFIG_JSON BATCH SEQ STEPS THREADS   prints JSON {"tokens_per_s": ...} of AdamW training steps
 """
 import json, math, struct, sys, time
@@ -98,6 +99,15 @@ def main():
         ids = torch.tensor(json.load(open(ids_file)), dtype=torch.long)
         with torch.no_grad():
             logits = m(ids).float().contiguous().numpy()
+        open(out, "wb").write(logits.astype("<f4").tobytes())
+    elif mode == "forward-hf":
+        # the same through transformers' LlamaForCausalLM, reading our checkpoint directory as is
+        from transformers import LlamaForCausalLM
+        ck, ids_file, out = sys.argv[2], sys.argv[3], sys.argv[4]
+        m = LlamaForCausalLM.from_pretrained(ck, torch_dtype=torch.float32, attn_implementation="eager")
+        ids = torch.tensor(json.load(open(ids_file)), dtype=torch.long)
+        with torch.no_grad():
+            logits = m(ids).logits.float().contiguous().numpy()
         open(out, "wb").write(logits.astype("<f4").tobytes())
     elif mode == "bench":
         c = json.load(open(sys.argv[2]))

@@ -104,21 +104,28 @@ class LlamaModelTest {
                     ours = m.forward(sm.create(flat, new Shape(2, 8))).toFloatArray();
                 }
             }
-            Path idsFile = dir.resolve("ids.json"), out = dir.resolve("logits.bin");
+            Path idsFile = dir.resolve("ids.json");
             Files.writeString(idsFile, Json.MAPPER.writeValueAsString(ids));
-            Process p = new ProcessBuilder(py.get().toString(), Fixtures.referenceScript(dir).toString(), "forward",
-                    ck.toString(), idsFile.toString(), out.toString()).redirectErrorStream(true).start();
-            String log = new String(p.getInputStream().readAllBytes());
-            assertThat(p.waitFor()).as(log).isZero();
-            ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(out)).order(ByteOrder.LITTLE_ENDIAN);
-            float[] theirs = new float[b.remaining() / 4];
-            b.asFloatBuffer().get(theirs);
-            assertThat(theirs).hasSameSizeAs(ours);
-            double maxDiff = 0;
-            for (int i = 0; i < ours.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ours[i] - theirs[i]));
-            System.out.printf("PyTorch parity (tied=%s): max |logit diff| = %.2e over %d logits%n", tied, maxDiff, ours.length);
-            assertThat(maxDiff).isLessThan(1e-4);
+            compare("PyTorch reference", py.get(), dir, "forward", ck, idsFile, ours, tied);
+            if (Fixtures.hasModules(py.get(), "transformers")) compare("transformers LlamaForCausalLM", py.get(), dir, "forward-hf", ck, idsFile, ours, tied);
+            else System.out.println("transformers parity skipped: transformers not importable");
         }
+    }
+
+    private static void compare(String what, Path py, Path dir, String mode, Path ck, Path idsFile, float[] ours, boolean tied) throws Exception {
+        Path out = dir.resolve("logits-" + mode + ".bin");
+        Process p = new ProcessBuilder(py.toString(), Fixtures.referenceScript(dir).toString(), mode,
+                ck.toString(), idsFile.toString(), out.toString()).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(log).isZero();
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(out)).order(ByteOrder.LITTLE_ENDIAN);
+        float[] theirs = new float[b.remaining() / 4];
+        b.asFloatBuffer().get(theirs);
+        assertThat(theirs).hasSameSizeAs(ours);
+        double maxDiff = 0;
+        for (int i = 0; i < ours.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ours[i] - theirs[i]));
+        System.out.printf("%s parity (tied=%s): max |logit diff| = %.2e over %d logits%n", what, tied, maxDiff, ours.length);
+        assertThat(maxDiff).as(what).isLessThan(1e-4);
     }
 
     @Test
