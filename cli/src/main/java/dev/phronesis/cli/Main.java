@@ -20,9 +20,13 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 ConstitutionCommand.class,
                 DeliberateCommand.class,
+                ScenariosCommand.class,
+                LlmCommand.class,
                 TrainCommand.class,
                 GenerateCommand.class,
                 ServeCommand.class,
+                EvalCommand.class,
+                ReportCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
