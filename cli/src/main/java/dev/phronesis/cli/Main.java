@@ -27,6 +27,9 @@ import picocli.CommandLine.Command;
                 ServeCommand.class,
                 EvalCommand.class,
                 ReportCommand.class,
+                DemoCommand.class,
+                RunCommand.class,
+                StatusCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
