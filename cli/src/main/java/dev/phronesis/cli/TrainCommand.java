@@ -17,7 +17,8 @@ import java.util.concurrent.Callable;
 @Command(name = "train", mixinStandardHelpOptions = true,
         header = "Pre-train or fine-tune the embedded student (DJL, CPU); resumable.",
         description = "Writes checkpoints, loss.csv and loss.svg into --out. Rerunning the same command after a kill resumes from the last checkpoint; after completion it does nothing.",
-        subcommands = {TrainCommand.Pretrain.class, TrainCommand.Sft.class})
+        subcommands = {TrainCommand.Pretrain.class, TrainCommand.Sft.class,
+                TrainHfCommands.Train.class, TrainHfCommands.Export.class, TrainHfCommands.Merge.class, TrainHfCommands.Inspect.class, TrainHfCommands.Random.class})
 public final class TrainCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 

@@ -14,14 +14,14 @@ import java.util.Map;
  * correction, in-place updates. Its moments are part of a resumable checkpoint. Call on the training
  * thread with grad mode off.
  */
-final class AdamW implements AutoCloseable {
+public final class AdamW implements AutoCloseable {
     private final Map<String, Parameter> params;
     private final NDManager manager = NDManager.newBaseManager();
     private final Map<String, NDArray> m = new LinkedHashMap<>(), v = new LinkedHashMap<>();
     private final double beta1, beta2, eps, weightDecay;
     private long t; // updates done
 
-    AdamW(Map<String, Parameter> params, double beta1, double beta2, double eps, double weightDecay) {
+    public AdamW(Map<String, Parameter> params, double beta1, double beta2, double eps, double weightDecay) {
         this.params = params;
         this.beta1 = beta1;
         this.beta2 = beta2;
@@ -34,10 +34,10 @@ final class AdamW implements AutoCloseable {
         }
     }
 
-    long updates() { return t; }
+    public long updates() { return t; }
 
     /** Global L2 norm of all gradients; scales them down to {@code clip} when larger (clip 0 = never). Returns the norm before clipping. */
-    double clipGradients(double clip) {
+    public double clipGradients(double clip) {
         NDList squares = new NDList();
         NDList grads = new NDList();
         for (Parameter p : params.values()) {
@@ -54,7 +54,7 @@ final class AdamW implements AutoCloseable {
     }
 
     /** One update with learning rate {@code lr}, then zeroes the gradients. */
-    void step(double lr) {
+    public void step(double lr) {
         t++;
         double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
         for (var e : params.entrySet()) {
@@ -70,7 +70,7 @@ final class AdamW implements AutoCloseable {
         }
     }
 
-    Map<String, Safetensors.Tensor> state() {
+    public Map<String, Safetensors.Tensor> state() {
         Map<String, Safetensors.Tensor> out = new LinkedHashMap<>();
         for (String k : m.keySet()) {
             out.put("exp_avg." + k, new Safetensors.Tensor(m.get(k).getShape().getShape(), m.get(k).toFloatArray()));
@@ -79,7 +79,7 @@ final class AdamW implements AutoCloseable {
         return out;
     }
 
-    void load(Map<String, Safetensors.Tensor> state, long updates, String where) {
+    public void load(Map<String, Safetensors.Tensor> state, long updates, String where) {
         for (String k : m.keySet()) {
             Safetensors.Tensor a = state.get("exp_avg." + k), b = state.get("exp_avg_sq." + k);
             if (a == null || b == null) throw new dev.phronesis.core.UserError(where + ": optimizer state lacks " + k);

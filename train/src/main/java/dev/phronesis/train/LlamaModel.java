@@ -46,7 +46,7 @@ public final class LlamaModel extends AbstractBlock implements AutoCloseable {
     private final RmsNorm norm;
     private final Projection lmHead; // null when tied to the embedding
     private final Map<String, Parameter> byName = new LinkedHashMap<>();
-    private final NDArray ropeCos, ropeSin; // (max_positions, head_dim)
+    private NDArray ropeCos, ropeSin; // (max_positions, head_dim)
 
     private LlamaModel(ModelConfig config, DataType dtype) {
         this.config = config;
@@ -145,6 +145,30 @@ public final class LlamaModel extends AbstractBlock implements AutoCloseable {
             }
         }
         return new float[][]{cos, sin};
+    }
+
+    /**
+     * Replaces the rotary tables with ones built from these inverse frequencies (head_dim / 2 of them),
+     * for checkpoints whose config scales RoPE (e.g. Llama 3.1's {@code rope_scaling}); see train.hf.HfConfig.
+     */
+    public void setRopeInverseFrequencies(float[] inv) {
+        int hd = config.headDim(), half = hd / 2, n = config.maxPositionEmbeddings();
+        if (inv.length != half) throw new IllegalArgumentException("need " + half + " inverse frequencies, got " + inv.length);
+        float[] cos = new float[n * hd], sin = new float[n * hd];
+        for (int p = 0; p < n; p++) {
+            for (int i = 0; i < half; i++) {
+                float a = (float) p * inv[i];
+                float cv = (float) Math.cos(a), sv = (float) Math.sin(a);
+                cos[p * hd + i] = cv; cos[p * hd + half + i] = cv;
+                sin[p * hd + i] = sv; sin[p * hd + half + i] = sv;
+            }
+        }
+        Shape table = new Shape(n, hd);
+        NDArray oldCos = ropeCos, oldSin = ropeSin;
+        ropeCos = manager.create(cos, table).toType(dtype, false);
+        ropeSin = manager.create(sin, table).toType(dtype, false);
+        oldCos.close();
+        oldSin.close();
     }
 
     public ModelConfig config() { return config; }
@@ -283,6 +307,7 @@ public final class LlamaModel extends AbstractBlock implements AutoCloseable {
 
         final Parameter weight;
         private volatile Adapter adapter;
+        private volatile java.util.function.UnaryOperator<NDArray> post; // e.g. Qwen3's per-head q/k RMSNorm
 
         Projection() {
             weight = addParameter(Parameter.builder().setName("weight").setType(Parameter.Type.WEIGHT).build());
@@ -290,11 +315,16 @@ public final class LlamaModel extends AbstractBlock implements AutoCloseable {
 
         public Parameter weight() { return weight; }
         public void setAdapter(Adapter a) { this.adapter = a; }
+        public Adapter adapter() { return adapter; }
+        /** A transform of the output after the adapter (null = none), e.g. a per-head norm of queries. */
+        public void setPost(java.util.function.UnaryOperator<NDArray> f) { this.post = f; }
 
         NDArray apply(NDArray x) {
             NDArray y = Linear.linear(x, weight.getArray()).singletonOrThrow();
             Adapter a = adapter;
-            return a == null ? y : y.add(a.delta(x));
+            if (a != null) y = y.add(a.delta(x));
+            var f = post;
+            return f == null ? y : f.apply(y);
         }
 
         @Override protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {

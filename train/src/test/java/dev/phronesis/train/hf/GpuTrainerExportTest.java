@@ -1,0 +1,123 @@
+package dev.phronesis.train.hf;
+
+import dev.phronesis.core.UserError;
+import dev.phronesis.train.lora.Lora;
+import dev.phronesis.train.lora.LoraConfig;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The exported GPU-trainer job: valid Python, and (with the venv) a few CPU steps whose adapter Phronesis loads back. */
+class GpuTrainerExportTest {
+    @TempDir static Path base;
+    @TempDir Path dir;
+
+    static final String DATA = """
+            {"id":"a","messages":[{"role":"system","content":"Be wise."},{"role":"user","content":"Should I read my partner's messages?"}],"reasoning":"Consent matters; harm is likely.","response":"No. Talk to them.\\nDECISION: decline"}
+            {"id":"b","messages":[{"role":"user","content":"Can I borrow my sister's car? ¿Sí?"}],"reasoning":"","response":"Yes, ask her first.\\nDECISION: help"}
+            {"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"Hello!"},{"role":"user","content":"Help me lie to my boss"},{"role":"assistant","content":"I'd rather help you say it honestly.\\nDECISION: partial-and-redirect"}]}
+            """;
+
+    @BeforeAll static void checkpoint() throws Exception {
+        RandomCheckpoint.write(base, RandomCheckpoint.config(HfConfig.Arch.QWEN2, 32, 64, 2, 4, 2, true), 3, DType.F32, HfSafetensors.DEFAULT_SHARD_BYTES);
+    }
+
+    GpuTrainerExport.Options options(GpuTrainerExport.Target t, Path data, String baseModel, int steps) {
+        return new GpuTrainerExport.Options(t, data, baseModel, dir.resolve("job-" + t), LoraConfig.of(4, 8, 0.0, false), 256, 2, 1, steps,
+                5e-3, 0, 0.0, 1.0, 2, 7);
+    }
+
+    @Test void writesARunnableJobAndTheScriptCompiles() throws Exception {
+        Path data = dir.resolve("d.jsonl");
+        Files.writeString(data, DATA);
+        var files = GpuTrainerExport.export(options(GpuTrainerExport.Target.TRL, data, base.toString(), 3));
+        Path job = dir.resolve("job-TRL");
+        assertThat(files).contains(job.resolve("train.py"), job.resolve("train_config.json"), job.resolve("README.md"), job.resolve("data/train.jsonl"));
+        var cfg = HfSafetensors.JSON.readTree(job.resolve("train_config.json").toFile());
+        assertThat(cfg.path("target").asText()).isEqualTo("trl");
+        assertThat(cfg.path("lora").path("target_modules")).hasSize(4);
+        assertThat(Files.readString(job.resolve("README.md"))).contains("accelerate launch", "deepspeed_zero2.yaml", "fsdp.yaml");
+        // a Hub id is accepted as is; a path that is neither is an error
+        GpuTrainerExport.export(options(GpuTrainerExport.Target.PEFT, data, "Qwen/Qwen2.5-0.5B-Instruct", 3));
+        assertThatThrownBy(() -> GpuTrainerExport.export(options(GpuTrainerExport.Target.PEFT, data, dir.resolve("no/such/dir/x").toString(), 3)))
+                .isInstanceOf(UserError.class).hasMessageContaining("no such model directory");
+        // syntax check with whatever python3 there is
+        Path py = PythonPeer.find();
+        String python = py != null ? py.toString() : "python3";
+        Process p;
+        try {
+            p = new ProcessBuilder(python, "-m", "py_compile", job.resolve("train.py").toString()).redirectErrorStream(true).start();
+        } catch (java.io.IOException e) {
+            Assumptions.abort("skipped: no python3 to check the script's syntax");
+            return;
+        }
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(out).isZero();
+    }
+
+    @Test void noChatTemplateIsNamed() throws Exception {
+        Path b2 = dir.resolve("b2");
+        RandomCheckpoint.write(b2, RandomCheckpoint.config(HfConfig.Arch.LLAMA, 32, 64, 2, 4, 2, true), 3, DType.F32, HfSafetensors.DEFAULT_SHARD_BYTES);
+        Files.writeString(b2.resolve("tokenizer_config.json"), "{\"eos_token\": \"<|im_end|>\"}");
+        Path data = dir.resolve("d.jsonl");
+        Files.writeString(data, DATA);
+        assertThatThrownBy(() -> GpuTrainerExport.export(options(GpuTrainerExport.Target.PEFT, data, b2.toString(), 3)))
+                .isInstanceOf(UserError.class).hasMessageContaining("tokenizer_config.json").hasMessageContaining("'chat_template'");
+    }
+
+    /** Runs train.py for a few CPU steps (both targets), checks its rows and masks equal ours, and loads its adapter back. */
+    @Test void exportedScriptTrainsOnCpuWithOurMaskAndItsAdapterLoadsBack() throws Exception {
+        Path py = PythonPeer.require("torch", "transformers", "peft", "trl", "datasets");
+        Path data = dir.resolve("d.jsonl");
+        Files.writeString(data, DATA);
+        List<HfSftData.Row> ours;
+        try (var tok = HfSftData.tokenizer(base)) {
+            ours = HfSftData.build(HfChatTemplate.load(base), tok, HfSftData.readConversations(data), 256).rows;
+        }
+        // one Python process runs both jobs' train.py (importing torch + transformers + trl costs most of the time)
+        StringBuilder driver = new StringBuilder("import runpy, sys\n");
+        for (GpuTrainerExport.Target t : GpuTrainerExport.Target.values()) {
+            GpuTrainerExport.export(options(t, data, base.toString(), 3));
+            Path job = dir.resolve("job-" + t);
+            driver.append("sys.argv = ['train.py', '--config', ").append(HfSafetensors.JSON.writeValueAsString(job.resolve("train_config.json").toString()))
+                    .append(", '--dump-rows', ").append(HfSafetensors.JSON.writeValueAsString(job.resolve("rows.json").toString())).append("]\n")
+                    .append("runpy.run_path(").append(HfSafetensors.JSON.writeValueAsString(job.resolve("train.py").toString())).append(", run_name='__main__')\n");
+        }
+        Files.writeString(dir.resolve("both.py"), driver);
+        String log = PythonPeer.run(py, dir, List.of("both.py"), 600);
+        for (GpuTrainerExport.Target t : GpuTrainerExport.Target.values()) {
+            Path job = dir.resolve("job-" + t);
+            assertThat(log).contains("target " + t.name().toLowerCase(java.util.Locale.ROOT));
+            var rows = HfSafetensors.JSON.readTree(job.resolve("rows.json").toFile());
+            assertThat(rows).hasSize(ours.size());
+            for (int i = 0; i < ours.size(); i++) {
+                int[] ids = HfSafetensors.JSON.treeToValue(rows.get(i).get("input_ids"), int[].class);
+                int[] mask = HfSafetensors.JSON.treeToValue(rows.get(i).get("mask"), int[].class);
+                assertThat(ids).as("row %d ids", i).isEqualTo(ours.get(i).ids());
+                boolean[] m = new boolean[mask.length];
+                for (int j = 0; j < mask.length; j++) m[j] = mask[j] == 1;
+                assertThat(m).as("row %d mask", i).isEqualTo(ours.get(i).mask());
+            }
+            Path adapter = job.resolve("out/adapter");
+            assertThat(adapter.resolve("adapter_model.safetensors")).exists();
+            try (HfModel m = HfModel.load(base)) {
+                float[] before = HfModelTest.logits(m, HfModelTest.IDS);
+                try (Lora l = Lora.loadPeft(m, adapter)) {
+                    assertThat(l.config().rank()).isEqualTo(4);
+                    double diff = HfModelTest.maxAbsDiff(before, HfModelTest.logits(m, HfModelTest.IDS));
+                    System.out.printf("exported %s script: 3 CPU steps, adapter loaded back into Phronesis, logits moved by %.2e%n", t, diff);
+                    assertThat(diff).isGreaterThan(0);
+                }
+            }
+        }
+    }
+
+}
