@@ -119,6 +119,7 @@ class RealExperimentTest {
                     teacher: teacher
                     judges: [judge]
                     dataset: {budget_tokens: 100000, formats: [openai, hf-reasoning, think]}
+                    trainer: {export: trl, base_model: tiny-base}
                     students: {base: base, tuned: tuned}
                     eval: {samples: 1, temperature: 0.0, judge: judge}
                     """);
@@ -126,7 +127,7 @@ class RealExperimentTest {
             assertThat(r.exitCode()).as(r.err()).isZero();
             assertThat(r.out()).contains("report:");
             for (String f : new String[]{"scenarios/scenarios.jsonl", "distill/accepted.jsonl", "distill/dataset", "eval/base/results.jsonl",
-                    "eval/tuned/results.jsonl", "report/report.html", "report/summary.md", "report/summary.json", "llm-journal.sqlite"}) {
+                    "eval/tuned/results.jsonl", "export/train.py", "export/train_config.json", "report/report.html", "report/summary.md", "report/summary.json", "llm-journal.sqlite"}) {
                 assertThat(runDir.resolve(f)).as(f).exists();
             }
             assertThat(server.requests()).anyMatch(q -> q.model().equals("teacher-model"));

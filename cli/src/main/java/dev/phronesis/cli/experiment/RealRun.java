@@ -36,6 +36,8 @@ import dev.phronesis.llm.ChatRequest;
 import dev.phronesis.llm.ChatResult;
 import dev.phronesis.llm.LlmEngine;
 import dev.phronesis.llm.ModelCatalog;
+import dev.phronesis.train.hf.GpuTrainerExport;
+import dev.phronesis.train.lora.LoraConfig;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,6 +97,7 @@ final class RealRun {
                     ExperimentKeys.stage("scenarios", "scenarios with the " + x.realiser() + " realiser", k, "scenarios", d -> scenarios(d, engine, progress)),
                     ExperimentKeys.stage("distill", "deliberations by " + x.teacher() + " through the gates" + (x.judges().isEmpty() ? "" : " with judges " + x.judges()), k, "distill", d -> distill(d, engine, progress)),
                     ExperimentKeys.stage("datasets", "datasets " + x.formats() + " under " + x.budgetTokens() + " tokens", k, "distill/" + DatasetBuilder.DIR, d -> datasets(d)),
+                    ExperimentKeys.stage("export", "trainer export: " + x.export(), k, "export", this::export),
                     ExperimentKeys.stage("suites", "eval suites from held-out families", k, "suites", this::suites),
                     ExperimentKeys.stage("eval", "evaluate " + x.students().keySet(), k, "eval", d -> eval(d, engine, progress)),
                     ExperimentKeys.stage("report", "report", k, "report", this::report));
@@ -136,7 +139,22 @@ final class RealRun {
     private void datasets(RunDirectory dir) {
         Set<DatasetBuilder.Format> formats = EnumSet.noneOf(DatasetBuilder.Format.class);
         for (String f : x.formats()) formats.add(DatasetBuilder.Format.parse(f));
+        if (!x.export().equals("none")) formats.add(DatasetBuilder.Format.THINK); // what the exported trainer reads
         DatasetBuilder.build(dir.path("distill"), EnumSet.of(Variant.DELIBERATIVE, Variant.DEMONSTRATION), x.budgetTokens(), TokenCounter.approximate(), formats);
+    }
+
+    /** A runnable GPU training job (transformers + peft, or TRL) on the deliberative dataset; see docs/real-models.md. */
+    private void export(RunDirectory dir) throws Exception {
+        if (x.export().equals("none")) return;
+        Path data;
+        try (var files = Files.list(dir.path("distill").resolve(DatasetBuilder.DIR).resolve("deliberative"))) {
+            data = files.filter(f -> f.getFileName().toString().startsWith("think") && f.getFileName().toString().endsWith(".jsonl"))
+                    .sorted().findFirst().orElseThrow(() -> new UserError(dir.path("distill") + ": no think-format dataset to export"));
+        }
+        String base = x.baseModel() == null ? "Qwen/Qwen3-8B" : x.baseModel().toString();
+        GpuTrainerExport.Target target = x.export().equals("trl") ? GpuTrainerExport.Target.TRL : GpuTrainerExport.Target.PEFT;
+        GpuTrainerExport.export(new GpuTrainerExport.Options(target, data, base, dir.path("export"), LoraConfig.of(16, 32, 0.05, false),
+                2048, 4, 4, 1000, 2e-4, 30, 0.0, 1.0, 200, x.seed()));
     }
 
     private void suites(RunDirectory dir) throws Exception {
