@@ -20,6 +20,8 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 ConstitutionCommand.class,
                 DeliberateCommand.class,
+                DistillCommand.class,
+                DatasetCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
