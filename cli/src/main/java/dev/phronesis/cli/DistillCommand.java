@@ -100,7 +100,7 @@ final class DistillCommand implements Callable<Integer> {
         boolean needsEngine = !teacher.equals("scripted") || judges.stream().anyMatch(j -> !j.equals("scripted"));
         try (LlmEngine engine = needsEngine ? LlmEngine.open(runDir.resolve(LlmEngine.JOURNAL_FILE)) : null) {
             ModelCatalog catalog = models == null ? null : ModelCatalog.load(models);
-            Teacher t = teacher.equals("scripted") ? new ScriptedTeacher(c, v, seed)
+            Teacher t = teacher.equals("scripted") ? new ScriptedTeacher(c, v, seed, cues(scenFile.toAbsolutePath().getParent()))
                     : new LlmTeacher(open(engine, catalog, teacher), c, v, temperature, seed);
             List<Judge> js = new ArrayList<>();
             for (String j : judges) js.add(j.equals("scripted") ? new ScriptedJudge(c) : new LlmJudge(open(engine, catalog, j), c));
@@ -112,6 +112,19 @@ final class DistillCommand implements Callable<Integer> {
                     r.unavailable() > 0 ? ", " + r.unavailable() + " calls failed (rerun to retry them)" : "", runDir);
             return r.unavailable() > 0 ? Main.CHECK_FAILED : Main.OK;
         }
+    }
+
+    /** The cue paraphrases of the taxonomy the scenario stage copied into its run directory, if it did. */
+    static Map<String, Map<String, List<String>>> cues(Path scenarioDir) {
+        Path tax = scenarioDir.resolve("taxonomy.yaml");
+        if (!Files.exists(tax)) return Map.of();
+        Map<String, Map<String, List<String>>> out = new LinkedHashMap<>();
+        dev.phronesis.data.scenario.Taxonomy.load(tax).cues().forEach((factor, byLevel) -> byLevel.forEach((level, pool) -> {
+            List<String> all = new ArrayList<>(pool.train());
+            all.addAll(pool.heldout());
+            out.computeIfAbsent(factor, k -> new LinkedHashMap<>()).put(level, all);
+        }));
+        return out;
     }
 
     private static ChatModel open(LlmEngine engine, ModelCatalog catalog, String name) {
