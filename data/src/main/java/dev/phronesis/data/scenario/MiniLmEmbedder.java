@@ -22,7 +22,11 @@ final class MiniLmEmbedder implements TextEmbedder {
         var m = model;
         if (m == null) {
             synchronized (this) {
-                if (model == null) model = new AllMiniLmL6V2EmbeddingModel();
+                if (model == null) {
+                    // langchain4j logs through SLF4J; without a provider SLF4J prints a 3-line warning on stderr
+                    if (System.getProperty("slf4j.internal.verbosity") == null) System.setProperty("slf4j.internal.verbosity", "ERROR");
+                    model = new AllMiniLmL6V2EmbeddingModel();
+                }
                 m = model;
             }
         }
