@@ -78,6 +78,14 @@ public record UsageSummary(long requests, long completed, long fromJournal, long
             latenciesMs[n++] = latency.toMillis();
         }
 
+        /** Tokens and cost paid for answers that were then rejected (schema violations): billed, but not a completion. */
+        synchronized void spent(Usage u, double costUsd) {
+            in += u.inputTokens();
+            out += u.outputTokens();
+            cached += u.cachedInputTokens();
+            cost += costUsd;
+        }
+
         synchronized void addAttempts(long k) { attempts += k; }
         synchronized void addRequests(long k) { requests += k; }
         synchronized void addFailed(long k) { failed += k; }

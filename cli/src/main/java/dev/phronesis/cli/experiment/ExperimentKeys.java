@@ -25,13 +25,5 @@ final class ExperimentKeys {
         };
     }
 
-    static String hash(String... parts) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            for (String p : parts) md.update((p + "\u0000").getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(md.digest()).substring(0, 16);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
+    static String hash(String... parts) { return dev.phronesis.cli.pipeline.Pipeline.key(parts); }
 }

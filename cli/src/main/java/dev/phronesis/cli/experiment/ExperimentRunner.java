@@ -9,8 +9,6 @@ import dev.phronesis.core.constitution.Constitution;
 import dev.phronesis.core.constitution.ConstitutionLoader;
 import dev.phronesis.core.records.Jsonl;
 import dev.phronesis.data.scenario.Taxonomy;
-import dev.phronesis.eval.Arm;
-import dev.phronesis.eval.Summary;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -95,7 +93,4 @@ public final class ExperimentRunner {
         }
         return n == 0 ? "–" : String.format(Locale.ROOT, "%.0f%% [%.0f, %.0f]", 100 * sum / n, 100 * lo, 100 * hi);
     }
-
-    @SuppressWarnings("unused")
-    private static Class<?>[] used() { return new Class<?>[]{Arm.class, Summary.class}; }
 }

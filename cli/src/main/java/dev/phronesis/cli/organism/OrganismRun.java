@@ -1,6 +1,5 @@
 package dev.phronesis.cli.organism;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.phronesis.cli.pipeline.Pipeline;
 import dev.phronesis.cli.pipeline.Progress;
 import dev.phronesis.cli.pipeline.RunDirectory;
@@ -22,7 +21,6 @@ import dev.phronesis.data.distill.TokenCounter;
 import dev.phronesis.data.distill.Verbosity;
 import dev.phronesis.data.scenario.ScenarioGenerator;
 import dev.phronesis.data.scenario.Taxonomy;
-import dev.phronesis.eval.Arm;
 import dev.phronesis.eval.EvalRunner;
 import dev.phronesis.eval.Reports;
 import dev.phronesis.eval.Suite;
@@ -38,10 +36,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -312,16 +308,6 @@ public final class OrganismRun {
         OrganismReport.write(dir, plan, constitution, w, this);
     }
 
-    static String hash(String... parts) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            for (String p : parts) md.update((p + "\u0000").getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(md.digest()).substring(0, 16);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
+    static String hash(String... parts) { return Pipeline.key(parts); }
 
-    @SuppressWarnings("unused")
-    private static ObjectNode unusedNode() { return null; }
 }

@@ -6,6 +6,17 @@ import java.util.List;
 public final class Pipeline {
     private Pipeline() {}
 
+    /** A stage key: SHA-256 over the parts (NUL-separated), first 16 hex digits. */
+    public static String key(String... parts) {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            for (String p : parts) md.update((p + "\u0000").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(md.digest()).substring(0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static void deleteTree(java.nio.file.Path p) throws java.io.IOException {
         if (!java.nio.file.Files.exists(p)) return;
         try (var walk = java.nio.file.Files.walk(p)) {
