@@ -30,6 +30,8 @@ import picocli.CommandLine.Command;
                 DemoCommand.class,
                 RunCommand.class,
                 StatusCommand.class,
+                DistillCommand.class,
+                DatasetCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

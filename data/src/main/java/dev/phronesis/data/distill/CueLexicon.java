@@ -4,6 +4,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Cue words that reveal a factor's level in scenario text ("no one asked them" -> consent none). The
@@ -53,6 +55,42 @@ final class CueLexicon {
                     "distal", List.of("many steps away", "someone else would have to"),
                     "contributing", List.of("one of several", "part of"),
                     "direct", List.of("directly", "the action itself")));
+
+    /**
+     * Patterns for a taxonomy's cue paraphrases (factor -> level -> phrases with {@code {subj}}-style slots);
+     * a slot matches one word, and the teacher quotes what the scenario actually says.
+     */
+    static Map<String, Map<String, List<Pattern>>> compile(Map<String, Map<String, List<String>>> cues) {
+        Map<String, Map<String, List<Pattern>>> out = new java.util.HashMap<>();
+        cues.forEach((factor, byLevel) -> byLevel.forEach((level, phrases) -> {
+            List<Pattern> ps = new java.util.ArrayList<>();
+            for (String ph : phrases) {
+                StringBuilder re = new StringBuilder();
+                Matcher m = SLOT.matcher(ph.toLowerCase(Locale.ROOT));
+                int last = 0;
+                while (m.find()) {
+                    re.append(Pattern.quote(ph.toLowerCase(Locale.ROOT).substring(last, m.start()))).append("[\\p{L}']+");
+                    last = m.end();
+                }
+                re.append(Pattern.quote(ph.toLowerCase(Locale.ROOT).substring(last)));
+                ps.add(Pattern.compile(re.toString()));
+            }
+            out.computeIfAbsent(factor, k -> new java.util.HashMap<>()).put(level.toLowerCase(Locale.ROOT), ps);
+        }));
+        return out;
+    }
+
+    private static final Pattern SLOT = Pattern.compile("\\{[a-z_]+}");
+
+    /** The taxonomy's cue for {@code factor} at {@code label} as it occurs in {@code lowerText}, else the built-in lexicon's. */
+    static Optional<String> find(String factor, String label, String lowerText, Map<String, Map<String, List<Pattern>>> taxonomyCues) {
+        List<Pattern> ps = taxonomyCues.getOrDefault(factor, Map.of()).get(label.toLowerCase(Locale.ROOT));
+        if (ps != null) for (Pattern p : ps) {
+            Matcher m = p.matcher(lowerText);
+            if (m.find()) return Optional.of(m.group());
+        }
+        return find(factor, label, lowerText);
+    }
 
     /** The first cue for {@code factor} at {@code label} that occurs in {@code lowerText}. */
     static Optional<String> find(String factor, String label, String lowerText) {

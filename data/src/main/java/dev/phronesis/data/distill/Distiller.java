@@ -93,6 +93,17 @@ public final class Distiller {
         mkdirs(runDir);
         Path scenFile = runDir.resolve(SCENARIOS);
         if (!Files.exists(scenFile)) Jsonl.writeAll(scenFile, scenarios);
+        else { // a resumed run may bring more scenarios: keep the run's copy complete for the dataset stage
+            List<Scenario> stored = Jsonl.read(scenFile, Scenario.class);
+            Set<String> have = new HashSet<>();
+            stored.forEach(s -> have.add(s.id()));
+            List<Scenario> added = scenarios.stream().filter(s -> !have.contains(s.id())).toList();
+            if (!added.isEmpty()) {
+                List<Scenario> all = new ArrayList<>(stored);
+                all.addAll(added);
+                Jsonl.writeAll(scenFile, all);
+            }
+        }
         checkManifest(runDir, c, teacher, judges, opt);
 
         List<Scenario> toDistill = scenarios.stream().filter(s -> opt.splits().contains(s.split())).toList();

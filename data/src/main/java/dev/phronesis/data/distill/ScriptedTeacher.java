@@ -44,7 +44,16 @@ public final class ScriptedTeacher implements Teacher {
     private final Verbosity verbosity;
     private final long seed;
 
-    public ScriptedTeacher(Constitution constitution, Verbosity verbosity, long seed) {
+    private final Map<String, Map<String, List<java.util.regex.Pattern>>> cues;
+
+    public ScriptedTeacher(Constitution constitution, Verbosity verbosity, long seed) { this(constitution, verbosity, seed, Map.of()); }
+
+    /**
+     * @param taxonomyCues the scenario taxonomy's cue paraphrases (factor -> level label -> phrases, {@code {subj}} slots allowed),
+     *                     so rationales quote the very words the realiser put in the scenario
+     */
+    public ScriptedTeacher(Constitution constitution, Verbosity verbosity, long seed, Map<String, Map<String, List<String>>> taxonomyCues) {
+        this.cues = CueLexicon.compile(taxonomyCues);
         this.c = constitution;
         this.calc = new DeliberationCalculator(constitution);
         this.verbosity = verbosity;
@@ -91,7 +100,7 @@ public final class ScriptedTeacher implements Teacher {
     private FactorAssessment assess(Factor f, int level, String lowerText, SplittableRandom rnd) {
         String label = f.label(level);
         String anchor = f.levels().get(level).anchor();
-        String rationale = CueLexicon.find(f.id(), label, lowerText)
+        String rationale = CueLexicon.find(f.id(), label, lowerText, cues)
                 .map(cue -> ReasoningWriter.pick(rnd, "\"" + cue + "\": " + lowerFirst(anchor), "the scenario says \"" + cue + "\", so " + lowerFirst(anchor),
                         "\"" + cue + "\" — " + lowerFirst(anchor)))
                 .orElseGet(() -> lowerFirst(anchor));
