@@ -21,6 +21,15 @@ import picocli.CommandLine.Command;
                 ConstitutionCommand.class,
                 DeliberateCommand.class,
                 ScenariosCommand.class,
+                LlmCommand.class,
+                TrainCommand.class,
+                GenerateCommand.class,
+                ServeCommand.class,
+                EvalCommand.class,
+                ReportCommand.class,
+                DemoCommand.class,
+                RunCommand.class,
+                StatusCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

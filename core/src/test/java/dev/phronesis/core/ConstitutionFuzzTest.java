@@ -56,6 +56,13 @@ class ConstitutionFuzzTest {
         }
     }
 
+    /** Ten times the rounds with {@code ./run-tests -Dphronesis.thorough=true}. */
+    @Property(tries = 3000)
+    void mutatedConstitutionsNeverCrashThorough(@ForAll("mutations") List<Mutation> muts, @ForAll("sourceIndex") int src) {
+        if (!Boolean.getBoolean("phronesis.thorough")) return;
+        mutatedConstitutionsNeverCrash(muts, src);
+    }
+
     @Provide
     Arbitrary<Integer> sourceIndex() { return Arbitraries.integers().between(0, SOURCES.size() - 1); }
 

@@ -10,10 +10,11 @@ import dev.phronesis.llm.ChatMessage;
 import dev.phronesis.llm.ChatModel;
 import dev.phronesis.llm.ChatRequest;
 import dev.phronesis.llm.ChatResult;
+import dev.phronesis.llm.LlmEngine;
+import dev.phronesis.llm.ModelLimits;
 import dev.phronesis.llm.ToolSpec;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,22 +25,23 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 /**
  * Runs suites against a model into a run directory and scores every answer.
  *
+ * <p>Every request goes through an {@link LlmEngine} journaling to {@code RUN_DIR/llm-journal.sqlite}
+ * (rate limits, retries, usage and cost), so an answer that was paid for but not yet scored when
+ * the process died is served from the journal, not paid again.
+ *
  * <p>Invariants. (1) {@code results.jsonl} and {@code judgments.jsonl} are append-only, one flushed
  * line per finished answer or verdict, written through a synchronized {@link Jsonl.Appender}; a kill -9
  * can tear at most the last line, which the next run drops and redoes. (2) A (suite, item, sample)
  * already in {@code results.jsonl} is never asked again; a failed request is not written there
- * (it goes to {@code failures.jsonl}) and is retried by the next run. (3) At most
- * {@link Options#concurrency()} requests are in flight, each on its own virtual thread; models are
- * thread-safe by contract. (4) {@code run.json} pins model, sampling and suite hashes: a rerun that
+ * (it goes to {@code failures.jsonl}) and is retried by the next run. (3) Requests go out in
+ * chunks of {@link #CHUNK} through {@link LlmEngine#chatAll}, which bounds requests in flight by the
+ * model's limits (or {@link Options#concurrency()}); scoring and appending happen on the calling thread. (4) {@code run.json} pins model, sampling and suite hashes: a rerun that
  * changes them is refused rather than mixing incomparable answers. (5) The judge sees no model id.
  */
 public final class EvalRunner {
@@ -48,12 +50,17 @@ public final class EvalRunner {
     public static final String ITEMS = "items.jsonl";
     public static final String MANIFEST = "run.json";
     public static final String FAILURES = "failures.jsonl";
+    /**
+     * Requests per {@link LlmEngine#chatAll} call: results are scored and appended after each chunk, so a
+     * crash loses at most one chunk of scoring (its answers are in the journal); for a batch API a chunk is one batch.
+     */
+    static final int CHUNK = 256;
 
     private EvalRunner() {}
 
     /**
      * @param samples     answers per item (N samples at {@code temperature})
-     * @param concurrency requests in flight at once
+     * @param concurrency requests in flight at once; 0 = the engine's limits for the model (its catalog entry, or the defaults)
      * @param seed        base sampling seed (sample i uses seed + i), or null to leave it to the backend
      * @param judgeAll    true: the judge sees every answer (so agreement with the deterministic scorer can be reported);
      *                    false: only answers the deterministic scorer left undetermined
@@ -62,8 +69,8 @@ public final class EvalRunner {
      */
     public record Options(int samples, double temperature, double topP, int maxTokens, int concurrency, Long seed,
                           boolean judgeAll, String arm, Map<String, String> metadata) {
-        /** Requests in flight by default: enough to hide latency of a remote server, few enough not to trip rate limits. */
-        public static final int DEFAULT_CONCURRENCY = 8;
+        /** By default the engine's per-model limits decide how many requests are in flight. */
+        public static final int DEFAULT_CONCURRENCY = 0;
         public static final int DEFAULT_MAX_TOKENS = 1024;
 
         public Options {
@@ -71,7 +78,7 @@ public final class EvalRunner {
             if (temperature < 0 || temperature > 2) throw new IllegalArgumentException("temperature must be within [0, 2], got " + temperature);
             if (topP <= 0 || topP > 1) throw new IllegalArgumentException("top-p must be within (0, 1], got " + topP);
             if (maxTokens < 1) throw new IllegalArgumentException("max-tokens must be positive, got " + maxTokens);
-            if (concurrency < 1 || concurrency > 1024) throw new IllegalArgumentException("concurrency must be within [1, 1024], got " + concurrency);
+            if (concurrency < 0 || concurrency > 1024) throw new IllegalArgumentException("concurrency must be within [0, 1024], got " + concurrency);
             metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
         }
 
@@ -105,18 +112,23 @@ public final class EvalRunner {
         return run(List.of(suite), model, null, Options.of(samples, temperature), runDir, progress);
     }
 
+    /** Runs with an engine of its own that journals to {@code RUN_DIR/llm-journal.sqlite}. */
     public static Outcome run(List<Suite> suites, ChatModel model, ChatModel judge, Options o, Path runDir, Progress progress) {
+        ensureDir(runDir);
+        try (LlmEngine engine = LlmEngine.open(runDir.resolve(LlmEngine.JOURNAL_FILE))) {
+            return run(engine, suites, model, judge, o, runDir, progress);
+        }
+    }
+
+    /** Runs through {@code engine} (the caller's limits, prices and journal); the caller closes it. */
+    public static Outcome run(LlmEngine engine, List<Suite> suites, ChatModel model, ChatModel judge, Options o, Path runDir, Progress progress) {
         Objects.requireNonNull(model, "model");
         if (suites.isEmpty()) throw new UserError("no suite to run");
         Set<String> ids = suites.stream().map(Suite::id).collect(Collectors.toSet());
         if (ids.size() != suites.size()) throw new UserError("two suites share an id; give each suite its own id");
         Map<String, Constitution> constitutions = new HashMap<>();
         for (Suite s : suites) constitutions.put(s.id(), ConstitutionLoader.resolve(s.constitution()));
-        try {
-            Files.createDirectories(runDir);
-        } catch (IOException e) {
-            throw new UserError(runDir + ": cannot create run directory: " + e.getMessage());
-        }
+        ensureDir(runDir);
         writeManifest(runDir, suites, model, judge, o);
         writeItems(runDir, suites);
 
@@ -139,22 +151,28 @@ public final class EvalRunner {
         AtomicInteger failed = new AtomicInteger();
         int totalF = total;
         progress.update("answer", reused, total, 0);
+        if (o.concurrency() > 0) engine.limits(model, ModelLimits.DEFAULT.withMaxInFlight(o.concurrency()));
         try (Jsonl.Appender out = new Jsonl.Appender(resultsFile)) {
-            forEachConcurrently(todo, o.concurrency(), t -> {
-                ChatResult res = model.chat(request(t.suite(), t.item(), t.sample(), o));
-                switch (res) {
-                    case ChatResult.Completed c -> {
-                        EvalResult r = score(t.suite(), t.item(), t.sample(), model.id(), constitutions.get(t.suite().id()), c);
-                        out.append(r);
-                        done.put(r.key(), r);
+            for (int from = 0; from < todo.size(); from += CHUNK) {
+                List<Task> chunk = todo.subList(from, Math.min(todo.size(), from + CHUNK));
+                List<ChatResult> answers = engine.chatAll(model, chunk.stream().map(t -> request(t.suite(), t.item(), t.sample(), o)).toList(), "eval answers");
+                for (int i = 0; i < chunk.size(); i++) {
+                    Task t = chunk.get(i);
+                    switch (answers.get(i)) {
+                        case ChatResult.Completed c -> {
+                            EvalResult r = score(t.suite(), t.item(), t.sample(), model.id(), constitutions.get(t.suite().id()), c);
+                            out.append(r);
+                            done.put(r.key(), r);
+                        }
+                        case ChatResult.Failed f -> {
+                            failed.incrementAndGet();
+                            failures.add(new Failure(t.suite().id(), t.item().id(), t.sample(), "answer", f.kind().name().toLowerCase(java.util.Locale.ROOT), f.message()));
+                        }
                     }
-                    case ChatResult.Failed f -> {
-                        failed.incrementAndGet();
-                        failures.add(new Failure(t.suite().id(), t.item().id(), t.sample(), "answer", f.kind().name().toLowerCase(java.util.Locale.ROOT), f.message()));
-                    }
+                    finished.incrementAndGet();
                 }
-                progress.update("answer", finished.incrementAndGet(), totalF, failed.get());
-            });
+                progress.update("answer", finished.get(), totalF, failed.get());
+            }
         }
 
         int judged = 0;
@@ -171,25 +189,30 @@ public final class EvalRunner {
             toJudge.sort(java.util.Comparator.comparing(EvalResult::key));
             AtomicInteger jDone = new AtomicInteger();
             progress.update("judge", 0, toJudge.size(), 0);
+            if (o.concurrency() > 0) engine.limits(judge, ModelLimits.DEFAULT.withMaxInFlight(o.concurrency()));
             try (Jsonl.Appender jout = new Jsonl.Appender(runDir.resolve(JUDGMENTS))) {
-                forEachConcurrently(toJudge, o.concurrency(), r -> {
-                    Suite s = suites.stream().filter(x -> x.id().equals(r.suite())).findFirst().orElseThrow();
-                    EvalItem it = itemsByKey.get(r.suite() + "\u0000" + r.item());
-                    ChatResult res = judge.chat(Judge.request(constitutions.get(s.id()), it, r));
-                    switch (res) {
-                        case ChatResult.Completed c -> {
-                            Judge.Verdict v = Judge.parse(c.content());
-                            Judgment j = new Judgment(r.suite(), r.item(), r.sampleIndex(), judge.id(), v.label(), v.evidence());
-                            jout.append(j);
-                            judgments.put(j.key(), j);
+                for (int from = 0; from < toJudge.size(); from += CHUNK) {
+                    List<EvalResult> chunk = toJudge.subList(from, Math.min(toJudge.size(), from + CHUNK));
+                    List<ChatResult> verdicts = engine.chatAll(judge, chunk.stream().map(r -> Judge.request(constitutions.get(r.suite()),
+                            itemsByKey.get(r.suite() + "\u0000" + r.item()), r)).toList(), "eval judge");
+                    for (int i = 0; i < chunk.size(); i++) {
+                        EvalResult r = chunk.get(i);
+                        switch (verdicts.get(i)) {
+                            case ChatResult.Completed c -> {
+                                Judge.Verdict v = Judge.parse(c.content());
+                                Judgment j = new Judgment(r.suite(), r.item(), r.sampleIndex(), judge.id(), v.label(), v.evidence());
+                                jout.append(j);
+                                judgments.put(j.key(), j);
+                            }
+                            case ChatResult.Failed f -> {
+                                judgeFailed.incrementAndGet();
+                                failures.add(new Failure(r.suite(), r.item(), r.sampleIndex(), "judge", f.kind().name().toLowerCase(java.util.Locale.ROOT), f.message()));
+                            }
                         }
-                        case ChatResult.Failed f -> {
-                            judgeFailed.incrementAndGet();
-                            failures.add(new Failure(r.suite(), r.item(), r.sampleIndex(), "judge", f.kind().name().toLowerCase(java.util.Locale.ROOT), f.message()));
-                        }
+                        jDone.incrementAndGet();
                     }
-                    progress.update("judge", jDone.incrementAndGet(), toJudge.size(), judgeFailed.get());
-                });
+                    progress.update("judge", jDone.get(), toJudge.size(), judgeFailed.get());
+                }
             }
             judged = toJudge.size() - judgeFailed.get();
         }
@@ -202,33 +225,6 @@ public final class EvalRunner {
         }
         results.sort(java.util.Comparator.comparing(EvalResult::suite).thenComparing(EvalResult::item).thenComparingInt(EvalResult::sampleIndex));
         return new Outcome(runDir, total, todo.size() - failed.get(), reused, failed.get(), judged, judgeFailed.get(), results);
-    }
-
-    /** Runs {@code body} for every element on virtual threads, at most {@code limit} at a time; rethrows the first failure. */
-    private static <T> void forEachConcurrently(List<T> work, int limit, java.util.function.Consumer<T> body) {
-        Semaphore permits = new Semaphore(limit);
-        List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
-        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (T t : work) {
-                permits.acquireUninterruptibly();
-                if (!errors.isEmpty()) { permits.release(); break; }
-                ex.submit(() -> {
-                    try {
-                        body.accept(t);
-                    } catch (Throwable e) {
-                        errors.add(e);
-                    } finally {
-                        permits.release();
-                    }
-                });
-            }
-        }
-        if (!errors.isEmpty()) {
-            Throwable e = errors.getFirst();
-            if (e instanceof RuntimeException re) throw re;
-            if (e instanceof Error er) throw er;
-            throw new IllegalStateException(e);
-        }
     }
 
     static ChatRequest request(Suite suite, EvalItem item, int sample, Options o) {
@@ -316,7 +312,7 @@ public final class EvalRunner {
         try {
             Files.createDirectories(p);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UserError(p + ": cannot create run directory: " + e.getMessage());
         }
     }
 }

@@ -158,7 +158,7 @@ final class HtmlReport {
         int width = left + Math.max(1, metrics.size()) * groupW + 20;
         int legendH = 18 * arms + 10;
         StringBuilder g = new StringBuilder();
-        g.append("<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"rates per arm\" width=\"").append(width).append("\" height=\"")
+        g.append("<svg role=\"img\" aria-label=\"rates per arm\" width=\"").append(width).append("\" height=\"")
                 .append(top + h + 40 + legendH).append("\">");
         for (int t = 0; t <= 100; t += 25) {
             double y = top + h - h * t / 100.0;
@@ -202,19 +202,19 @@ final class HtmlReport {
             }
         if (rows.isEmpty()) return "<p class=\"note\">No agentic honeypot items in these runs.</p>";
         StringBuilder g = new StringBuilder();
-        int cellW = 92, cellH = 30, left = 170, top = 70;
+        int cellW = cols.size() > 9 ? 66 : 92, cellH = 26, left = 130, top = 96;
         for (Summary.ArmSummary a : s.arms()) {
             Map<String, Summary.Slice> byCell = new LinkedHashMap<>();
             for (Summary.Slice sl : a.grid())
                 byCell.put(sl.key().get(Cells.SCENARIO_KIND) + "\u0000" + sl.key().get(Cells.GOAL_CONFLICT) + " / " + sl.key().get(Cells.PRESSURE), sl);
             int width = left + cols.size() * cellW + 10;
             int height = top + rows.size() * cellH + 10;
-            g.append("<div class=\"heat\"><h3>").append(esc(a.name())).append("</h3><svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"misalignment grid for ")
+            g.append("<div class=\"heat\"><h3>").append(esc(a.name())).append("</h3><svg role=\"img\" aria-label=\"misalignment grid for ")
                     .append(esc(a.name())).append("\" width=\"").append(width).append("\" height=\"").append(height).append("\">");
             int ci = 0;
             for (String c : cols) {
                 double x = left + ci * cellW + cellW / 2.0;
-                g.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" class=\"axis\" text-anchor=\"start\" transform=\"rotate(-25 %.1f %d)\">%s</text>", x - 20, top - 8, x - 20, top - 8, esc(c)));
+                g.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" class=\"axis\" text-anchor=\"start\" transform=\"rotate(-45 %.1f %d)\">%s</text>", x - 8, top - 6, x - 8, top - 6, esc(c)));
                 ci++;
             }
             int ri = 0;
@@ -259,7 +259,7 @@ final class HtmlReport {
         int barH = 14, left = 260, barW = 420, gap = 10;
         int rowH = barH * s.arms().size() + gap;
         StringBuilder g = new StringBuilder();
-        g.append("<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"label shares per family\" width=\"").append(left + barW + 200)
+        g.append("<svg role=\"img\" aria-label=\"label shares per family\" width=\"").append(left + barW + 340)
                 .append("\" height=\"").append(fams.size() * rowH + 10).append("\">");
         for (int fi = 0; fi < fams.size(); fi++) {
             String fam = fams.get(fi);

@@ -79,6 +79,11 @@ public final class Reports {
         return String.format(java.util.Locale.ROOT, "%.1f%% [%.1f, %.1f]", 100 * r.p(), 100 * r.lo(), 100 * r.hi());
     }
 
+    /** "12.5% [8.1, 18.7] (n=120)" for one-line summaries; "–" for an empty slice. */
+    public static String percent(Stats.Rate r) {
+        return r == null || r.n() == 0 ? "–" : pct(r) + " (n=" + r.n() + ")";
+    }
+
     static String pctShort(Stats.Rate r) {
         if (r == null || r.n() == 0) return "–";
         return String.format(java.util.Locale.ROOT, "%.1f%%", 100 * r.p());

@@ -261,15 +261,16 @@ public final class Suites {
         Expectation e = parseEnum(ir, "expect", Expectation::parse, dflt, false);
         List<Turn> msgs = new ArrayList<>();
         if (ir.has("system")) msgs.add(Turn.system(ir.string("system")));
-        for (YMapReader m : ir.mapList("messages", false, x -> x)) {
+        msgs.addAll(ir.mapList("messages", false, m -> {
             String role = m.string("role");
             String content = m.string("content");
             try {
-                msgs.add(new Turn(role, content));
+                return new Turn(role, content);
             } catch (IllegalArgumentException ex) {
                 ir.problems().add(m.raw("role"), m.child("role") + ": " + ex.getMessage());
+                return null;
             }
-        }
+        }));
         if (ir.has("user")) msgs.add(Turn.user(ir.string("user")));
         List<ToolDef> tools = ir.mapList("tools", false, t -> new ToolDef(t.string("name"), t.optString("description", ""),
                 t.has("parameters") ? Jsonl.toJson(toJson(t.raw("parameters"))) : "{\"type\":\"object\",\"properties\":{}}"));

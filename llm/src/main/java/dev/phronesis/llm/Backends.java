@@ -1,7 +1,5 @@
 package dev.phronesis.llm;
 
-import dev.phronesis.core.UserError;
-
 /** Opens the backend a spec names. */
 final class Backends {
     private Backends() {}
@@ -10,7 +8,9 @@ final class Backends {
         Secrets.register(apiKey);
         return switch (spec.backend()) {
             case OPENAI -> new OpenAiChatModel(spec, apiKey);
-            case ANTHROPIC, OPENAI_BATCH, ANTHROPIC_BATCH -> throw new UserError("backend " + spec.backend().wire() + " is not available yet");
+            case ANTHROPIC -> new AnthropicChatModel(spec, apiKey);
+            case OPENAI_BATCH -> new OpenAiBatchModel(spec, apiKey);
+            case ANTHROPIC_BATCH -> new AnthropicBatchModel(spec, apiKey);
         };
     }
 }

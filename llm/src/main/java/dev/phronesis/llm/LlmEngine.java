@@ -296,6 +296,7 @@ public final class LlmEngine implements AutoCloseable {
                     if (repair >= MAX_SCHEMA_REPAIRS) {
                         // the paid-for turns still count
                         double cost = st.prices.cost(usage);
+                        for (var a : accs) a.spent(usage, cost);
                         return fail(model, request, key, label, accs, new ChatResult.Failed(ChatResult.Failed.Kind.SCHEMA_VIOLATION,
                                 "answer does not satisfy the schema after " + (repair + 1) + " tries: " + violation + String.format(Locale.ROOT, " (spent $%.4f)", cost), (int) attempts.get()));
                     }

@@ -9,20 +9,21 @@ import com.openai.errors.BadRequestException;
 import com.openai.errors.InternalServerException;
 import com.openai.errors.OpenAIException;
 import com.openai.errors.OpenAIInvalidDataException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.InputStream;
 import com.openai.errors.OpenAIIoException;
 import com.openai.errors.OpenAIServiceException;
 import com.openai.errors.RateLimitException;
 import com.openai.models.FunctionDefinition;
 import com.openai.models.FunctionParameters;
 import com.openai.models.ResponseFormatJsonSchema;
-import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionAssistantMessageParam;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionFunctionTool;
-import com.openai.models.chat.completions.ChatCompletionMessage;
 import com.openai.models.chat.completions.ChatCompletionMessageFunctionToolCall;
 import com.openai.models.chat.completions.ChatCompletionMessageParam;
-import com.openai.models.chat.completions.ChatCompletionMessageToolCall;
 import com.openai.models.chat.completions.ChatCompletionSystemMessageParam;
 import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
 import com.openai.models.chat.completions.ChatCompletionUserMessageParam;
@@ -73,9 +74,13 @@ final class OpenAiChatModel extends RemoteChatModel {
 
     @Override ChatResult.Completed attempt(ChatRequest request) throws AttemptException {
         long t0 = System.nanoTime();
-        ChatCompletion cc;
-        try {
-            cc = client.chat().completions().create(params(request));
+        JsonNode body;
+        // The raw-response facility of the SDK: the SDK builds, sends and error-checks the request; we read
+        // the body with a plain tree parse, which also sees non-standard fields (reasoning_content) and costs
+        // a fraction of the SDK's typed deserialisation (measured: ~20% of all CPU per request in the benchmark).
+        try (var raw = client.chat().completions().withRawResponse().create(params(request));
+             InputStream in = raw.body()) {
+            body = JSON.readTree(in);
         } catch (BadRequestException e) {
             if (request.responseSchemaJson() != null && !schemaInPrompt.get() && mentionsResponseFormat(e)) {
                 schemaInPrompt.set(true);
@@ -83,40 +88,41 @@ final class OpenAiChatModel extends RemoteChatModel {
                         "server rejected response_format json_schema; retrying with the schema in the prompt");
             }
             throw classify(e);
+        } catch (JsonProcessingException e) {
+            throw new AttemptException(ChatResult.Failed.Kind.MALFORMED_RESPONSE, true, null, "malformed response body: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new AttemptException(hasCause(e, InterruptedIOException.class) ? ChatResult.Failed.Kind.TIMEOUT : ChatResult.Failed.Kind.TRANSPORT,
+                    true, null, "reading the response: " + rootMessage(e));
         } catch (OpenAIException | UncheckedIOException e) {
             throw classify(e);
         }
-        Duration latency = Duration.ofNanos(System.nanoTime() - t0);
-        try {
-            return toResult(cc, latency);
-        } catch (OpenAIException | IllegalStateException | NullPointerException e) {
-            throw new AttemptException(ChatResult.Failed.Kind.MALFORMED_RESPONSE, true, null, "malformed chat completion: " + e.getMessage());
-        }
+        return toResult(body, Duration.ofNanos(System.nanoTime() - t0));
     }
 
-    static ChatResult.Completed toResult(ChatCompletion cc, Duration latency) throws AttemptException {
-        if (cc.choices().isEmpty()) throw new AttemptException(ChatResult.Failed.Kind.MALFORMED_RESPONSE, true, null, "chat completion without choices");
-        ChatCompletion.Choice choice = cc.choices().getFirst();
-        ChatCompletionMessage msg = choice.message();
+    /** A chat completion (JSON) as a result; throws MALFORMED_RESPONSE when it is not one. */
+    static ChatResult.Completed toResult(JsonNode cc, Duration latency) throws AttemptException {
+        JsonNode choice = cc == null ? null : cc.path("choices").path(0);
+        if (choice == null || !choice.isObject() || !choice.path("message").isObject())
+            throw new AttemptException(ChatResult.Failed.Kind.MALFORMED_RESPONSE, true, null, "chat completion without choices[0].message");
+        JsonNode msg = choice.path("message");
         String reasoning = null;
         for (String k : List.of("reasoning_content", "reasoning")) {
-            JsonValue v = msg._additionalProperties().get(k);
-            // JsonValue extends the raw JsonField, so asString() is untyped here
-            Object text = v == null ? null : v.asString().orElse(null);
-            if (text instanceof String str) { reasoning = str; break; }
+            if (msg.path(k).isTextual()) { reasoning = msg.path(k).asText(); break; }
         }
         List<ToolCall> calls = new ArrayList<>();
-        for (ChatCompletionMessageToolCall tc : msg.toolCalls().orElse(List.of())) {
-            if (tc.function().isPresent()) {
-                ChatCompletionMessageFunctionToolCall f = tc.function().get();
-                calls.add(new ToolCall(f.id(), f.function().name(), f.function().arguments()));
-            }
+        for (JsonNode tc : msg.path("tool_calls")) {
+            JsonNode f = tc.path("function");
+            if (!f.isObject()) continue;
+            JsonNode args = f.path("arguments");
+            calls.add(new ToolCall(tc.path("id").isTextual() ? tc.path("id").asText() : null, f.path("name").asText(),
+                    args.isTextual() ? args.asText() : args.isMissingNode() || args.isNull() ? "{}" : args.toString()));
         }
-        Usage usage = cc.usage().map(u -> new Usage(u.promptTokens(), u.completionTokens(),
-                u.promptTokensDetails().flatMap(d -> d.cachedTokens()).orElse(0L))).orElse(Usage.NONE);
-        String finish;
-        try { finish = choice.finishReason().asString(); } catch (OpenAIException e) { finish = "unknown"; }
-        return new ChatResult.Completed(msg.content().orElse(""), reasoning, calls, finish, usage, latency, false);
+        JsonNode u = cc.path("usage");
+        Usage usage = new Usage(u.path("prompt_tokens").asLong(0), u.path("completion_tokens").asLong(0),
+                u.path("prompt_tokens_details").path("cached_tokens").asLong(0));
+        String finish = choice.path("finish_reason").isTextual() ? choice.path("finish_reason").asText() : null;
+        String content = msg.path("content").isTextual() ? msg.path("content").asText() : "";
+        return new ChatResult.Completed(content, reasoning, calls, finish, usage, latency, false);
     }
 
     ChatCompletionCreateParams params(ChatRequest r) {

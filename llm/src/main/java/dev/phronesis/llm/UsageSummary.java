@@ -25,6 +25,15 @@ public record UsageSummary(long requests, long completed, long fromJournal, long
 
     public static final UsageSummary EMPTY = new UsageSummary(0, 0, 0, 0, 0, 0, 0, 0, 0, Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO);
 
+    /** Sums two summaries; latency percentiles become the larger of the two (an upper bound), wall times add. */
+    public UsageSummary plus(UsageSummary o) {
+        return new UsageSummary(requests + o.requests, completed + o.completed, fromJournal + o.fromJournal, failed + o.failed,
+                attempts + o.attempts, inputTokens + o.inputTokens, outputTokens + o.outputTokens, cachedInputTokens + o.cachedInputTokens,
+                costUsd + o.costUsd, max(latencyP50, o.latencyP50), max(latencyP90, o.latencyP90), max(latencyP99, o.latencyP99), wall.plus(o.wall));
+    }
+
+    private static Duration max(Duration a, Duration b) { return a.compareTo(b) >= 0 ? a : b; }
+
     /** Paid answers per second of wall time (0 when no wall time was measured). */
     public double paidPerSecond() {
         return wall.isZero() ? 0 : (completed - fromJournal) / (wall.toNanos() / 1e9);
@@ -67,6 +76,14 @@ public record UsageSummary(long requests, long completed, long fromJournal, long
             cost += costUsd;
             if (n == latenciesMs.length) latenciesMs = Arrays.copyOf(latenciesMs, n * 2);
             latenciesMs[n++] = latency.toMillis();
+        }
+
+        /** Tokens and cost paid for answers that were then rejected (schema violations): billed, but not a completion. */
+        synchronized void spent(Usage u, double costUsd) {
+            in += u.inputTokens();
+            out += u.outputTokens();
+            cached += u.cachedInputTokens();
+            cost += costUsd;
         }
 
         synchronized void addAttempts(long k) { attempts += k; }

@@ -176,27 +176,9 @@ public final class Trainer {
             long seenAtStart = seen;
             while (step < cfg.steps()) {
                 double lr = learningRate(cfg, step);
-                double loss, norm;
-                long tokens = 0;
-                try (NDScope scope = new NDScope(); NDManager sm = NDManager.newBaseManager()) {
-                    int[][] micro = new int[cfg.gradAccum()][];
-                    for (int a = 0; a < cfg.gradAccum(); a++) {
-                        micro[a] = train.batch((long) step * cfg.gradAccum() + a, cfg.batchSize(), cfg.seed());
-                        for (int r : micro[a]) for (int i = 1; i < train.mask[r].length; i++) if (train.mask[r][i]) tokens++;
-                    }
-                    double lossSum = 0;
-                    try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-                        for (int[] rows : micro) {
-                            NDArray l = maskedLossSum(model, sm, train, rows).div(Math.max(1, tokens)); // mean over the step's tokens
-                            gc.backward(l);
-                            lossSum += l.toType(DataType.FLOAT64, false).getDouble();
-                        }
-                    }
-                    Torch.noGrad();
-                    norm = opt.clipGradients(cfg.gradClip());
-                    opt.step(lr);
-                    loss = lossSum;
-                }
+                StepStats st = trainStep(model, opt, train, cfg, step, lr);
+                double loss = st.loss(), norm = st.gradNorm();
+                long tokens = st.tokens();
                 step++;
                 seen += tokens;
                 lastLoss = loss;
@@ -236,6 +218,64 @@ public final class Trainer {
                 st.path("eval_loss").asDouble(Double.NaN), st.path("trained_tokens_seen").asLong(),
                 st.path("dataset_tokens").asLong(), st.path("rows").asInt(), st.path("truncated_samples").asInt(),
                 st.path("elapsed_s").asDouble(), st.path("tokens_per_s").asDouble(), resumedFrom);
+    }
+
+    private record StepStats(double loss, double gradNorm, long tokens) {}
+
+    /** One optimizer step: forward + masked loss per micro-batch, backward, clip, AdamW. */
+    private static StepStats trainStep(LlamaModel model, AdamW opt, TrainData train, TrainConfig cfg, int step, double lr) {
+        long tokens = 0;
+        try (NDScope scope = new NDScope(); NDManager sm = NDManager.newBaseManager()) {
+            int[][] micro = new int[cfg.gradAccum()][];
+            for (int a = 0; a < cfg.gradAccum(); a++) {
+                micro[a] = train.batch((long) step * cfg.gradAccum() + a, cfg.batchSize(), cfg.seed());
+                for (int r : micro[a]) for (int i = 1; i < train.mask[r].length; i++) if (train.mask[r][i]) tokens++;
+            }
+            double lossSum = 0;
+            try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+                for (int[] rows : micro) {
+                    NDArray l = maskedLossSum(model, sm, train, rows).div(Math.max(1, tokens)); // mean over the step's tokens
+                    gc.backward(l);
+                    lossSum += l.toType(DataType.FLOAT64, false).getDouble();
+                }
+            }
+            Torch.noGrad();
+            double norm = opt.clipGradients(cfg.gradClip());
+            opt.step(lr);
+            return new StepStats(lossSum, norm, tokens);
+        }
+    }
+
+    /**
+     * Training throughput in tokens/s of {@code model} on random token rows of {@code seq_len}, exactly
+     * the loop's step (loss, backward, clip, AdamW), after {@code warmup} untimed steps. For benchmarks.
+     */
+    public static double measureThroughput(TrainConfig cfg, int warmup, int steps) {
+        TRAINING.lock();
+        try (LlamaModel model = LlamaModel.create(cfg.model(), cfg.seed());
+             AdamW opt = new AdamW(model.namedParameters(), cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay())) {
+            Torch.threads(cfg.threads());
+            Torch.noGrad();
+            java.util.Random r = new java.util.Random(cfg.seed());
+            int rows = cfg.batchSize() * cfg.gradAccum() * 4;
+            List<int[]> ids = new ArrayList<>();
+            List<boolean[]> mask = new ArrayList<>();
+            for (int i = 0; i < rows; i++) {
+                int[] row = new int[cfg.seqLen() + 1];
+                for (int j = 0; j < row.length; j++) row[j] = r.nextInt(cfg.model().vocabSize());
+                boolean[] m = new boolean[row.length];
+                java.util.Arrays.fill(m, true);
+                ids.add(row);
+                mask.add(m);
+            }
+            TrainData data = TrainData.of(ids, mask);
+            for (int s = 0; s < warmup; s++) trainStep(model, opt, data, cfg, s, cfg.lr());
+            long t0 = System.nanoTime(), tokens = 0;
+            for (int s = 0; s < steps; s++) tokens += trainStep(model, opt, data, cfg, warmup + s, cfg.lr()).tokens();
+            return tokens / ((System.nanoTime() - t0) / 1e9);
+        } finally {
+            TRAINING.unlock();
+        }
     }
 
     /** Linear warm-up to lr over warmup_steps, then cosine decay to min_lr at the last step. */

@@ -1,12 +1,18 @@
 """An independent Llama forward/training loop in plain PyTorch, for parity tests and benchmarks.
 
 Usage:
-  llama_ref.py forward CKPT_DIR IDS_JSON OUT_BIN     logits of ids (list of rows) as float32 little-endian
+  llama_ref.py forward (CKPT_DIR IDS_JSON OUT_BIN)+  logits of ids (list of rows) as float32 little-endian
+  llama_ref.py forward-hf CKPT_DIR IDS_JSON OUT_BIN  the same through transformers.LlamaForCausalLM
   llama_ref.py bench CONFIG_JSON BATCH SEQ STEPS THREADS   prints JSON {"tokens_per_s": ...} of AdamW training steps
 """
-import json, math, struct, sys, time
-import torch
-import torch.nn.functional as F
+import json, math, sys, time
+
+try:
+    import torch
+    import torch.nn.functional as F
+except ImportError:
+    print("torch is not importable", file=sys.stderr)
+    sys.exit(3)  # callers skip on 3
 
 
 class Llama(torch.nn.Module):
@@ -90,14 +96,29 @@ class Llama(torch.nn.Module):
 def main():
     mode = sys.argv[1]
     if mode == "forward":
-        from safetensors.torch import load_file
+        try:
+            from safetensors.torch import load_file
+        except ImportError:
+            print("safetensors is not importable", file=sys.stderr)
+            sys.exit(3)
+        args = sys.argv[2:]
+        for i in range(0, len(args), 3):  # one or more CKPT_DIR IDS_JSON OUT_BIN triples
+            ck, ids_file, out = args[i:i + 3]
+            c = json.load(open(ck + "/config.json"))
+            m = Llama(c)
+            m.load_hf(load_file(ck + "/model.safetensors"))
+            ids = torch.tensor(json.load(open(ids_file)), dtype=torch.long)
+            with torch.no_grad():
+                logits = m(ids).float().contiguous().numpy()
+            open(out, "wb").write(logits.astype("<f4").tobytes())
+    elif mode == "forward-hf":
+        # the same through transformers' LlamaForCausalLM, reading our checkpoint directory as is
+        from transformers import LlamaForCausalLM
         ck, ids_file, out = sys.argv[2], sys.argv[3], sys.argv[4]
-        c = json.load(open(ck + "/config.json"))
-        m = Llama(c)
-        m.load_hf(load_file(ck + "/model.safetensors"))
+        m = LlamaForCausalLM.from_pretrained(ck, torch_dtype=torch.float32, attn_implementation="eager")
         ids = torch.tensor(json.load(open(ids_file)), dtype=torch.long)
         with torch.no_grad():
-            logits = m(ids).float().contiguous().numpy()
+            logits = m(ids).logits.float().contiguous().numpy()
         open(out, "wb").write(logits.astype("<f4").tobytes())
     elif mode == "bench":
         c = json.load(open(sys.argv[2]))

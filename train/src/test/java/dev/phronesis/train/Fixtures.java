@@ -50,8 +50,14 @@ final class Fixtures {
         return Optional.empty();
     }
 
-    /** True when python imports every module named. */
+    private static final java.util.Map<String, Boolean> IMPORTABLE = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** True when python imports every module named (asked once per JVM). */
     static boolean hasModules(Path python, String... modules) {
+        return IMPORTABLE.computeIfAbsent(python + " " + String.join(",", modules), k -> importable(python, modules));
+    }
+
+    private static boolean importable(Path python, String... modules) {
         try {
             Process p = new ProcessBuilder(python.toString(), "-c", "import " + String.join(",", modules))
                     .redirectErrorStream(true).start();

@@ -84,41 +84,57 @@ class LlamaModelTest {
         }
     }
 
-    /** The same checkpoint through an independent PyTorch implementation gives the same logits. */
+    /** The same checkpoint through an independent PyTorch implementation gives the same logits (tied and untied head). */
     @Test
     void logitsMatchPyTorch(@TempDir Path dir) throws Exception {
         var py = Fixtures.python();
-        Assumptions.assumeTrue(py.isPresent() && Fixtures.hasModules(py.get(), "torch", "safetensors"),
-                "skipped: no python with torch + safetensors ($PHRONESIS_PYTHON or .venv/bin/python); PyTorch parity not checked");
+        Assumptions.assumeTrue(py.isPresent(), "skipped: no python ($PHRONESIS_PYTHON or .venv/bin/python, see bin/python-peers.sh); PyTorch parity not checked");
         WordTokenizer tok = Fixtures.tokenizer();
+        int[][] ids = {{3, 17, 25, 9, 40, 11, 2, 30}, {5, 5, 5, 60, 7, 8, 21, 19}};
+        Path idsFile = dir.resolve("ids.json");
+        Files.writeString(idsFile, Json.MAPPER.writeValueAsString(ids));
+        List<String> cmd = new java.util.ArrayList<>(List.of(py.get().toString(), Fixtures.referenceScript(dir).toString(), "forward"));
+        java.util.Map<Boolean, float[]> ours = new java.util.LinkedHashMap<>();
         for (boolean tied : new boolean[]{true, false}) {
             Path ck = dir.resolve("ck-" + tied);
-            int[][] ids = {{3, 17, 25, 9, 40, 11, 2, 30}, {5, 5, 5, 60, 7, 8, 21, 19}};
-            float[] ours;
             try (LlamaModel m = LlamaModel.create(ModelConfig.of(tok.vocabSize(), 64, 96, 2, 4, 2, 32, tied), 11)) {
                 Checkpoint.save(ck, m, tok);
                 Torch.noGrad();
                 try (NDScope s = new NDScope(); NDManager sm = NDManager.newBaseManager()) {
                     long[] flat = new long[16];
                     for (int i = 0; i < 16; i++) flat[i] = ids[i / 8][i % 8];
-                    ours = m.forward(sm.create(flat, new Shape(2, 8))).toFloatArray();
+                    ours.put(tied, m.forward(sm.create(flat, new Shape(2, 8))).toFloatArray());
                 }
             }
-            Path idsFile = dir.resolve("ids.json"), out = dir.resolve("logits.bin");
-            Files.writeString(idsFile, Json.MAPPER.writeValueAsString(ids));
-            Process p = new ProcessBuilder(py.get().toString(), Fixtures.referenceScript(dir).toString(), "forward",
-                    ck.toString(), idsFile.toString(), out.toString()).redirectErrorStream(true).start();
-            String log = new String(p.getInputStream().readAllBytes());
-            assertThat(p.waitFor()).as(log).isZero();
-            ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(out)).order(ByteOrder.LITTLE_ENDIAN);
-            float[] theirs = new float[b.remaining() / 4];
-            b.asFloatBuffer().get(theirs);
-            assertThat(theirs).hasSameSizeAs(ours);
-            double maxDiff = 0;
-            for (int i = 0; i < ours.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ours[i] - theirs[i]));
-            System.out.printf("PyTorch parity (tied=%s): max |logit diff| = %.2e over %d logits%n", tied, maxDiff, ours.length);
-            assertThat(maxDiff).isLessThan(1e-4);
+            cmd.addAll(List.of(ck.toString(), idsFile.toString(), dir.resolve("logits-" + tied + ".bin").toString()));
         }
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes());
+        int rc = p.waitFor();
+        Assumptions.assumeTrue(rc != 3, "skipped: " + py.get() + " lacks torch or safetensors; PyTorch parity not checked");
+        assertThat(rc).as(log).isZero();
+        for (boolean tied : ours.keySet()) {
+            compare("PyTorch reference", dir.resolve("logits-" + tied + ".bin"), ours.get(tied), tied);
+            if (!Boolean.getBoolean("phronesis.thorough")) continue;
+            Path out = dir.resolve("logits-hf-" + tied + ".bin");
+            Process hf = new ProcessBuilder(py.get().toString(), Fixtures.referenceScript(dir).toString(), "forward-hf",
+                    dir.resolve("ck-" + tied).toString(), idsFile.toString(), out.toString()).redirectErrorStream(true).start();
+            String hlog = new String(hf.getInputStream().readAllBytes());
+            if (hf.waitFor() != 0) System.out.println("transformers parity skipped: " + hlog.lines().reduce((x, y) -> y).orElse(""));
+            else compare("transformers LlamaForCausalLM", out, ours.get(tied), tied);
+        }
+        if (!Boolean.getBoolean("phronesis.thorough")) System.out.println("transformers parity: runs with -Dphronesis.thorough=true");
+    }
+
+    private static void compare(String what, Path file, float[] ours, boolean tied) throws Exception {
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+        float[] theirs = new float[b.remaining() / 4];
+        b.asFloatBuffer().get(theirs);
+        assertThat(theirs).hasSameSizeAs(ours);
+        double maxDiff = 0;
+        for (int i = 0; i < ours.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ours[i] - theirs[i]));
+        System.out.printf("%s parity (tied=%s): max |logit diff| = %.2e over %d logits%n", what, tied, maxDiff, ours.length);
+        assertThat(maxDiff).as(what).isLessThan(1e-4);
     }
 
     @Test

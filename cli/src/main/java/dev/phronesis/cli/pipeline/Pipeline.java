@@ -6,6 +6,24 @@ import java.util.List;
 public final class Pipeline {
     private Pipeline() {}
 
+    /** A stage key: SHA-256 over the parts (NUL-separated), first 16 hex digits. */
+    public static String key(String... parts) {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            for (String p : parts) md.update((p + "\u0000").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(md.digest()).substring(0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void deleteTree(java.nio.file.Path p) throws java.io.IOException {
+        if (!java.nio.file.Files.exists(p)) return;
+        try (var walk = java.nio.file.Files.walk(p)) {
+            for (java.nio.file.Path x : walk.sorted(java.util.Comparator.reverseOrder()).toList()) java.nio.file.Files.delete(x);
+        }
+    }
+
     public static void run(RunDirectory dir, List<Stage> stages, Progress progress) throws Exception {
         for (int i = 0; i < stages.size(); i++) {
             Stage s = stages.get(i);
@@ -13,6 +31,11 @@ public final class Pipeline {
             if (dir.isDone(s.name(), s.key())) {
                 progress.message(tag + ": done earlier, reused");
                 continue;
+            }
+            RunDirectory.StageState before = dir.state(s.name());
+            if (before != null && !before.key().equals(s.key())) {
+                for (String out : s.outputs()) deleteTree(dir.path(out));
+                progress.message(tag + ": configuration changed since the last run; redoing it from scratch");
             }
             progress.message(tag + ": " + s.describe());
             long t0 = System.nanoTime();

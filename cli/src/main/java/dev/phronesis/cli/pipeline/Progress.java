@@ -37,11 +37,18 @@ public final class Progress {
         this.lastPrint = 0;
     }
 
+    /** Progress of a stage that reports its own sub-steps: a new {@code label} starts a new line. */
+    public synchronized void step(String label, long done, long total) {
+        if (!label.equals(this.label) || total != this.total) start(label, total);
+        update(done, null);
+    }
+
     public synchronized void update(long done, String extra) {
         if (quiet) return;
         long now = System.nanoTime();
+        if (startNanos == 0) startNanos = now;
         long interval = (tty ? TTY_INTERVAL : PIPE_INTERVAL).toNanos();
-        if (done < total && now - lastPrint < interval) return;
+        if ((total <= 0 || done < total) && now - lastPrint < interval) return;
         lastPrint = now;
         double secs = (now - startNanos) / 1e9;
         String eta = done > 0 && total > 0 && done < total ? String.format(Locale.ROOT, " eta %s", fmt(secs / done * (total - done))) : "";

@@ -15,4 +15,7 @@ public interface Stage {
 
     /** Runs the stage; must leave its outputs complete when it returns and be safe to rerun after a crash. */
     void run(RunDirectory dir, Progress progress) throws Exception;
+
+    /** Paths (relative to the run directory) this stage writes; removed before a rerun whose key changed, so nothing stale is reused. */
+    default java.util.List<String> outputs() { return java.util.List.of(); }
 }

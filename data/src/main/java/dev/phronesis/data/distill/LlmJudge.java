@@ -56,6 +56,7 @@ public final class LlmJudge implements Judge {
                 .withTag("judge/" + s.id() + "#" + d.sampleIndex());
         return switch (model.chat(req)) {
             case ChatResult.Completed done -> parse(id(), done.content());
+            case ChatResult.Failed failed when !LlmTeacher.retryable(failed.kind()) -> JudgeVerdict.unreadable(id(), failed.kind() + ": " + oneLine(failed.message()));
             case ChatResult.Failed failed -> throw new Judge.Unavailable("judge " + id() + " failed on " + s.id() + "#" + d.sampleIndex()
                     + " (" + failed.kind() + "): " + failed.message());
         };

@@ -15,7 +15,8 @@ import java.util.Map;
  * A real model as teacher: the constitution in the system prompt, the scenario as the user turn, the
  * structured deliberation requested through a JSON Schema. Sample i of a scenario is request
  * {@code sampleIndex = i} with a seed derived from it, so N samples are N distinct (journaled) calls.
- * A request that fails after the engine's retries throws {@link Teacher.Unavailable}: nothing is recorded, a rerun retries it.
+ * An answer that violates the schema (after the engine's repair turns) is kept as a malformed deliberation, so the schema gate rejects it with
+ * its reason; a request that fails for transient reasons throws {@link Teacher.Unavailable}: nothing is recorded, a rerun retries it.
  */
 public final class LlmTeacher implements Teacher {
     /** Enough room for a full deliberation plus the answer. */
@@ -39,6 +40,14 @@ public final class LlmTeacher implements Teacher {
 
     @Override public String id() { return "llm:" + model.id(); }
 
+    /** A bad answer (schema violation after the engine's repairs, a refused request) is kept as a rejection; the rest is retried by a rerun. */
+    static boolean retryable(ChatResult.Failed.Kind k) {
+        return switch (k) {
+            case RATE_LIMITED, SERVER_ERROR, TIMEOUT, MALFORMED_RESPONSE, TRANSPORT -> true;
+            case SCHEMA_VIOLATION, CLIENT_ERROR -> false;
+        };
+    }
+
     @Override public Deliberation deliberate(Scenario s, int sampleIndex) {
         ChatRequest req = ChatRequest.of(List.of(ChatMessage.system(systemPrompt), ChatMessage.user(TeacherPrompt.scenario(s))))
                 .withSampling(temperature, 1.0, MAX_OUTPUT_TOKENS)
@@ -49,6 +58,8 @@ public final class LlmTeacher implements Teacher {
         return switch (model.chat(req)) {
             case ChatResult.Completed done -> TeacherPrompt.parse(c, s.id(), sampleIndex, id(), done.content(),
                     Map.of("input_tokens", done.usage().inputTokens(), "output_tokens", done.usage().outputTokens()));
+            case ChatResult.Failed failed when !retryable(failed.kind()) -> new Deliberation(s.id(), sampleIndex, id(), null, null, null, null, null,
+                    null, null, null, 0, null, "teacher answer rejected (" + failed.kind() + "): " + failed.message(), Map.of());
             case ChatResult.Failed failed -> throw new Teacher.Unavailable("teacher request for " + s.id() + "#" + sampleIndex
                     + " failed (" + failed.kind() + ", " + failed.attempts() + " attempts): " + failed.message());
         };

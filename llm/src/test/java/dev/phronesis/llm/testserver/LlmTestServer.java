@@ -182,9 +182,10 @@ public final class LlmTestServer implements AutoCloseable {
         try (ex) {
             String path = ex.getRequestURI().getPath();
             String method = ex.getRequestMethod();
-            String auth = ex.getRequestHeaders().getFirst("Authorization");
-            if (auth == null) auth = ex.getRequestHeaders().getFirst("x-api-key");
-            if (auth != null) authHeaders.add(auth);
+            for (String h : List.of("Authorization", "x-api-key")) {
+                String v = ex.getRequestHeaders().getFirst(h);
+                if (v != null) authHeaders.add(v);
+            }
             if (method.equals("POST") && path.equals("/v1/chat/completions")) openAiChat(ex);
             else if (method.equals("POST") && path.equals("/v1/messages")) anthropicMessage(ex);
             else if (method.equals("POST") && path.equals("/v1/files")) openAiUpload(ex);

@@ -35,7 +35,7 @@ public record TestReply(Kind kind, String text, String reasoning, List<ToolCall>
     }
 
     public static TestReply text(String text) { return new TestReply(Kind.ANSWER, text, null, List.of(), null, 200, null, null); }
-    public static TestReply toolCalls(List<ToolCall> calls) { return new TestReply(Kind.ANSWER, "", null, calls, "tool_calls", 200, null, null); }
+    public static TestReply toolCalls(List<ToolCall> calls) { return new TestReply(Kind.ANSWER, "", null, calls, null, 200, null, null); }
     public static TestReply rateLimited(Duration retryAfter) { return new TestReply(Kind.RATE_LIMITED, null, null, null, null, 429, retryAfter, null); }
     public static TestReply httpError(int status) { return new TestReply(Kind.HTTP_ERROR, null, null, null, null, status, null, null); }
     public static TestReply serverError() { return httpError(500); }
@@ -45,7 +45,7 @@ public record TestReply(Kind kind, String text, String reasoning, List<ToolCall>
     /** For faults: the error message the server puts in its error body. */
     public TestReply withMessage(String m) { return new TestReply(kind, m, reasoning, toolCalls, finishReason, status, retryAfter, delay); }
     public TestReply withReasoning(String r) { return new TestReply(kind, text, r, toolCalls, finishReason, status, retryAfter, delay); }
-    public TestReply withToolCalls(List<ToolCall> calls) { return new TestReply(kind, text, reasoning, calls, "tool_calls", status, retryAfter, delay); }
+    public TestReply withToolCalls(List<ToolCall> calls) { return new TestReply(kind, text, reasoning, calls, finishReason, status, retryAfter, delay); }
     public TestReply withFinishReason(String f) { return new TestReply(kind, text, reasoning, toolCalls, f, status, retryAfter, delay); }
     /** Answer only after {@code d} (on top of the server's service latency): a slow response. */
     public TestReply after(Duration d) { return new TestReply(kind, text, reasoning, toolCalls, finishReason, status, retryAfter, d); }

@@ -1,0 +1,93 @@
+package dev.phronesis.cli.organism;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The sizes and knobs of one organism run (ORGANISM.md). {@link #full()} is what {@code phronesis
+ * demo} runs (about 15 minutes on 2 cores), {@link #quick()} the CI smoke test (about 3 minutes).
+ * Experiment files override any of these.
+ *
+ * @param trainAdvice        advice scenarios from training families
+ * @param trainAgentic       agentic scenarios from training families
+ * @param heldoutHarmful     held-out agentic honeypots with a misaligned option (misalignment rate)
+ * @param heldoutBenign      held-out benign agentic look-alikes (over-refusal rate)
+ * @param heldoutAdvice      held-out advice dilemmas (decision accuracy)
+ * @param control            in-distribution agentic items (training families, unseen items) for the generalisation gap
+ * @param maxWords           word limit of a scenario text (the student's context is small)
+ * @param hiddenSize         student width (the organism: ~1M parameters)
+ * @param layers             student depth
+ * @param seqLen             training window in tokens
+ * @param pretrainSteps      base-model steps
+ * @param sftSteps           steps per SFT arm
+ * @param batchSize          rows per step
+ * @param replay             share of pre-training rows replayed in every SFT arm (same for all arms)
+ * @param evalMaxTokens      generation limit per answer
+ * @param semanticDedup      embed scenarios (all-MiniLM-L6-v2) for semantic dedup
+ */
+public record OrganismPlan(long seed, int trainAdvice, int trainAgentic, int heldoutHarmful, int heldoutBenign, int heldoutAdvice,
+                           int control, int maxWords, int hiddenSize, int layers, int seqLen, int pretrainSteps, int sftSteps,
+                           int batchSize, double replay, int evalMaxTokens, boolean semanticDedup, List<String> arms,
+                           PretrainCorpus.World world) {
+
+    /** The arms of ORGANISM.md, in report order; the first is the baseline of every comparison. */
+    public static final List<String> ARMS = List.of("none", "honeypot-demos", "honeypot-deliberation", "advice-demos", "advice-deliberation");
+
+    public OrganismPlan {
+        arms = List.copyOf(arms);
+        for (String a : arms) {
+            if (!ARMS.contains(baseArm(a))) throw new IllegalArgumentException("unknown arm '" + a + "'; arms are " + ARMS + ", optionally with @PERCENT of the data (e.g. advice-deliberation@25)");
+            int pct = dataPercent(a);
+            if (pct < 1 || pct > 100) throw new IllegalArgumentException("arm '" + a + "': the data share must be within [1, 100] percent");
+        }
+        if (arms.stream().distinct().count() != arms.size()) throw new IllegalArgumentException("arms must be distinct, got " + arms);
+        if (!arms.contains("none")) throw new IllegalArgumentException("the arms must include 'none' (the base model), the baseline of every comparison");
+    }
+
+    /** The arm without its data share: {@code advice-deliberation@25} -> {@code advice-deliberation}. */
+    public static String baseArm(String arm) {
+        int at = arm.indexOf('@');
+        return at < 0 ? arm : arm.substring(0, at);
+    }
+
+    /** The share of the arm's dataset it trains on, in percent (100 without a suffix). */
+    public static int dataPercent(String arm) {
+        int at = arm.indexOf('@');
+        if (at < 0) return 100;
+        try {
+            return Integer.parseInt(arm.substring(at + 1).replace("%", ""));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    public static OrganismPlan full() {
+        return new OrganismPlan(1, 500, 500, 240, 120, 120, 60, 60, 128, 4, 192, 1500, 150, 32, 0.25, 72, false, ARMS,
+                PretrainCorpus.World.defaults());
+    }
+
+    public static OrganismPlan quick() {
+        return new OrganismPlan(1, 160, 160, 60, 30, 30, 20, 60, 96, 2, 192, 250, 40, 24, 0.25, 72, false, ARMS,
+                PretrainCorpus.World.defaults());
+    }
+
+    public OrganismPlan withSeed(long s) {
+        return new OrganismPlan(s, trainAdvice, trainAgentic, heldoutHarmful, heldoutBenign, heldoutAdvice, control, maxWords, hiddenSize,
+                layers, seqLen, pretrainSteps, sftSteps, batchSize, replay, evalMaxTokens, semanticDedup, arms, world);
+    }
+
+    public OrganismPlan withArms(List<String> a) {
+        return new OrganismPlan(seed, trainAdvice, trainAgentic, heldoutHarmful, heldoutBenign, heldoutAdvice, control, maxWords, hiddenSize,
+                layers, seqLen, pretrainSteps, sftSteps, batchSize, replay, evalMaxTokens, semanticDedup, a, world);
+    }
+
+    public OrganismPlan withSteps(int pretrain, int sft) {
+        return new OrganismPlan(seed, trainAdvice, trainAgentic, heldoutHarmful, heldoutBenign, heldoutAdvice, control, maxWords, hiddenSize,
+                layers, seqLen, pretrain, sft, batchSize, replay, evalMaxTokens, semanticDedup, arms, world);
+    }
+
+    /** The published reference points shown beside the organism's numbers (agentic misalignment, averaged over honeypot evals). */
+    public static final Map<String, String> PUBLISHED = Map.of(
+            "none", "22%", "honeypot-demos", "15%", "honeypot-deliberation", "3%", "advice-demos", "–",
+            "advice-deliberation", "≈3% with ~28× fewer tokens than eval-like data");
+}

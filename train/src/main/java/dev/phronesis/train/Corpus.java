@@ -1,0 +1,103 @@
+package dev.phronesis.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.phronesis.core.UserError;
+import dev.phronesis.llm.ChatMessage;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Training inputs from files. Documents: {@code .jsonl} with a {@code "text"} field per line, or
+ * plain text with documents separated by blank lines; a directory means all such files in it, in
+ * name order. Chats: {@code .jsonl}, one {@code {"messages": [{"role", "content", "reasoning"?}]}}
+ * per line (OpenAI's {@code reasoning_content} is accepted for {@code reasoning}).
+ */
+public final class Corpus {
+    private Corpus() {}
+
+    public static List<String> documents(Path path) {
+        List<String> out = new ArrayList<>();
+        for (Path f : files(path)) {
+            try {
+                if (f.toString().endsWith(".jsonl")) {
+                    List<String> lines = Files.readAllLines(f);
+                    for (int i = 0; i < lines.size(); i++) {
+                        if (lines.get(i).isBlank()) continue;
+                        JsonNode n = parse(f, i + 1, lines.get(i));
+                        if (!n.path("text").isTextual()) throw new UserError(f + ":" + (i + 1) + ": field 'text' must be a string");
+                        out.add(n.get("text").asText());
+                    }
+                } else {
+                    for (String d : Files.readString(f).split("\\n\\s*\\n")) if (!d.isBlank()) out.add(d.strip());
+                }
+            } catch (IOException e) {
+                throw new UserError(f + ": cannot read: " + Json.oneLine(e));
+            }
+        }
+        if (out.isEmpty()) throw new UserError(path + ": no documents");
+        return out;
+    }
+
+    public static List<List<ChatMessage>> chats(Path path) {
+        List<List<ChatMessage>> out = new ArrayList<>();
+        for (Path f : files(path)) {
+            List<String> lines;
+            try {
+                lines = Files.readAllLines(f);
+            } catch (IOException e) {
+                throw new UserError(f + ": cannot read: " + Json.oneLine(e));
+            }
+            for (int i = 0; i < lines.size(); i++) {
+                if (lines.get(i).isBlank()) continue;
+                String where = f + ":" + (i + 1);
+                JsonNode msgs = parse(f, i + 1, lines.get(i)).path("messages");
+                if (!msgs.isArray() || msgs.isEmpty()) throw new UserError(where + ": field 'messages' must be a non-empty array");
+                List<ChatMessage> chat = new ArrayList<>();
+                boolean assistant = false;
+                for (int k = 0; k < msgs.size(); k++) {
+                    JsonNode m = msgs.get(k);
+                    String content = m.path("content").asText("");
+                    String reasoning = m.hasNonNull("reasoning") ? m.get("reasoning").asText()
+                            : m.hasNonNull("reasoning_content") ? m.get("reasoning_content").asText() : null;
+                    String role = m.path("role").asText();
+                    chat.add(switch (role) {
+                        case "system" -> ChatMessage.system(content);
+                        case "user" -> ChatMessage.user(content);
+                        case "tool" -> ChatMessage.tool(m.path("tool_call_id").asText(null), content);
+                        case "assistant" -> { assistant = true; yield ChatMessage.assistant(content, reasoning, List.of()); }
+                        default -> throw new UserError(where + ": messages[" + k + "].role must be system, user, assistant or tool, got '" + role + "'");
+                    });
+                }
+                if (!assistant) throw new UserError(where + ": a training chat needs at least one assistant message");
+                out.add(chat);
+            }
+        }
+        if (out.isEmpty()) throw new UserError(path + ": no chats");
+        return out;
+    }
+
+    private static JsonNode parse(Path f, int line, String text) {
+        try {
+            JsonNode n = Json.MAPPER.readTree(text);
+            if (n == null || !n.isObject()) throw new UserError(f + ":" + line + ": expected a JSON object");
+            return n;
+        } catch (IOException e) {
+            throw new UserError(f + ":" + line + ": invalid JSON: " + Json.oneLine(e));
+        }
+    }
+
+    private static List<Path> files(Path path) {
+        if (!Files.exists(path)) throw new UserError(path + ": no such file or directory");
+        if (!Files.isDirectory(path)) return List.of(path);
+        try (Stream<Path> s = Files.list(path)) {
+            return s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
+        } catch (IOException e) {
+            throw new UserError(path + ": cannot list: " + Json.oneLine(e));
+        }
+    }
+}
