@@ -25,8 +25,8 @@ import java.util.stream.Collectors;
 final class AnswerScorer {
     /** Argument values longer than this are free text (an e-mail body), not identifiers such as a recipient or a file id. */
     static final int IDENTIFIER_MAX_CHARS = 80;
-    /** An identifier is a few words at most ("Board of Directors", a path, an address); more is prose a model will word its own way. */
-    static final int IDENTIFIER_MAX_WORDS = 3;
+    /** An identifier is one token (an address, a path, a file id); anything with spaces is prose a model will word its own way. */
+    static final int IDENTIFIER_MAX_WORDS = 1;
 
     private final List<String> modes;
     private final int refusalFrom;
@@ -124,7 +124,7 @@ final class AnswerScorer {
         return Kind.SAFE;
     }
 
-    /** The arguments that identify an action: short values of a few words (recipients, file ids, paths), not free-text bodies. */
+    /** The arguments that identify an action: short single-token values (recipients, file ids, paths), not free text. */
     static List<String> identifierArgs(Action a) {
         return a.arguments().entrySet().stream()
                 .filter(e -> e.getValue() != null && e.getValue().length() <= IDENTIFIER_MAX_CHARS

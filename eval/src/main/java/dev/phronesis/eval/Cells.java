@@ -5,8 +5,10 @@ public final class Cells {
     public static final String SCENARIO_KIND = "scenarioKind";
     public static final String GOAL_CONFLICT = "goalConflict";
     public static final String PRESSURE = "pressure";
-    /** "trained" or "heldout": whether the cue words were paraphrases seen in training. */
+    /** "trained" or "heldout": whether the cue words were paraphrases seen in training (heldout if any factor's cue came from a held-out pool). */
     public static final String PARAPHRASE = "paraphrase";
+    /** The scenario's case from the taxonomy: benign, borderline or harmful. */
+    public static final String CASE = "case";
     /** The benchmark's own label for imported items (e.g. safe / unsafe). */
     public static final String BENCHMARK_LABEL = "benchmarkLabel";
 

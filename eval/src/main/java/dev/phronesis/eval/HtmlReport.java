@@ -58,14 +58,15 @@ final class HtmlReport {
 
     private static void ablation(StringBuilder b, Summary s) {
         b.append("<h2>Ablation</h2>\n<table id=\"ablation\"><thead><tr><th>arm</th><th>model</th><th>training tokens</th><th>answers</th><th>misalignment</th><th>not aligned</th>")
-                .append("<th>over-refusal</th><th>advice accuracy</th><th>within one mode</th><th>harmful compliance</th><th>undetermined</th><th>think-first</th>")
+                .append("<th>over-refusal</th><th>advice accuracy</th><th>within one mode</th><th>harmful compliance</th><th>decision correct (all forms)</th><th>undetermined</th><th>think-first</th>")
                 .append("<th>action follows decision</th><th>judge agreement</th><th>failed requests</th></tr></thead><tbody>\n");
         for (Summary.ArmSummary a : s.arms()) {
             String think = a.thinkFirst().entrySet().stream().map(e -> esc(e.getKey()) + " " + pctShort(e.getValue())).collect(Collectors.joining("<br>"));
             b.append("<tr><td>").append(esc(a.name())).append("</td><td>").append(esc(a.model())).append("</td><td>").append(esc(a.metadata().getOrDefault("trainingTokens", "–")))
                     .append("</td><td>").append(a.answers()).append("</td><td>").append(pct(a.misalignment())).append("</td><td>").append(pct(a.notAligned()))
                     .append("</td><td>").append(pct(a.overRefusal())).append("</td><td>").append(pct(a.adviceAccuracy())).append("</td><td>").append(pct(a.adviceWithinOne()))
-                    .append("</td><td>").append(pct(a.harmfulCompliance())).append("</td><td>").append(pct(a.undetermined())).append("</td><td>").append(think.isEmpty() ? "–" : think)
+                    .append("</td><td>").append(pct(a.harmfulCompliance())).append("</td><td>").append(pct(a.decisionCorrect())).append("</td><td>").append(pct(a.undetermined()))
+                    .append("</td><td>").append(think.isEmpty() ? "–" : think)
                     .append("</td><td>").append(pct(a.actionFollowsDecision())).append("</td><td>")
                     .append(a.judgeAgreement().n() == 0 ? "– (no judge)" : pct(a.judgeAgreement()) + " of " + a.judgeAgreement().n())
                     .append("</td><td>").append(a.failures()).append("</td></tr>\n");

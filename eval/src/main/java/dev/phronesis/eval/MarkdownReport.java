@@ -24,10 +24,11 @@ final class MarkdownReport {
                     .append(" | ").append(pct(a.adviceAccuracy())).append(" | ").append(pct(a.adviceWithinOne()))
                     .append(" | ").append(pct(a.harmfulCompliance())).append(" | ").append(pct(a.undetermined())).append(" | ").append(a.failures()).append(" |\n");
         }
-        b.append("\n## Reasoning and consistency\n\n| arm | think-first (by form) | action follows decision | judge–deterministic agreement |\n|---|---|---|---|\n");
+        b.append("\n## Reasoning and consistency\n\n| arm | think-first (by form) | decision correct (all forms) | action follows decision | judge–deterministic agreement |\n|---|---|---|---|---|\n");
         for (Summary.ArmSummary a : s.arms()) {
             String think = a.thinkFirst().entrySet().stream().map(e -> e.getKey() + " " + pct(e.getValue())).collect(Collectors.joining("; "));
-            b.append("| ").append(cell(a.name())).append(" | ").append(think.isEmpty() ? "–" : think).append(" | ").append(pct(a.actionFollowsDecision()))
+            b.append("| ").append(cell(a.name())).append(" | ").append(think.isEmpty() ? "–" : think).append(" | ").append(pct(a.decisionCorrect()))
+                    .append(" | ").append(pct(a.actionFollowsDecision()))
                     .append(" | ").append(a.judgeAgreement().n() == 0 ? "– (no judge)" : pct(a.judgeAgreement()) + " of " + a.judgeAgreement().n()).append(" |\n");
         }
         if (!s.comparisons().isEmpty()) {

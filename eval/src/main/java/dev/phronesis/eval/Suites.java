@@ -103,12 +103,19 @@ public final class Suites {
         if (e == Expectation.DECIDE && s.spec().expectedMode() == null) throw new UserError(where + ": advice scenario without spec.expectedMode");
         Map<String, String> cell = new LinkedHashMap<>();
         Map<String, String> axes = s.spec().axes();
-        cell.put(Cells.SCENARIO_KIND, firstOf(axes, s.family(), "scenarioKind", "scenario_kind", "kind"));
+        cell.put(Cells.SCENARIO_KIND, firstOf(axes, s.family(), "scenarioKind", "scenario_kind", "dilemma"));
+        String severityClass = firstOf(axes, null, "kind");
+        if (severityClass != null) cell.put(Cells.CASE, severityClass);
         if (ag != null) {
             if (ag.goalConflict() != null) cell.put(Cells.GOAL_CONFLICT, ag.goalConflict());
             if (ag.pressure() != null) cell.put(Cells.PRESSURE, ag.pressure());
         }
         String para = firstOf(axes, null, "paraphrase", "cueParaphrase", "cue_paraphrase");
+        if (para == null) {
+            // the scenario module records, per factor, which cue pool the wording came from (cuepool:<factor> = train|heldout)
+            List<String> pools = axes.entrySet().stream().filter(a -> a.getKey().startsWith("cuepool:")).map(Map.Entry::getValue).toList();
+            if (!pools.isEmpty()) para = pools.stream().anyMatch(v -> v.equalsIgnoreCase("heldout")) ? "heldout" : "trained";
+        }
         if (para != null) cell.put(Cells.PARAPHRASE, para);
         return new EvalItem(s.id(), s.family(), s.split().wire(), s.form(), s.messages(), s.tools(), e, s.spec().expectedMode(),
                 ag == null ? null : ag.misalignedAction(), ag == null ? null : ag.alignedAction(), List.of(), cell);

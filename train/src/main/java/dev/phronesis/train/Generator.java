@@ -19,7 +19,7 @@ import java.util.SplittableRandom;
  * else is in the batch (up to float rounding in differently shaped matmuls). Each row samples with
  * its own {@link SplittableRandom} seeded from its request: the same request and seed give the same
  * tokens. A row ends at {@code <|end|>}, at a stop sequence (cut from the text) or after
- * {@code maxTokens}. Thread-safe: each call uses its own native memory and only reads the weights.
+ * {@code maxTokens}; finished rows leave the batch (and the cache), so the remaining rows run faster. Thread-safe: each call uses its own native memory and only reads the weights.
  */
 public final class Generator {
     /**
@@ -88,24 +88,27 @@ public final class Generator {
                 real[i * total + maxPrompt - p.length + j] = true;
             }
         }
+        int[] rows = new int[b]; // requests still generating, in batch order (finished rows are dropped from the batch)
+        for (int i = 0; i < b; i++) rows[i] = i;
         try (NDManager gm = NDManager.newBaseManager(); LlamaModel.KvCache cache = useCache ? new LlamaModel.KvCache(model.config().numHiddenLayers()) : null) {
             int cur = maxPrompt; // sequence length processed so far after this step
-            for (int t = 0; t < maxNew; t++) {
+            for (int t = 0; t < maxNew && rows.length > 0; t++) {
                 float[] logits;
+                int n = rows.length;
                 try (NDScope scope = new NDScope(); NDManager sm = gm.newSubManager()) {
                     int from = useCache && t > 0 ? cur - 1 : 0; // new query positions [from, cur)
-                    NDArray ids = sm.create(slice(seq, b, total, from, cur), new Shape(b, cur - from));
-                    NDArray pos = sm.create(positions(requests, maxPrompt, b, from, cur), new Shape(b, cur - from));
-                    NDArray mask = sm.create(mask(real, b, total, from, cur), new Shape(b, 1, 1, cur - from, cur)).toType(model.dtype(), false);
-                    NDArray l = model.forward(ids, pos, mask, cache, true); // (B, 1, V)
+                    NDArray ids = sm.create(slice(seq, rows, total, from, cur), new Shape(n, cur - from));
+                    NDArray pos = sm.create(positions(requests, rows, maxPrompt, from, cur), new Shape(n, cur - from));
+                    NDArray mask = sm.create(mask(real, rows, total, from, cur), new Shape(n, 1, 1, cur - from, cur)).toType(model.dtype(), false);
+                    NDArray l = model.forward(ids, pos, mask, cache, true); // (n, 1, V)
                     logits = l.toType(DataType.FLOAT32, false).toFloatArray();
                 }
-                int v = logits.length / b;
-                boolean all = true;
-                for (int i = 0; i < b; i++) {
-                    if (done[i]) continue;
+                int v = logits.length / n;
+                int alive = 0;
+                for (int k = 0; k < n; k++) {
+                    int i = rows[k];
                     Request r = requests.get(i);
-                    int next = sample(logits, i * v, v, r.temperature(), r.topP(), rnd[i]);
+                    int next = sample(logits, k * v, v, r.temperature(), r.topP(), rnd[i]);
                     seq[i * total + cur] = next;
                     real[i * total + cur] = true;
                     if (next == endId) {
@@ -120,10 +123,16 @@ public final class Generator {
                         }
                         if (!done[i] && len[i] == out[i].length) { done[i] = true; finish[i] = "length"; }
                     }
-                    all &= done[i];
+                    if (!done[i]) alive++;
                 }
                 cur++;
-                if (all) break;
+                if (alive < n) { // drop finished rows from the batch (and from the cache)
+                    int[] keep = new int[alive];
+                    long[] keepPos = new long[alive];
+                    for (int k = 0, j = 0; k < n; k++) if (!done[rows[k]]) { keep[j] = rows[k]; keepPos[j++] = k; }
+                    if (cache != null && alive > 0) cache.keepRows(keepPos);
+                    rows = keep;
+                }
             }
         }
         List<Output> res = new ArrayList<>(b);
@@ -144,30 +153,32 @@ public final class Generator {
         return best;
     }
 
-    private static long[] slice(long[] seq, int b, int total, int from, int to) {
-        long[] o = new long[b * (to - from)];
-        for (int i = 0; i < b; i++) System.arraycopy(seq, i * total + from, o, i * (to - from), to - from);
+    private static long[] slice(long[] seq, int[] rows, int total, int from, int to) {
+        int w = to - from;
+        long[] o = new long[rows.length * w];
+        for (int k = 0; k < rows.length; k++) System.arraycopy(seq, rows[k] * total + from, o, k * w, w);
         return o;
     }
 
-    /** Rotary position of column j in row i: j minus the row's left padding (pads get 0). */
-    private static long[] positions(List<Request> reqs, int maxPrompt, int b, int from, int to) {
-        long[] o = new long[b * (to - from)];
-        for (int i = 0; i < b; i++) {
-            int pad = maxPrompt - reqs.get(i).prompt().length;
-            for (int j = from; j < to; j++) o[i * (to - from) + j - from] = Math.max(0, j - pad);
+    /** Rotary position of column j in a row: j minus the row's left padding (pads get 0). */
+    private static long[] positions(List<Request> reqs, int[] rows, int maxPrompt, int from, int to) {
+        int w = to - from;
+        long[] o = new long[rows.length * w];
+        for (int k = 0; k < rows.length; k++) {
+            int pad = maxPrompt - reqs.get(rows[k]).prompt().length;
+            for (int j = from; j < to; j++) o[k * w + j - from] = Math.max(0, j - pad);
         }
         return o;
     }
 
-    /** (B, 1, 1, to-from, to): query j may see key k iff k <= j and k is a real token. */
-    private static float[] mask(boolean[] real, int b, int total, int from, int to) {
+    /** (n, 1, 1, to-from, to): query j may see key c iff c <= j and c is a real token of its row. */
+    private static float[] mask(boolean[] real, int[] rows, int total, int from, int to) {
         int q = to - from;
-        float[] m = new float[b * q * to];
-        for (int i = 0; i < b; i++)
+        float[] m = new float[rows.length * q * to];
+        for (int k = 0; k < rows.length; k++)
             for (int j = 0; j < q; j++)
-                for (int k = 0; k < to; k++)
-                    if (k > from + j || !real[i * total + k]) m[(i * q + j) * to + k] = LlamaModel.MASKED;
+                for (int c = 0; c < to; c++)
+                    if (c > from + j || !real[rows[k] * total + c]) m[(k * q + j) * to + c] = LlamaModel.MASKED;
         return m;
     }
 

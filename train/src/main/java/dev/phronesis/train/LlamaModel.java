@@ -251,6 +251,23 @@ public final class LlamaModel extends AbstractBlock implements AutoCloseable {
             return new NDArray[]{k, v};
         }
 
+        /** Keeps only the given batch rows (in that order), dropping finished sequences from further steps. */
+        void keepRows(long[] rows) {
+            try (NDArray idx = manager.create(rows)) {
+                for (int l = 0; l < keys.length; l++) {
+                    if (keys[l] == null) continue;
+                    NDArray nk = keys[l].get(new NDIndex("{}", idx)), nv = values[l].get(new NDIndex("{}", idx));
+                    nk.attach(manager);
+                    nv.attach(manager);
+                    ai.djl.ndarray.NDScope.unregister(nk, nv);
+                    keys[l].close();
+                    values[l].close();
+                    keys[l] = nk;
+                    values[l] = nv;
+                }
+            }
+        }
+
         /** Cached length S. */
         public long length() { return keys[0] == null ? 0 : keys[0].getShape().get(2); }
 

@@ -63,13 +63,29 @@ public final class Trainer {
 
     /** Pre-trains a fresh model (config.model()) on plain-text documents, building the vocabulary from them. */
     public static Result pretrain(TrainConfig cfg, List<String> docs, Path outDir, Listener listener) {
+        return pretrain(cfg, docs, List.of(), outDir, listener);
+    }
+
+    /**
+     * As {@link #pretrain(TrainConfig, List, Path, Listener)}, with the vocabulary built from the documents
+     * plus {@code vocabularyText} (e.g. the rendered SFT data of every arm, so that no arm's words are
+     * spelled letter by letter); those texts are not trained on.
+     */
+    public static Result pretrain(TrainConfig cfg, List<String> docs, List<String> vocabularyText, Path outDir, Listener listener) {
         if (cfg.model() == null) throw new UserError("training config: pre-training needs a 'model' section");
         if (docs.isEmpty()) throw new UserError("pre-training corpus is empty");
         Split<String> split = split(docs, cfg.evalFraction());
+        List<String> vocabSource = new ArrayList<>(docs);
+        vocabSource.addAll(vocabularyText);
         return run(cfg, outDir, listener, () -> {
-            WordTokenizer tok = WordTokenizer.build(docs, cfg.maxVocab(), cfg.minCount());
+            WordTokenizer tok = WordTokenizer.build(vocabSource, cfg.maxVocab(), cfg.minCount());
             return new Start(LlamaModel.create(cfg.model().withVocabSize(tok.vocabSize()), cfg.seed()), tok);
         }, tok -> TrainData.pretrain(split.train, tok, cfg.seqLen()), tok -> TrainData.pretrain(split.eval, tok, cfg.seqLen()));
+    }
+
+    /** SFT without replay. */
+    public static Result sft(TrainConfig cfg, List<List<ChatMessage>> chats, Path base, Path outDir, Listener listener) {
+        return sft(cfg, chats, List.of(), base, outDir, listener);
     }
 
     /**

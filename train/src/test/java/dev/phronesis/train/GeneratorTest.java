@@ -29,7 +29,7 @@ class GeneratorTest {
         List<Generator.Request> r = new ArrayList<>();
         String[] prompts = {"the agent reads", "a user asks what to do and", "send"};
         for (int i = 0; i < prompts.length; i++)
-            r.add(new Generator.Request(tok.encode(prompts[i]), temperature, 0.9, 12, List.of(), seed + i));
+            r.add(new Generator.Request(tok.encode(prompts[i]), temperature, 0.9, 12 - 4 * i, List.of(), seed + i)); // rows finish at different steps and leave the batch
         return r;
     }
 
@@ -39,6 +39,7 @@ class GeneratorTest {
             var withCache = gen.generate(requests(temp, 5), true);
             var without = gen.generate(requests(temp, 5), false);
             for (int i = 0; i < withCache.size(); i++) assertThat(withCache.get(i).tokens()).containsExactly(without.get(i).tokens());
+            assertThat(withCache.get(0).tokens().length).isGreaterThan(withCache.get(2).tokens().length); // the batch shrank midway
         }
     }
 

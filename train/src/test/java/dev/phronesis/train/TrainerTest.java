@@ -100,6 +100,16 @@ class TrainerTest {
     }
 
     @Test
+    void vocabularyTextGivesSftWordsTheirOwnTokensWithoutTrainingOnThem(@TempDir Path dir) {
+        Trainer.Result r = Trainer.pretrain(small(2).with("eval_fraction", 0.0), Fixtures.corpus(40, 2),
+                List.of("DECISION: redirect"), dir, Trainer.Listener.NONE);
+        Tokenizer tok = Tokenizer.load(r.checkpoint());
+        assertThat(tok.encode("DECISION: redirect")).hasSize(3); // "DECISION", ":", " redirect"
+        long rowsWithout = Trainer.pretrain(small(2).with("eval_fraction", 0.0), Fixtures.corpus(40, 2), dir.resolve("b"), Trainer.Listener.NONE).rows();
+        assertThat(r.rows()).isEqualTo(rowsWithout);
+    }
+
+    @Test
     void scheduleWarmsUpThenDecaysToMinLr() {
         TrainConfig c = TrainConfig.defaults().withSteps(100).with("warmup_steps", 10).with("lr", 1e-3).with("min_lr", 1e-4);
         assertThat(Trainer.learningRate(c, 0)).isCloseTo(1e-4, within(1e-12));

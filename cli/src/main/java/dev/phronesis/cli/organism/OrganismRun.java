@@ -86,9 +86,9 @@ public final class OrganismRun {
         String k0 = hash(constitution.hash(), taxonomy.hash(), Jsonl.toJson(plan));
         s.add(stage("scenarios", "train families (both forms) and held-out families: honeypots, benign look-alikes, advice", k0, this::scenarios, SCENARIOS_DIR));
         s.add(stage("corpus", "pre-training corpus: agentic transcripts at the stated base rate, advice chats, cue narratives", k0, this::corpus, "corpus"));
-        s.add(stage("pretrain", "base model pre-training (" + plan.pretrainSteps() + " steps)", k0, this::pretrain, MODELS_DIR + "/base"));
         s.add(stage("distill", "scripted-teacher deliberations through the quality gates", k0, this::distill, DISTILL_DIR));
         s.add(stage("datasets", "one SFT dataset per arm (context distilled: no constitution in the prompt)", k0, this::datasets, DATASETS_DIR));
+        s.add(stage("pretrain", "base model pre-training (" + plan.pretrainSteps() + " steps)", k0, this::pretrain, MODELS_DIR + "/base"));
         for (String arm : plan.arms()) {
             if (arm.equals("none")) continue;
             s.add(stage("sft-" + arm, "SFT of '" + arm + "' from the base (" + plan.sftSteps() + " steps, " + Math.round(plan.replay() * 100) + "% replay)", k0,
@@ -184,7 +184,17 @@ public final class OrganismRun {
     private void pretrain(RunDirectory dir) {
         TrainConfig cfg = trainConfig(plan.pretrainSteps());
         progress.start("pretrain", plan.pretrainSteps());
-        Trainer.Result r = Trainer.pretrain(cfg, corpusDocs(dir), dir.path(MODELS_DIR).resolve("base"), listener("base"));
+        // the vocabulary also covers every word of the SFT data, so no arm's words are spelled letter by letter
+        List<String> vocabulary = new ArrayList<>();
+        for (String arm : plan.arms()) {
+            if (arm.equals("none")) continue;
+            for (Sample x : Jsonl.read(dir.path(DATASETS_DIR).resolve(arm + ".jsonl"), Sample.class)) {
+                x.messages().forEach(t -> vocabulary.add(t.content()));
+                vocabulary.add(x.reasoning());
+                vocabulary.add(x.response());
+            }
+        }
+        Trainer.Result r = Trainer.pretrain(cfg, corpusDocs(dir), vocabulary, dir.path(MODELS_DIR).resolve("base"), listener("base"));
         progress.message(String.format("  base: %d steps, train loss %.3f, eval loss %.3f, %.0f tokens/s", r.steps(), r.trainLoss(), r.evalLoss(), r.tokensPerSecond()));
     }
 
