@@ -11,6 +11,9 @@ import dev.phronesis.core.yaml.YamlDocs;
 import dev.phronesis.data.scenario.DiversityReport;
 import dev.phronesis.data.scenario.DiversityStats;
 import dev.phronesis.data.scenario.HtmlReport;
+import dev.phronesis.data.scenario.LlmRealiser;
+import dev.phronesis.llm.ChatModel;
+import dev.phronesis.llm.ModelCatalog;
 import dev.phronesis.data.scenario.ScenarioGenerator;
 import dev.phronesis.data.scenario.ScenarioGenerator.Options;
 import dev.phronesis.data.scenario.ScenarioGenerator.Quota;
@@ -56,6 +59,10 @@ final class ScenariosCommand implements Runnable {
         @Option(names = "--max-words", defaultValue = "90", description = "Word limit of the user message / agentic transcript (default: ${DEFAULT-VALUE}).") int maxWords;
         @Option(names = "--minhash-threshold", defaultValue = "0.8", description = "Jaccard similarity (word 3-shingles) at which texts are near duplicates (default: ${DEFAULT-VALUE}).") double jaccard;
         @Option(names = "--cosine-threshold", defaultValue = "0.97", description = "Embedding cosine at which texts are semantic duplicates (default: ${DEFAULT-VALUE}).") double cosine;
+        @Option(names = "--model", paramLabel = "NAME|SPEC", description = "For --realiser llm: a model in --models, or an inline spec such as openai:qwen3-8b@http://127.0.0.1:8000/v1.") String model;
+        @Option(names = "--models", paramLabel = "models.yaml", description = "Model catalog for --model NAME.") Path models;
+        @Option(names = "--attempts", defaultValue = "3", description = "LLM realiser: samples per spec before it is rejected as drifted (default: ${DEFAULT-VALUE}).") int attempts;
+        @Option(names = "--concurrency", defaultValue = "8", description = "LLM realiser: requests in flight (default: ${DEFAULT-VALUE}).") int concurrency;
         @Option(names = "--no-semantic-dedup", description = "Skip the embedding dedup (MinHash dedup always runs).") boolean noSemantic;
 
         @Override public Integer call() {
@@ -63,14 +70,21 @@ final class ScenariosCommand implements Runnable {
             List<Quota> q = budget != null ? List.of(Quota.any(positive(budget))) : quotas.stream().map(Generate::quota).toList();
             Taxonomy t = Taxonomy.resolve(taxonomy);
             Constitution c = ConstitutionLoader.resolve(constitution);
-            if (realiser == RealiserKind.llm) {
-                throw new UserError("phronesis: --realiser llm needs a model from the llm engine's catalog, which this build does not have yet; "
-                        + "use the Java API (LlmRealiser with any ChatModel) or --realiser scripted");
-            }
+            if (attempts < 1) throw new UserError("phronesis: --attempts must be >= 1, got " + attempts);
+            if (concurrency < 1) throw new UserError("phronesis: --concurrency must be >= 1, got " + concurrency);
             Options o = Options.budget(1, seed).withQuotas(q).withStrength(strength).withMaxWords(maxWords)
-                    .withSemanticDedup(!noSemantic).withThresholds(jaccard, cosine);
+                    .withSemanticDedup(!noSemantic).withThresholds(jaccard, cosine).withConcurrency(concurrency);
             var progress = new ConsoleProgress();
-            var r = ScenarioGenerator.generate(t, taxonomyText(taxonomy), c, o, null, null, out, progress);
+            ScenarioGenerator.Result r;
+            if (realiser == RealiserKind.llm) {
+                if (model == null) throw new UserError("phronesis: --realiser llm needs --model NAME|SPEC");
+                try (ChatModel m = models != null ? ModelCatalog.load(models).open(model) : ModelCatalog.openSpec(model)) {
+                    r = ScenarioGenerator.generate(t, taxonomyText(taxonomy), c, o, new LlmRealiser(m, t, maxWords, attempts), null, out, progress);
+                }
+            } else {
+                if (model != null) throw new UserError("phronesis: --model is only used with --realiser llm");
+                r = ScenarioGenerator.generate(t, taxonomyText(taxonomy), c, o, null, null, out, progress);
+            }
             progress.end();
             System.out.printf("%d scenarios -> %s%n", r.scenarios().size(), out.resolve(ScenarioGenerator.SCENARIOS));
             for (var qc : r.coverage()) System.out.printf("  %-28s %s%n", qc.quota(), qc.coverage().describe());

@@ -39,6 +39,7 @@ final class MiniLmEmbedder implements TextEmbedder {
 
     @Override
     public float[][] embed(List<String> texts) {
+        AllMiniLmL6V2EmbeddingModel m = model(); // first: it quiets SLF4J before any langchain4j class logs
         float[][] out = new float[texts.size()][];
         for (int from = 0; from < texts.size(); from += BATCH) {
             List<TextSegment> segs = new ArrayList<>();
@@ -46,7 +47,7 @@ final class MiniLmEmbedder implements TextEmbedder {
                 String t = texts.get(i);
                 segs.add(TextSegment.from(t.isBlank() ? "(empty)" : t));
             }
-            List<Embedding> res = model().embedAll(segs).content();
+            List<Embedding> res = m.embedAll(segs).content();
             for (int i = 0; i < res.size(); i++) out[from + i] = Vectors.normalise(res.get(i).vector());
         }
         return out;

@@ -104,6 +104,9 @@ public final class NearDuplicates {
         private final List<String> ids = new ArrayList<>();
         private final List<long[]> sets = new ArrayList<>();
         private final List<int[]> sigs = new ArrayList<>();
+        /** seenAt[i] == query number when indexed text i was already compared in this query (avoids a set per query). */
+        private int[] seenAt = new int[1024];
+        private int queries;
 
         Index() { for (int b = 0; b < config.bands(); b++) buckets.add(new HashMap<>()); }
 
@@ -112,6 +115,7 @@ public final class NearDuplicates {
         void add(String id, long[] set, int[] sig) {
             int n = ids.size();
             ids.add(id); sets.add(set); sigs.add(sig);
+            if (n >= seenAt.length) seenAt = java.util.Arrays.copyOf(seenAt, seenAt.length * 2);
             for (int b = 0; b < config.bands(); b++) buckets.get(b).computeIfAbsent(bandKey(sig, b), x -> new ArrayList<>(2)).add(n);
         }
 
@@ -119,12 +123,13 @@ public final class NearDuplicates {
         Collision query(String id, long[] set, int[] sig, String method) {
             double best = -1;
             int bestI = -1;
-            java.util.Set<Integer> seen = new java.util.HashSet<>();
+            int q = ++queries;
             for (int b = 0; b < config.bands(); b++) {
                 List<Integer> c = buckets.get(b).get(bandKey(sig, b));
                 if (c == null) continue;
                 for (int i : c) {
-                    if (!seen.add(i)) continue;
+                    if (seenAt[i] == q) continue;
+                    seenAt[i] = q;
                     double j = jaccard(set, sets.get(i));
                     if (j >= config.threshold() && j > best) { best = j; bestI = i; }
                 }

@@ -97,6 +97,7 @@ public final class ScenarioGenerator {
         public Options withMaxWords(int w) { return new Options(seed, strength, w, semanticDedup, minhashThreshold, cosineThreshold, heldoutCueShare, concurrency, quotas); }
         public Options withSemanticDedup(boolean on) { return new Options(seed, strength, maxWords, on, minhashThreshold, cosineThreshold, heldoutCueShare, concurrency, quotas); }
         public Options withThresholds(double jaccard, double cosine) { return new Options(seed, strength, maxWords, semanticDedup, jaccard, cosine, heldoutCueShare, concurrency, quotas); }
+        public Options withHeldoutCueShare(double share) { return new Options(seed, strength, maxWords, semanticDedup, minhashThreshold, cosineThreshold, share, concurrency, quotas); }
         public Options withConcurrency(int c) { return new Options(seed, strength, maxWords, semanticDedup, minhashThreshold, cosineThreshold, heldoutCueShare, c, quotas); }
 
         public int total() { return quotas.stream().mapToInt(Quota::count).sum(); }

@@ -37,7 +37,7 @@ public record Taxonomy(String id, String title, String source, List<Axis> axes, 
     public Taxonomy {
         axes = List.copyOf(axes);
         constraints = List.copyOf(constraints);
-        cues = Map.copyOf(cues);
+        cues = ordered(cues);
         people = List.copyOf(people);
         Objects.requireNonNull(families, "families");
     }
@@ -76,11 +76,11 @@ public record Taxonomy(String id, String title, String source, List<Axis> axes, 
     public record AxisValue(String id, String where, Map<String, String> harm, Map<String, String> benefits,
                             Map<String, Integer> mix, Set<String> flags, Expect expect, Map<String, List<String>> text) {
         public AxisValue {
-            harm = Map.copyOf(harm);
-            benefits = Map.copyOf(benefits);
-            mix = Map.copyOf(mix);
-            flags = Set.copyOf(flags);
-            text = Map.copyOf(text);
+            harm = ordered(harm);
+            benefits = ordered(benefits);
+            mix = ordered(mix);
+            flags = java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(flags));
+            text = ordered(text);
         }
 
         public List<String> phrases(String slot) { return text.getOrDefault(slot, List.of()); }
@@ -88,7 +88,7 @@ public record Taxonomy(String id, String title, String source, List<Axis> axes, 
 
     /** Any spec whose values match one listed value on every named axis is forbidden. */
     public record Constraint(Map<String, Set<String>> never, String where) {
-        public Constraint { never = Map.copyOf(never); }
+        public Constraint { never = ordered(never); }
 
         /** True when every axis of the constraint is assigned in {@code row} and matches. */
         boolean violatedBy(Map<String, String> row) {
@@ -144,6 +144,13 @@ public record Taxonomy(String id, String title, String source, List<Axis> axes, 
 
     /** A person the scenario is about; {@code pronoun} is she or he. */
     public record Person(String name, String pronoun) {}
+
+    /**
+     * An unmodifiable copy that keeps file order. {@code Map.copyOf} iterates in an order that changes
+     * from one JVM run to the next, and the sampler draws random numbers while iterating these maps,
+     * so file order is what makes a seed reproduce the same scenarios in every process.
+     */
+    static <K, V> Map<K, V> ordered(Map<K, V> m) { return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(m)); }
 
     public Axis axis(String axisId) {
         for (Axis a : axes) if (a.id().equals(axisId)) return a;

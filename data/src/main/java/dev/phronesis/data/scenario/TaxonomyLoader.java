@@ -250,7 +250,7 @@ final class TaxonomyLoader {
                 pool.finish();
                 byLevel.put(level, new CuePool(train, held));
             }
-            out.put(factor, byLevel);
+            out.put(factor, Taxonomy.ordered(byLevel));
         }
         return out;
     }
