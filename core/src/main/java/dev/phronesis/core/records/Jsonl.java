@@ -30,6 +30,7 @@ public final class Jsonl {
     public static final ObjectMapper MAPPER = JsonMapper.builder()
             .findAndAddModules()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
+            .configure(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true) // same bytes in every process
             .build();
 
     private Jsonl() {}
