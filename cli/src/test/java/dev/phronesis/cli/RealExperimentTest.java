@@ -119,7 +119,7 @@ class RealExperimentTest {
                     teacher: teacher
                     judges: [judge]
                     dataset: {budget_tokens: 100000, formats: [openai, hf-reasoning, think]}
-                    trainer: {export: trl, base_model: tiny-base}
+                    trainer: {export: trl, base_model: Qwen/Qwen3-0.6B}
                     students: {base: base, tuned: tuned}
                     eval: {samples: 1, temperature: 0.0, judge: judge}
                     """);

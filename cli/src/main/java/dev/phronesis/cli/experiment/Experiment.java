@@ -33,11 +33,11 @@ public sealed interface Experiment permits Experiment.Organism, Experiment.Real 
      * @param teacher   a model name ({@code scripted} for the offline teacher)
      * @param students  arm name -> model name, evaluated side by side (the first is the baseline)
      * @param export    trainer export: {@code none}, {@code peft} or {@code trl}
-     * @param baseModel Hugging Face model directory for the export (may be null)
+     * @param baseModel Hugging Face model directory (relative to the experiment file) or Hub id {@code owner/name} for the export (may be null)
      */
     record Real(String name, Path file, String constitution, String taxonomy, Path models, long seed, String realiser,
                 int trainScenarios, int heldoutAgentic, int heldoutBenign, int heldoutAdvice, String teacher, List<String> judges,
-                int samplesPerScenario, long budgetTokens, List<String> formats, String export, Path baseModel,
+                int samplesPerScenario, long budgetTokens, List<String> formats, String export, String baseModel,
                 Map<String, String> students, int evalSamples, double temperature, String evalJudge) implements Experiment {}
 
     public static Experiment load(Path file) {
@@ -155,11 +155,15 @@ public sealed interface Experiment permits Experiment.Organism, Experiment.Real 
         }
         YMapReader tr = r.map("trainer", false);
         String export = "none";
-        Path baseModel = null;
+        String baseModel = null;
         if (tr != null) {
             export = tr.optString("export", "none");
             if (!List.of("none", "peft", "trl").contains(export)) p.add(tr.raw("export"), tr.child("export") + ": use none, peft or trl");
-            if (tr.has("base_model")) baseModel = base.resolve(tr.string("base_model"));
+            if (tr.has("base_model")) {
+                String b = tr.string("base_model");
+                Path local = base.resolve(b);
+                baseModel = java.nio.file.Files.isDirectory(local) ? local.toString() : b; // else a Hub id the GPU machine downloads
+            }
             tr.finish();
         }
         Map<String, String> students = new LinkedHashMap<>();

@@ -151,7 +151,7 @@ final class RealRun {
             data = files.filter(f -> f.getFileName().toString().startsWith("think") && f.getFileName().toString().endsWith(".jsonl"))
                     .sorted().findFirst().orElseThrow(() -> new UserError(dir.path("distill") + ": no think-format dataset to export"));
         }
-        String base = x.baseModel() == null ? "Qwen/Qwen3-8B" : x.baseModel().toString();
+        String base = x.baseModel() == null ? "Qwen/Qwen3-8B" : x.baseModel();
         GpuTrainerExport.Target target = x.export().equals("trl") ? GpuTrainerExport.Target.TRL : GpuTrainerExport.Target.PEFT;
         GpuTrainerExport.export(new GpuTrainerExport.Options(target, data, base, dir.path("export"), LoraConfig.of(16, 32, 0.05, false),
                 2048, 4, 4, 1000, 2e-4, 30, 0.0, 1.0, 200, x.seed()));
