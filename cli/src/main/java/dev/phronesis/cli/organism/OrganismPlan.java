@@ -62,12 +62,12 @@ public record OrganismPlan(long seed, int trainAdvice, int trainAgentic, int hel
     }
 
     public static OrganismPlan full() {
-        return new OrganismPlan(1, 500, 500, 240, 120, 120, 60, 60, 96, 3, 192, 800, 100, 16, 0.25, 72, false, ARMS,
+        return new OrganismPlan(1, 500, 500, 240, 120, 120, 60, 60, 96, 3, 192, 3000, 300, 16, 0.25, 72, false, ARMS,
                 PretrainCorpus.World.defaults());
     }
 
     public static OrganismPlan quick() {
-        return new OrganismPlan(1, 160, 160, 60, 30, 30, 20, 60, 64, 2, 192, 150, 25, 16, 0.25, 72, false, ARMS,
+        return new OrganismPlan(1, 160, 160, 60, 30, 30, 20, 60, 96, 3, 192, 600, 60, 16, 0.25, 72, false, ARMS,
                 PretrainCorpus.World.defaults());
     }
 
