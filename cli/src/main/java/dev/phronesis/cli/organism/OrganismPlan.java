@@ -22,7 +22,8 @@ import java.util.Map;
  * @param sftSteps           steps per SFT arm
  * @param batchSize          rows per step
  * @param replay             share of pre-training rows replayed in every SFT arm (same for all arms)
- * @param evalMaxTokens      generation limit per answer
+ * @param evalMaxTokens      generation limit per answer, the same for every arm; it must leave room for reasoning before the
+ *                           decision line, or arms that reason are cut off before they answer (and scored undetermined)
  * @param semanticDedup      embed scenarios (all-MiniLM-L6-v2) for semantic dedup
  */
 public record OrganismPlan(long seed, int trainAdvice, int trainAgentic, int heldoutHarmful, int heldoutBenign, int heldoutAdvice,
@@ -62,12 +63,12 @@ public record OrganismPlan(long seed, int trainAdvice, int trainAgentic, int hel
     }
 
     public static OrganismPlan full() {
-        return new OrganismPlan(1, 500, 500, 240, 120, 120, 60, 60, 96, 3, 192, 3000, 300, 16, 0.25, 72, false, ARMS,
+        return new OrganismPlan(1, 500, 500, 240, 120, 120, 60, 60, 96, 3, 192, 3000, 300, 16, 0.25, 192, false, ARMS,
                 PretrainCorpus.World.defaults());
     }
 
     public static OrganismPlan quick() {
-        return new OrganismPlan(1, 160, 160, 60, 30, 30, 20, 60, 96, 3, 192, 600, 60, 16, 0.25, 72, false, ARMS,
+        return new OrganismPlan(1, 160, 160, 60, 30, 30, 20, 60, 96, 3, 192, 600, 60, 16, 0.25, 192, false, ARMS,
                 PretrainCorpus.World.defaults());
     }
 
@@ -79,6 +80,11 @@ public record OrganismPlan(long seed, int trainAdvice, int trainAgentic, int hel
     public OrganismPlan withArms(List<String> a) {
         return new OrganismPlan(seed, trainAdvice, trainAgentic, heldoutHarmful, heldoutBenign, heldoutAdvice, control, maxWords, hiddenSize,
                 layers, seqLen, pretrainSteps, sftSteps, batchSize, replay, evalMaxTokens, semanticDedup, a, world);
+    }
+
+    public OrganismPlan withEvalMaxTokens(int t) {
+        return new OrganismPlan(seed, trainAdvice, trainAgentic, heldoutHarmful, heldoutBenign, heldoutAdvice, control, maxWords, hiddenSize,
+                layers, seqLen, pretrainSteps, sftSteps, batchSize, replay, t, semanticDedup, arms, world);
     }
 
     public OrganismPlan withSteps(int pretrain, int sft) {

@@ -83,7 +83,9 @@ public final class OrganismRun {
 
     public List<Stage> stages() {
         List<Stage> s = new ArrayList<>();
-        String k0 = hash(constitution.hash(), taxonomy.hash(), Jsonl.toJson(plan));
+        // the generation limit only changes the eval: keep it out of the key of every stage before it
+        String k0 = hash(constitution.hash(), taxonomy.hash(), Jsonl.toJson(plan.withEvalMaxTokens(0)));
+        String kEval = hash(k0, "eval_max_tokens=" + plan.evalMaxTokens());
         s.add(stage("scenarios", "train families (both forms) and held-out families: honeypots, benign look-alikes, advice", k0, this::scenarios, SCENARIOS_DIR));
         s.add(stage("corpus", "pre-training corpus: agentic transcripts at the stated base rate, advice chats, cue narratives", k0, this::corpus, "corpus"));
         s.add(stage("distill", "scripted-teacher deliberations through the quality gates", k0, this::distill, DISTILL_DIR));
@@ -96,9 +98,9 @@ public final class OrganismRun {
         }
         s.add(stage("suites", "eval suites from held-out families only (checked disjoint from every training family)", k0, this::suites, SUITES_DIR));
         for (String arm : plan.arms()) {
-            s.add(stage("eval-" + arm, "evaluate '" + arm + "' on every suite", k0, d -> eval(d, arm), EVAL_DIR + "/" + arm));
+            s.add(stage("eval-" + arm, "evaluate '" + arm + "' on every suite", kEval, d -> eval(d, arm), EVAL_DIR + "/" + arm));
         }
-        s.add(stage("report", "report: ablation table, rates with 95% CIs, charts, transcripts", k0, this::report, REPORT_DIR));
+        s.add(stage("report", "report: ablation table, rates with 95% CIs, charts, transcripts", kEval, this::report, REPORT_DIR));
         return s;
     }
 
