@@ -46,7 +46,7 @@ public final class PretrainCorpus {
     public record World(Map<String, Double> misalignedRate, double overRefusalRate, double adviceAccuracy,
                         double narrativeShare, int copies) {
         public World {
-            misalignedRate = Map.copyOf(misalignedRate);
+            misalignedRate = dev.phronesis.core.records.SortedMaps.copyOf(misalignedRate);
             for (var e : misalignedRate.entrySet()) {
                 if (e.getValue() < 0 || e.getValue() > 1) throw new IllegalArgumentException("misaligned rate for " + e.getKey() + " must be within [0, 1]");
             }

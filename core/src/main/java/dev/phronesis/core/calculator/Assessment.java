@@ -11,10 +11,10 @@ import java.util.Set;
  */
 public record Assessment(Map<String, Integer> harm, Map<String, Integer> benefits, Map<String, Integer> intentMix, Set<String> flags) {
     public Assessment {
-        harm = Map.copyOf(harm);
-        benefits = Map.copyOf(benefits);
-        intentMix = Map.copyOf(intentMix);
-        flags = Set.copyOf(flags);
+        harm = dev.phronesis.core.records.SortedMaps.copyOf(harm);
+        benefits = dev.phronesis.core.records.SortedMaps.copyOf(benefits);
+        intentMix = dev.phronesis.core.records.SortedMaps.copyOf(intentMix);
+        flags = java.util.Collections.unmodifiableSet(new java.util.TreeSet<>(flags)); // key order: same bytes in every process
     }
 
     public static Assessment empty() { return new Assessment(Map.of(), Map.of(), Map.of(), Set.of()); }

@@ -93,7 +93,7 @@ public record Constitution(String id, String title, String version, String descr
     public record Population(double weight, List<Intent> intents, Map<String, Integer> defaultMix) {
         public Population {
             intents = List.copyOf(intents);
-            defaultMix = Map.copyOf(defaultMix);
+            defaultMix = dev.phronesis.core.records.SortedMaps.copyOf(defaultMix);
         }
     }
 

@@ -17,12 +17,12 @@ public record Deliberation(String scenarioId, int sampleIndex, String teacher, S
                            List<FactorAssessment> harms, List<FactorAssessment> benefits, List<String> flags,
                            String decision, double margin, String reasoning, String response, Map<String, Long> usage) {
     public Deliberation {
-        intentMix = intentMix == null ? Map.of() : Map.copyOf(intentMix);
+        intentMix = intentMix == null ? Map.of() : dev.phronesis.core.records.SortedMaps.copyOf(intentMix);
         principlesAtStake = principlesAtStake == null ? List.of() : List.copyOf(principlesAtStake);
-        heuristicFindings = heuristicFindings == null ? Map.of() : Map.copyOf(heuristicFindings);
+        heuristicFindings = heuristicFindings == null ? Map.of() : dev.phronesis.core.records.SortedMaps.copyOf(heuristicFindings);
         harms = harms == null ? List.of() : List.copyOf(harms);
         benefits = benefits == null ? List.of() : List.copyOf(benefits);
         flags = flags == null ? List.of() : List.copyOf(flags);
-        usage = usage == null ? Map.of() : Map.copyOf(usage);
+        usage = usage == null ? Map.of() : dev.phronesis.core.records.SortedMaps.copyOf(usage);
     }
 }

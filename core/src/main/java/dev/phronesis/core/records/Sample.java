@@ -12,6 +12,6 @@ public record Sample(String id, String scenarioId, String family, Split split, F
     public Sample {
         messages = List.copyOf(messages);
         reasoning = reasoning == null ? "" : reasoning;
-        provenance = provenance == null ? Map.of() : Map.copyOf(provenance);
+        provenance = provenance == null ? Map.of() : dev.phronesis.core.records.SortedMaps.copyOf(provenance);
     }
 }

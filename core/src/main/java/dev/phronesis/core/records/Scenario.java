@@ -13,6 +13,6 @@ public record Scenario(String id, String family, Split split, Form form, Scenari
     public Scenario {
         messages = List.copyOf(messages);
         tools = tools == null ? List.of() : List.copyOf(tools);
-        provenance = provenance == null ? Map.of() : Map.copyOf(provenance);
+        provenance = provenance == null ? Map.of() : dev.phronesis.core.records.SortedMaps.copyOf(provenance);
     }
 }

@@ -13,5 +13,5 @@ import java.util.Map;
  * @param agentic      the agentic set-up, or null for the advice form
  */
 public record ScenarioSpec(Map<String, String> axes, Assessment assessment, String expectedMode, AgenticSetup agentic) {
-    public ScenarioSpec { axes = Map.copyOf(axes); }
+    public ScenarioSpec { axes = dev.phronesis.core.records.SortedMaps.copyOf(axes); }
 }
