@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * The sizes and knobs of one organism run (ORGANISM.md). {@link #full()} is what {@code phronesis
- * demo} runs (about 15 minutes on 2 cores), {@link #quick()} the CI smoke test (about 3 minutes).
+ * demo} runs (about 18 minutes on 2 cores), {@link #quick()} the CI smoke test (about 3 minutes).
  * Experiment files override any of these.
  *
  * @param trainAdvice        advice scenarios from training families

@@ -358,9 +358,10 @@ public final class LlmTestServer implements AutoCloseable {
             }
             switch (reply.kind()) {
                 case ANSWER -> {
-                    sendJson(ex, 200, ok.apply(reply));
+                    // counted before the bytes go out, so a client that has its answer always sees it counted
                     answered.incrementAndGet();
                     answersByPrompt.computeIfAbsent(req.lastUserText(), k -> new AtomicLong()).incrementAndGet();
+                    sendJson(ex, 200, ok.apply(reply));
                 }
                 case RATE_LIMITED -> {
                     faulted.incrementAndGet();
