@@ -63,6 +63,12 @@ public final class ChatTemplate {
     /** The whole conversation with the loss on assistant turns only. */
     public Rendered render(List<ChatMessage> messages) {
         Buf b = new Buf();
+        turns(b, messages, true);
+        return new Rendered(Arrays.copyOf(b.ids, b.n), Arrays.copyOf(b.mask, b.n));
+    }
+
+    /** Appends every turn; assistant tokens after the header are trained when {@code trainAssistant}. */
+    private void turns(Buf b, List<ChatMessage> messages, boolean trainAssistant) {
         for (ChatMessage m : messages) {
             switch (m.role()) {
                 case SYSTEM -> turn(b, system, m.content());
@@ -71,38 +77,21 @@ public final class ChatTemplate {
                 case ASSISTANT -> {
                     b.add(assistant, false);
                     if (m.reasoning() != null && !m.reasoning().isEmpty()) {
-                        b.add(think, true);
-                        b.add(tok.encode(m.reasoning()), true);
-                        b.add(endThink, true);
+                        b.add(think, trainAssistant);
+                        b.add(tok.encode(m.reasoning()), trainAssistant);
+                        b.add(endThink, trainAssistant);
                     }
-                    b.add(tok.encode(answerText(m)), true);
-                    b.add(end, true);
+                    b.add(tok.encode(answerText(m)), trainAssistant);
+                    b.add(end, trainAssistant);
                 }
             }
         }
-        return new Rendered(Arrays.copyOf(b.ids, b.n), Arrays.copyOf(b.mask, b.n));
     }
 
     /** The prompt that asks for the next assistant turn; {@code forceThink} opens the reasoning span for the model. */
     public int[] renderPrompt(List<ChatMessage> messages, boolean forceThink) {
         Buf b = new Buf();
-        for (ChatMessage m : messages) {
-            switch (m.role()) {
-                case SYSTEM -> turn(b, system, m.content());
-                case USER -> turn(b, user, m.content());
-                case TOOL -> turn(b, tool, m.content());
-                case ASSISTANT -> {
-                    b.add(assistant, false);
-                    if (m.reasoning() != null && !m.reasoning().isEmpty()) {
-                        b.add(think, false);
-                        b.add(tok.encode(m.reasoning()), false);
-                        b.add(endThink, false);
-                    }
-                    b.add(tok.encode(answerText(m)), false);
-                    b.add(end, false);
-                }
-            }
-        }
+        turns(b, messages, false);
         b.add(assistant, false);
         if (forceThink) b.add(think, false);
         return Arrays.copyOf(b.ids, b.n);
