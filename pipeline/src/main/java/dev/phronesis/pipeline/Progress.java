@@ -1,4 +1,4 @@
-package dev.phronesis.cli.pipeline;
+package dev.phronesis.pipeline;
 
 import java.io.PrintStream;
 import java.time.Duration;
@@ -66,7 +66,7 @@ public final class Progress {
         err.flush();
     }
 
-    static String fmt(double secs) {
+    public static String fmt(double secs) {
         long s = Math.round(secs);
         return s >= 60 ? (s / 60) + "m" + String.format(Locale.ROOT, "%02d", s % 60) + "s" : s + "s";
     }
