@@ -3,6 +3,7 @@ package dev.phronesis.cli.experiment;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.phronesis.cli.models.Models;
+import dev.phronesis.cli.models.Rehearsal;
 import dev.phronesis.cli.organism.OrganismPlan;
 import dev.phronesis.cli.organism.OrganismReport;
 import dev.phronesis.cli.organism.OrganismRun;
@@ -69,7 +70,7 @@ public final class ExperimentRunner {
     }
 
     /** What `run` does: run the stages, only print the plan, or rehearse against the local test server. */
-    public enum Mode { RUN, DRY_RUN }
+    public enum Mode { RUN, DRY_RUN, REHEARSE }
 
     /** One run directory and its stages; {@code models} is closed after the run. */
     record Unit(Path dir, Long seed, List<Stage> stages, Models models, OrganismRun organism) implements AutoCloseable {
@@ -82,9 +83,22 @@ public final class ExperimentRunner {
 
     public static int run(Source src, Path out, Mode mode, PrintStream stdout, PrintStream stderr) throws Exception {
         Experiment x = src.load();
-        Path dir = out != null ? out : Path.of("runs", x.name());
+        Path dir = out != null ? out : Path.of("runs", x.name() + (mode == Mode.REHEARSE ? "-rehearsal" : ""));
         Progress progress = new Progress(stderr);
-        List<Unit> units = units(src, x, dir, null, true);
+        Rehearsal rehearsal = null;
+        if (mode == Mode.REHEARSE && x instanceof Experiment.Real r) {
+            rehearsal = Rehearsal.start(ConstitutionLoader.resolve(r.constitution()), dir, r.seed());
+            progress.message("rehearsal: every remote model is answered by the local test server at " + rehearsal.baseUrl() + " (numbers mean nothing)");
+        } else if (mode == Mode.REHEARSE) {
+            progress.message("rehearsal: an organism experiment calls no remote model; running it as is");
+        }
+        List<Unit> units;
+        try {
+            units = units(src, x, dir, rehearsal == null ? null : rehearsal.baseUrl(), true);
+        } catch (RuntimeException | IOException e) {
+            if (rehearsal != null) rehearsal.close();
+            throw e;
+        }
         try {
             if (mode == Mode.DRY_RUN) {
                 for (Unit u : units) {
@@ -128,6 +142,7 @@ public final class ExperimentRunner {
             return 0;
         } finally {
             for (Unit u : units) u.close();
+            if (rehearsal != null) rehearsal.close();
         }
     }
 
