@@ -52,7 +52,8 @@ public final class Rehearsal implements AutoCloseable {
 
     public LlmTestServer server() { return server; }
 
-    TestReply respond(TestRequest r) {
+    /** The answer the stand-in gives to one request (public so tests can wrap it). */
+    public TestReply respond(TestRequest r) {
         String schema = r.responseSchemaJson();
         String firstUser = r.messages().stream().filter(m -> m.role().equals("user")).map(TestRequest.Message::content).findFirst().orElse("");
         if (schema != null && schema.contains("\"scores\"")) return TestReply.text(rubric());
