@@ -80,17 +80,52 @@ class StageKeysOrganismTest {
         assertThat(files(b)).isEqualTo(files(a));
     }
 
-    /** Every artifact's bytes by relative path, leaving out only what records wall-clock time. */
+    /** Keys of values that record wall-clock time or speed, which differ between any two runs. */
+    static final java.util.regex.Pattern TIMED = java.util.regex.Pattern.compile("(?i).*(elapsed|seconds|per_s|persecond|latency|_at|At|time|eta).*");
+
+    /**
+     * Every artifact by relative path, as content: JSONL as its sorted lines (answers are appended
+     * as they finish, so their order follows thread timing), JSON without wall-clock and speed
+     * fields, CSV without timing columns, each with the run directory's path replaced; left out: stages.json (start/finish times) and the
+     * SQLite journals and their usage summaries (the calls' latencies).
+     */
     static Map<String, String> files(Path root) throws IOException {
-        Set<String> timed = Set.of("stages.json");
         Map<String, String> out = new TreeMap<>();
         try (Stream<Path> s = Files.walk(root)) {
             for (Path f : s.filter(Files::isRegularFile).toList()) {
                 String rel = root.relativize(f).toString();
-                if (timed.contains(rel)) continue;
-                out.put(rel, Integer.toHexString(java.util.Arrays.hashCode(Files.readAllBytes(f))) + ":" + Files.size(f));
+                if (rel.equals("stages.json") || rel.endsWith(".sqlite") || rel.endsWith("llm-usage.json")) continue;
+                // the run directory's own path (in model ids and suite sources) is where it lives, not what it holds
+                String text = Files.readString(f, java.nio.charset.StandardCharsets.ISO_8859_1).replace(root.toString(), "RUN_DIR");
+                if (rel.endsWith(".jsonl")) text = String.join("\n", text.lines().sorted().toList());
+                else if (rel.endsWith(".json")) text = untimed(Jsonl.MAPPER.readTree(text)).toString();
+                else if (rel.endsWith(".csv")) text = untimedColumns(text);
+                out.put(rel, Integer.toHexString(text.hashCode()) + ":" + text.length());
             }
         }
         return out;
+    }
+
+    static com.fasterxml.jackson.databind.JsonNode untimed(com.fasterxml.jackson.databind.JsonNode n) {
+        if (n instanceof ObjectNode o) {
+            for (String k : o.properties().stream().map(Map.Entry::getKey).toList()) {
+                if (TIMED.matcher(k).matches()) o.remove(k);
+                else untimed(o.get(k));
+            }
+        } else if (n.isArray()) n.forEach(StageKeysOrganismTest::untimed);
+        return n;
+    }
+
+    static String untimedColumns(String csv) {
+        List<String> lines = csv.lines().toList();
+        if (lines.isEmpty()) return csv;
+        String[] header = lines.getFirst().split(",", -1);
+        StringBuilder b = new StringBuilder();
+        for (String line : lines) {
+            String[] cells = line.split(",", -1);
+            for (int i = 0; i < cells.length && i < header.length; i++) if (!TIMED.matcher(header[i]).matches()) b.append(cells[i]).append(',');
+            b.append('\n');
+        }
+        return b.toString();
     }
 }
