@@ -62,7 +62,7 @@ public final class LlmEngine implements AutoCloseable {
     /** Rough characters per token, to estimate a request's size before the server tells us. */
     static final int CHARS_PER_TOKEN = 4;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.phronesis.core.Json.MAPPER;
 
     private final Journal journal;
     private final Map<String, ModelState> models = new ConcurrentHashMap<>();

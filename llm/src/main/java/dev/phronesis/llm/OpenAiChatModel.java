@@ -48,7 +48,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * in the prompt, and the engine's validate-and-repair loop does the rest.
  */
 final class OpenAiChatModel extends RemoteChatModel {
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = dev.phronesis.core.Json.MAPPER;
     /** Idle keep-alive connections kept per client: enough that a full concurrency window reuses sockets. */
     private static final Duration KEEP_ALIVE = Duration.ofMinutes(5);
     private static final String SCHEMA_INSTRUCTION = "Answer with only a JSON value (no prose, no code fences) that satisfies this JSON Schema:\n";

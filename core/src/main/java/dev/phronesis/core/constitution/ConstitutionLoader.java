@@ -1,7 +1,6 @@
 package dev.phronesis.core.constitution;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.phronesis.core.Json;
 import dev.phronesis.core.UserError;
 import dev.phronesis.core.constitution.Constitution.Condition;
 import dev.phronesis.core.constitution.Constitution.DecisionPolicy;
@@ -53,8 +52,6 @@ public final class ConstitutionLoader {
     private static final double MAX_WEIGHT = 1000;
     private static final double MAX_SCORE = 1e6;
 
-    private static final ObjectMapper CANONICAL = new ObjectMapper()
-            .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
     private ConstitutionLoader() {}
 
@@ -97,7 +94,7 @@ public final class ConstitutionLoader {
         Constitution unhashed = new Constitution(c.id(), c.title(), c.version(), c.description(), c.tiers(), c.principles(),
                 c.hardConstraints(), c.heuristics(), c.harmFactors(), c.benefits(), c.population(), c.decision(), c.guidance(), "");
         try {
-            return CANONICAL.writeValueAsString(unhashed);
+            return Json.MAPPER.writeValueAsString(unhashed);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
