@@ -8,13 +8,7 @@ public final class Pipeline {
 
     /** A stage key: SHA-256 over the parts (NUL-separated), first 16 hex digits. */
     public static String key(String... parts) {
-        try {
-            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
-            for (String p : parts) md.update((p + "\u0000").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return java.util.HexFormat.of().formatHex(md.digest()).substring(0, 16);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return dev.phronesis.core.Hashes.shortHex(dev.phronesis.core.Hashes.sha256Parts(parts));
     }
 
     static void deleteTree(java.nio.file.Path p) throws java.io.IOException {

@@ -1,5 +1,6 @@
 package dev.phronesis.core.constitution;
 
+import dev.phronesis.core.Hashes;
 import dev.phronesis.core.Json;
 import dev.phronesis.core.UserError;
 import dev.phronesis.core.constitution.Constitution.Condition;
@@ -24,11 +25,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -100,13 +98,6 @@ public final class ConstitutionLoader {
         }
     }
 
-    static String sha256(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     /** One pass over the document; all checks record problems and keep going. */
     private static final class Reader {
@@ -170,7 +161,7 @@ public final class ConstitutionLoader {
             if (!p.isEmpty()) return null;
             assert !onHard.isEmpty();
             return new Constitution(id, title, version, description, tiers, principles, hard, heuristics, harm, benefits,
-                    population, decision, guidance, sha256(canonicalJson(draft)));
+                    population, decision, guidance, Hashes.sha256(canonicalJson(draft)));
         }
 
         private YNode itemNode(YMapReader r, String key, int i) {
