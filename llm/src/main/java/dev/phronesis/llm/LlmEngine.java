@@ -119,7 +119,7 @@ public final class LlmEngine implements AutoCloseable {
         UsageSummary.Accumulator run = new UsageSummary.Accumulator();
         UsageSummary.Accumulator[] accs = {total, st.usage, run};
         ChatResult[] out = new ChatResult[requests.size()];
-        Progress progress = new Progress(label == null ? model.id() : label, requests.size(), run, st.limiter, progressOut);
+        LiveUsage progress = new LiveUsage(label == null ? model.id() : label, requests.size(), run, st.limiter, progressOut);
         progress.start();
         try {
             if (model instanceof BatchChatModel batch) {

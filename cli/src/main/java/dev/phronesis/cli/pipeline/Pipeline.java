@@ -1,5 +1,6 @@
 package dev.phronesis.cli.pipeline;
 
+import dev.phronesis.core.Progress;
 import java.util.List;
 
 /** Runs stages in order, skipping those already done with the same key. */
@@ -42,7 +43,7 @@ public final class Pipeline {
             }
             dir.mark(s.name(), RunDirectory.State.DONE, s.key(), null);
             dir.invalidateAfter(s.name());
-            progress.message(String.format("%s: finished in %s", tag, Progress.fmt((System.nanoTime() - t0) / 1e9)));
+            progress.message(String.format("%s: finished in %s", tag, dev.phronesis.core.ProgressLine.seconds((System.nanoTime() - t0) / 1e9)));
         }
     }
 }

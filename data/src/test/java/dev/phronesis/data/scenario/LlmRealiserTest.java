@@ -1,5 +1,6 @@
 package dev.phronesis.data.scenario;
 
+import dev.phronesis.core.Progress;
 import dev.phronesis.core.constitution.ConstitutionLoader;
 import dev.phronesis.core.records.Form;
 import dev.phronesis.core.records.Scenario;
@@ -112,7 +113,7 @@ class LlmRealiserTest {
             }
         }, tax, 90, 1);
         var o = Options.budget(20, 3).withSemanticDedup(false).withConcurrency(4);
-        var r = ScenarioGenerator.generate(tax, null, ConstitutionLoader.resolve("builtin:general"), o, realiser, null, dir, ScenarioGenerator.Progress.NONE);
+        var r = ScenarioGenerator.generate(tax, null, ConstitutionLoader.resolve("builtin:general"), o, realiser, null, dir, Progress.NONE);
         assertThat(r.rejected()).isNotEmpty().allSatisfy(x -> assertThat(x).contains("drift"));
         assertThat(r.scenarios()).isNotEmpty().allSatisfy(x -> assertThat(x.provenance().get("realiser")).isEqualTo("llm:test:alternating"));
         assertThat(dir.resolve("rejected.jsonl")).exists();
