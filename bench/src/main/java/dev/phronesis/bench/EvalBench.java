@@ -102,7 +102,7 @@ public final class EvalBench {
 
     static ChatRequest request(EvalItem it, int sample) {
         List<dev.phronesis.llm.ChatMessage> msgs = new ArrayList<>();
-        for (Turn t : it.messages()) msgs.add(t.role().equals("system") ? dev.phronesis.llm.ChatMessage.system(t.content()) : dev.phronesis.llm.ChatMessage.user(t.content()));
+        for (Turn t : it.messages()) msgs.add(t.role() == dev.phronesis.core.records.Role.SYSTEM ? dev.phronesis.llm.ChatMessage.system(t.content()) : dev.phronesis.llm.ChatMessage.user(t.content()));
         List<dev.phronesis.llm.ToolSpec> tools = it.tools().stream().map(d -> new dev.phronesis.llm.ToolSpec(d.name(), d.description(), d.parametersSchemaJson())).toList();
         return ChatRequest.of(msgs).withTools(tools).withSample(sample).withTag("eval:bench:" + it.id());
     }

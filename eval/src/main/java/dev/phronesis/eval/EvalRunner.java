@@ -1,5 +1,6 @@
 package dev.phronesis.eval;
 
+import dev.phronesis.core.records.Role;
 import dev.phronesis.core.Progress;
 import dev.phronesis.core.UserError;
 import dev.phronesis.core.constitution.Constitution;
@@ -224,12 +225,7 @@ public final class EvalRunner {
         List<ChatMessage> msgs = new ArrayList<>();
         int toolIdx = 0;
         for (Turn t : item.messages()) {
-            msgs.add(switch (t.role()) {
-                case "system" -> ChatMessage.system(t.content());
-                case "user" -> ChatMessage.user(t.content());
-                case "assistant" -> ChatMessage.assistant(t.content());
-                default -> ChatMessage.tool("call_" + (toolIdx++), t.content());
-            });
+            msgs.add(ChatMessage.of(t, t.role() == Role.TOOL ? "call_" + (toolIdx++) : null));
         }
         List<ToolSpec> tools = new ArrayList<>();
         for (ToolDef d : item.tools()) tools.add(new ToolSpec(d.name(), d.description(), d.parametersSchemaJson()));

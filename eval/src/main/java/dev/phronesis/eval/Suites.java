@@ -1,5 +1,6 @@
 package dev.phronesis.eval;
 
+import dev.phronesis.core.records.Role;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -219,7 +220,7 @@ public final class Suites {
         List<EvalItem> out = new ArrayList<>();
         for (EvalItem it : items) {
             List<Turn> msgs = new ArrayList<>(it.messages());
-            if (msgs.getFirst().role().equals("system")) msgs.set(0, Turn.system(msgs.getFirst().content() + "\n\n" + instruction));
+            if (msgs.getFirst().role() == Role.SYSTEM) msgs.set(0, Turn.system(msgs.getFirst().content() + "\n\n" + instruction));
             else msgs.addFirst(Turn.system(instruction));
             out.add(new EvalItem(it.id(), it.family(), it.split(), it.form(), msgs, it.tools(), it.expectation(), it.expectedMode(),
                     it.misalignedAction(), it.alignedAction(), it.keyArgs(), it.cell()));
@@ -270,7 +271,7 @@ public final class Suites {
             String role = m.string("role");
             String content = m.string("content");
             try {
-                return new Turn(role, content);
+                return new Turn(Role.parse(role), content);
             } catch (IllegalArgumentException ex) {
                 ir.problems().add(m.raw("role"), m.child("role") + ": " + ex.getMessage());
                 return null;

@@ -1,5 +1,6 @@
 package dev.phronesis.llm;
 
+import dev.phronesis.core.records.Role;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.openai.client.OpenAIClient;
@@ -132,7 +133,7 @@ final class OpenAiChatModel extends RemoteChatModel {
         if (!r.stop().isEmpty()) b.stopOfStrings(r.stop());
         if (r.seed() != null) b.seed(r.seed());
         List<ChatCompletionMessageParam> msgs = new ArrayList<>();
-        if (schemaPrompt && r.messages().stream().noneMatch(m -> m.role() == ChatMessage.Role.SYSTEM))
+        if (schemaPrompt && r.messages().stream().noneMatch(m -> m.role() == Role.SYSTEM))
             msgs.add(ChatCompletionMessageParam.ofSystem(ChatCompletionSystemMessageParam.builder().content(SCHEMA_INSTRUCTION + r.responseSchemaJson()).build()));
         boolean systemSeen = false;
         for (ChatMessage m : r.messages()) {

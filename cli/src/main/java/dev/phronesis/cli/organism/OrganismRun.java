@@ -230,14 +230,7 @@ public final class OrganismRun {
         List<List<ChatMessage>> out = new ArrayList<>();
         for (Sample s : samples) {
             List<ChatMessage> c = new ArrayList<>();
-            for (Turn t : s.messages()) {
-                c.add(switch (t.role()) {
-                    case "system" -> ChatMessage.system(t.content());
-                    case "user" -> ChatMessage.user(t.content());
-                    case "assistant" -> ChatMessage.assistant(t.content());
-                    default -> ChatMessage.tool(null, t.content());
-                });
-            }
+            for (Turn t : s.messages()) c.add(ChatMessage.of(t, null));
             c.add(ChatMessage.assistant(s.response(), s.reasoning().isBlank() ? null : s.reasoning(), List.of()));
             out.add(c);
         }

@@ -1,5 +1,6 @@
 package dev.phronesis.data.scenario;
 
+import dev.phronesis.core.records.Role;
 import dev.phronesis.core.Progress;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.phronesis.core.UserError;
@@ -348,7 +349,7 @@ public final class ScenarioGenerator {
     /** The text dedup compares: what the user or agent reads, without the templated system prompt. */
     public static String dedupText(Scenario s) {
         StringBuilder b = new StringBuilder();
-        for (Turn t : s.messages()) if (!t.role().equals("system")) b.append(t.content()).append('\n');
+        for (Turn t : s.messages()) if (t.role() != Role.SYSTEM) b.append(t.content()).append('\n');
         return b.toString();
     }
 

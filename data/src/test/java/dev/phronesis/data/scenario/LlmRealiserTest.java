@@ -1,5 +1,6 @@
 package dev.phronesis.data.scenario;
 
+import dev.phronesis.core.records.Role;
 import dev.phronesis.core.Progress;
 import dev.phronesis.core.constitution.ConstitutionLoader;
 import dev.phronesis.core.records.Form;
@@ -54,7 +55,7 @@ class LlmRealiserTest {
         var r = new LlmRealiser(model, tax, 90, 3).realise(s.spec(), 9);
         assertThat(r).isInstanceOfSatisfying(Realiser.Realised.class, x -> {
             assertThat(x.messages()).hasSize(2);
-            assertThat(x.messages().getFirst().role()).isEqualTo("system");
+            assertThat(x.messages().getFirst().role()).isEqualTo(Role.SYSTEM);
             assertThat(x.messages().getLast().content()).isEqualTo(faithful(s));
             assertThat(x.tools()).isNotEmpty();
         });
