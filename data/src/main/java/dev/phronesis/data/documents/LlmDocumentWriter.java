@@ -63,7 +63,7 @@ public final class LlmDocumentWriter implements DocumentWriter {
             switch (model.chat(req)) {
                 case ChatResult.Completed c -> {
                     try {
-                        JsonNode n = Jsonl.MAPPER.readTree(c.content());
+                        JsonNode n = dev.phronesis.core.Json.MAPPER.readTree(c.content());
                         String title = n.path("title").asText("").strip(), text = n.path("text").asText("").strip();
                         String problem = check(spec, title, text);
                         if (problem == null) return new Written.Text(title, text);
