@@ -17,7 +17,7 @@ import dev.phronesis.train.Safetensors;
 import dev.phronesis.train.Torch;
 import dev.phronesis.train.TrainStep;
 import dev.phronesis.train.Trainer;
-import dev.phronesis.train.hf.HfChatTemplate;
+import dev.phronesis.llm.HfChatTemplate;
 import dev.phronesis.train.hf.HfModel;
 import dev.phronesis.train.hf.HfSafetensors;
 import dev.phronesis.train.hf.HfSftData;
