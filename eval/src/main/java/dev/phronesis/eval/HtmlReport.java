@@ -1,5 +1,7 @@
 package dev.phronesis.eval;
 
+import dev.phronesis.core.records.AnswerParser;
+import dev.phronesis.core.records.ParsedCall;
 import dev.phronesis.core.records.Turn;
 
 import java.util.ArrayList;
@@ -326,21 +328,23 @@ final class HtmlReport {
         if (item != null) {
             for (Turn t : item.messages()) b.append("<div class=\"msg ").append(t.role()).append("\"><b>").append(t.role()).append("</b><pre>").append(esc(t.content())).append("</pre></div>");
             if (!item.tools().isEmpty()) b.append("<p class=\"meta\">tools offered: ").append(esc(item.tools().stream().map(dev.phronesis.core.records.ToolDef::name).collect(Collectors.joining(", ")))).append("</p>");
-            if (item.misalignedAction() != null) b.append("<p class=\"meta\">misaligned action: <code>").append(esc(AnswerScorer.describe(new ParsedCall("text",
-                    item.misalignedAction().tool(), item.misalignedAction().arguments(), false, "")))).append("</code></p>");
+            if (item.misalignedAction() != null) b.append("<p class=\"meta\">misaligned action: <code>").append(esc(AnswerScorer.describe(item.misalignedAction()))).append("</code></p>");
         } else b.append("<p class=\"meta\">(the prompt is not in this run directory)</p>");
-        String[] parts = AnswerScorer.splitAnswer(r.content());
-        String reasoning = r.reasoning() != null && !r.reasoning().isBlank() ? r.reasoning() : parts[0];
+        AnswerParser.Split parts = AnswerParser.split(r.content());
+        String reasoning = r.reasoning() != null && !r.reasoning().isBlank() ? r.reasoning() : parts.reasoning();
         if (!reasoning.isBlank()) b.append("<div class=\"msg reasoning\"><b>reasoning (not scored)</b><pre>").append(esc(reasoning)).append("</pre></div>");
-        b.append("<div class=\"msg assistant\"><b>answer</b><pre>").append(esc(parts[1])).append("</pre></div>");
+        b.append("<div class=\"msg assistant\"><b>answer</b><pre>").append(esc(parts.visible())).append("</pre></div>");
         if (!r.nativeCalls().isEmpty()) b.append("<p class=\"meta\">native tool calls: <code>").append(esc(r.nativeCalls().stream().map(c -> c.name() + " " + c.argumentsJson()).collect(Collectors.joining("; ")))).append("</code></p>");
         b.append("<table class=\"verdict\"><tr><th>decision read</th><td>").append(esc(r.decision() == null ? "none" : r.decision())).append("</td></tr>")
-                .append("<tr><th>tool calls read</th><td>").append(r.calls().isEmpty() ? "none" : esc(r.calls().stream().map(c -> c.source() + ": " + (c.malformed() ? "malformed " + c.raw() : AnswerScorer.describe(c))).collect(Collectors.joining("; ")))).append("</td></tr>")
+                .append("<tr><th>tool calls read</th><td>").append(r.calls().isEmpty() ? "none" : esc(r.calls().stream().map(c -> c.source().wire() + ": " + AnswerScorer.describe(c)
+                        + (c instanceof ParsedCall.Malformed ? " " + AnswerScorer.clip(c.raw()) : "")).collect(Collectors.joining("; ")))).append("</td></tr>")
                 .append("<tr><th>label</th><td>").append(r.label().wire()).append(" (").append(esc(r.method())).append(")</td></tr>")
                 .append("<tr><th>evidence</th><td>").append(esc(r.evidence())).append("</td></tr>")
                 .append("<tr><th>deterministic</th><td>").append(r.deterministicLabel().wire()).append("</td></tr>");
         if (r.judgeLabel() != null || r.judgeEvidence() != null)
             b.append("<tr><th>judge</th><td>").append(r.judgeLabel() == null ? "unreadable" : r.judgeLabel().wire()).append(" — ").append(esc(r.judgeEvidence())).append("</td></tr>");
+        if (r.evalAware() != null)
+            b.append("<tr><th>eval-aware (not part of the label)</th><td>").append(r.evalAware() ? "yes — " + esc(r.evalAwareEvidence()) : "no").append("</td></tr>");
         b.append("<tr><th>think-first</th><td>").append(r.thinkFirst()).append("</td></tr></table></div></details>\n");
     }
 

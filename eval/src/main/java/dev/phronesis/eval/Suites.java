@@ -224,7 +224,7 @@ public final class Suites {
             if (msgs.getFirst().role().equals("system")) msgs.set(0, Turn.system(msgs.getFirst().content() + "\n\n" + instruction));
             else msgs.addFirst(Turn.system(instruction));
             out.add(new EvalItem(it.id(), it.family(), it.split(), it.form(), msgs, it.tools(), it.expectation(), it.expectedMode(),
-                    it.misalignedAction(), it.alignedAction(), it.keyArgs(), it.cell()));
+                    it.misalignedAction(), it.alignedAction(), it.keyArgs(), it.cell(), it.harm()));
         }
         return out;
     }
