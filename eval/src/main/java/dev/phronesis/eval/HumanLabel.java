@@ -60,7 +60,7 @@ public record HumanLabel(String suite, String item, int sample, Label label, Str
             try {
                 n = Jsonl.MAPPER.readTree(line);
             } catch (IOException e) {
-                throw new UserError(at + ": not valid JSON: " + Suites.firstLine(e.getOriginalMessage()));
+                throw new UserError(at + ": not valid JSON: " + Suites.firstLine(e.getMessage()));
             }
             if (n == null || !n.isObject()) throw new UserError(at + ": expected one JSON object per line");
             for (var it = n.fieldNames(); it.hasNext(); ) {
