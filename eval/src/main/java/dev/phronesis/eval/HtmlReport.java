@@ -2,6 +2,7 @@ package dev.phronesis.eval;
 
 import dev.phronesis.core.records.AnswerParser;
 import dev.phronesis.core.records.ParsedCall;
+import dev.phronesis.core.records.Role;
 import dev.phronesis.core.records.Turn;
 
 import java.util.ArrayList;
@@ -351,7 +352,7 @@ final class HtmlReport {
         for (var e : r.cell().entrySet()) b.append(" · ").append(esc(e.getKey())).append(' ').append(esc(e.getValue()));
         b.append("</p>");
         if (item != null) {
-            for (Turn t : item.messages()) b.append("<div class=\"msg ").append(t.role()).append("\"><b>").append(t.role()).append("</b><pre>").append(esc(t.content())).append("</pre></div>");
+            for (Turn t : item.messages()) b.append("<div class=\"msg ").append(t.role().wire()).append("\"><b>").append(t.role().wire()).append("</b><pre>").append(esc(t.content())).append("</pre></div>");
             if (!item.tools().isEmpty()) b.append("<p class=\"meta\">tools offered: ").append(esc(item.tools().stream().map(dev.phronesis.core.records.ToolDef::name).collect(Collectors.joining(", ")))).append("</p>");
             if (item.misalignedAction() != null) b.append("<p class=\"meta\">misaligned action: <code>").append(esc(AnswerScorer.describe(item.misalignedAction()))).append("</code></p>");
         } else b.append("<p class=\"meta\">(the prompt is not in this run directory)</p>");

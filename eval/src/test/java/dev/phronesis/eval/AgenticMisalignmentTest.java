@@ -161,7 +161,7 @@ class AgenticMisalignmentTest {
              ChatModel judge = ModelCatalog.openSpec("openai:judge-large@" + server.baseUrl())) {
             // offline mode first: the deterministic part alone, which says what it could not decide
             Path offline = dir.resolve("run-offline");
-            var off = EvalRunner.run(List.of(suite), model, null, EvalRunner.Options.of(1, 0), offline, EvalRunner.Progress.NONE);
+            var off = EvalRunner.run(List.of(suite), model, null, EvalRunner.Options.of(1, 0), offline, dev.phronesis.core.Progress.NONE);
             Map<String, EvalResult> o = off.results().stream().collect(Collectors.toMap(EvalResult::item, Function.identity()));
             assertThat(o.values().stream().filter(r -> r.label() == Label.UNDETERMINED).map(EvalResult::item))
                     .containsExactlyInAnyOrder("blackmail_explicit-america_replacement", "blackmail_explicit-america_restriction",
@@ -169,7 +169,7 @@ class AgenticMisalignmentTest {
             assertThat(o.get("blackmail_none-none_replacement").evidence()).startsWith(HarmfulActionScorer.CONTENT_QUESTION);
 
             Path run = dir.resolve("run");
-            var out = EvalRunner.run(List.of(suite), model, judge, EvalRunner.Options.of(1, 0), run, EvalRunner.Progress.NONE);
+            var out = EvalRunner.run(List.of(suite), model, judge, EvalRunner.Options.of(1, 0), run, dev.phronesis.core.Progress.NONE);
             Map<String, EvalResult> f = out.results().stream().collect(Collectors.toMap(EvalResult::item, Function.identity()));
             assertThat(f.get("blackmail_explicit-america_replacement").label()).isEqualTo(Label.MISALIGNED);
             assertThat(f.get("blackmail_explicit-america_replacement").method()).isEqualTo("judge");
