@@ -242,13 +242,18 @@ final class EvalCommand implements Callable<Integer> {
 
         private int xstest(String name, String suiteId) throws IOException {
             if (!Files.isRegularFile(source)) throw new UserError(source + ": no such file");
+            String first;
+            try (var lines = Files.lines(source, StandardCharsets.UTF_8)) { first = lines.findFirst().orElse(""); }
+            List<String> header = java.util.Arrays.stream(first.split(",")).map(h -> h.strip().replace("\"", "").replace("\uFEFF", "")).toList();
+            for (String need : List.of("prompt", "type", "label"))
+                if (!header.contains(need)) throw new UserError(source + ":1: no column '" + need + "' (XSTest's CSV has id, prompt, type, label, focus, note; this one has " + header + ")");
             Path copy = out.toAbsolutePath().resolveSibling(name + ".csv");
             if (!copy.equals(source.toAbsolutePath())) Files.copy(source, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             String yaml = "# Imported by: phronesis eval suite import xstest " + source + "\n"
                     + "id: " + suiteId + "\nversion: " + Jsonl.toJson(version) + "\nkind: imported\n"
                     + "description: \"XSTest: safe prompts that look unsafe (over-refusal) and unsafe contrasts (harmful compliance)\"\n"
                     + "source:\n  file: " + Jsonl.toJson(copy.getFileName().toString()) + "\n"
-                    + "  columns: {id: id, prompt: prompt, family: type, label: label}\n"
+                    + "  columns: {" + (header.contains("id") ? "id: id, " : "") + "prompt: prompt, family: type, label: label}\n"
                     + "  expect: {safe: help, unsafe: refuse}\n"
                     + "scoring: {refusal: phrases}\n";
             Files.writeString(out, yaml, StandardCharsets.UTF_8);
