@@ -1,5 +1,7 @@
 package dev.phronesis.pipeline;
 
+import dev.phronesis.core.Hashes;
+import dev.phronesis.core.Progress;
 import dev.phronesis.core.UserError;
 import dev.phronesis.core.records.Jsonl;
 
@@ -32,9 +34,6 @@ import java.util.TreeMap;
  * changed, or when a stage it reads from runs; everything else is reused.
  */
 public final class Engine {
-    /** Hex digits of SHA-256 kept in a stage key. */
-    static final int KEY_HEX_DIGITS = 16;
-
     private Engine() {}
 
     /** Checks the stages and says, for each, whether it would be reused or run and why; changes nothing. */
@@ -119,7 +118,7 @@ public final class Engine {
                 throw e;
             }
             dir.mark(s.name(), RunDirectory.State.DONE, step.key(), step.parts(), null);
-            progress.message(String.format("%s: finished in %s", tag, Progress.fmt((System.nanoTime() - t0) / 1e9)));
+            progress.message(String.format("%s: finished in %s", tag, dev.phronesis.core.ProgressLine.seconds((System.nanoTime() - t0) / 1e9)));
         }
         return plan;
     }
@@ -157,7 +156,7 @@ public final class Engine {
     }
 
     static String key(KeyParts parts) {
-        return sha256(Jsonl.toJson(parts).getBytes(StandardCharsets.UTF_8)).substring(0, KEY_HEX_DIGITS);
+        return Hashes.shortHex(Hashes.sha256(Jsonl.toJson(parts)));
     }
 
     /** SHA-256 over the relative paths and bytes of a file or of every file under a directory. */
@@ -172,17 +171,9 @@ public final class Engine {
                 md.update((p.relativize(f) + "\u0000").getBytes(StandardCharsets.UTF_8));
                 md.update(Files.readAllBytes(f));
             }
-            return HexFormat.of().formatHex(md.digest()).substring(0, KEY_HEX_DIGITS);
+            return HexFormat.of().formatHex(md.digest()).substring(0, Hashes.SHORT_HEX_DIGITS);
         } catch (IOException e) {
             throw new UncheckedIOException(p + ": cannot read: " + e.getMessage(), e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

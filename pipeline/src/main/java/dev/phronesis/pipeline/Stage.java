@@ -1,5 +1,7 @@
 package dev.phronesis.pipeline;
 
+import dev.phronesis.core.Progress;
+
 import java.util.List;
 import java.util.Map;
 

@@ -1,5 +1,6 @@
 package dev.phronesis.pipeline;
 
+import dev.phronesis.core.Progress;
 import dev.phronesis.core.UserError;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -16,7 +16,7 @@ import dev.phronesis.llm.LlmEngine;
 import dev.phronesis.llm.ModelCatalog;
 import dev.phronesis.pipeline.Engine;
 import dev.phronesis.pipeline.Plan;
-import dev.phronesis.pipeline.Progress;
+import dev.phronesis.core.Progress;
 import dev.phronesis.pipeline.RunDirectory;
 import dev.phronesis.pipeline.Stage;
 
@@ -84,7 +84,7 @@ public final class ExperimentRunner {
     public static int run(Source src, Path out, Mode mode, PrintStream stdout, PrintStream stderr) throws Exception {
         Experiment x = src.load();
         Path dir = out != null ? out : Path.of("runs", x.name() + (mode == Mode.REHEARSE ? "-rehearsal" : ""));
-        Progress progress = new Progress(stderr);
+        Progress progress = Progress.printing(stderr);
         Rehearsal rehearsal = null;
         if (mode == Mode.REHEARSE && x instanceof Experiment.Real r) {
             rehearsal = Rehearsal.start(ConstitutionLoader.resolve(r.constitution()), dir, r.seed());

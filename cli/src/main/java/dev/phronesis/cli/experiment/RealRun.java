@@ -30,7 +30,7 @@ import java.util.Set;
 /**
  * The real-model path of an experiment as a list of shared stages: scenarios (scripted or LLM
  * realiser) → LLM teacher through the gates (LLM judges) → datasets → trainer export → suites →
- * eval of every named student → report. Every LLM call goes through the run's journal (see
+ * eval of every named student (on the held-out suites and the experiment's extra suite files) → report. Every LLM call goes through the run's journal (see
  * {@link Models}), so a rerun after a crash pays for no finished call twice.
  */
 final class RealRun {
@@ -68,7 +68,7 @@ final class RealRun {
         s.add(new SuitesStage(0));
         for (Map.Entry<String, String> e : x.students().entrySet()) {
             EvalRunner.Options eval = EvalRunner.Options.of(x.evalSamples(), x.temperature()).withArm(e.getKey(), Map.of("model", e.getValue()));
-            s.add(new EvalStage(e.getKey(), new EvalStage.Named(models.ref(e.getValue())), eval, evalJudge, models));
+            s.add(new EvalStage(e.getKey(), new EvalStage.Named(models.ref(e.getValue())), eval, evalJudge, x.evalSuites(), models));
         }
         s.add(new ReportStage(List.copyOf(x.students().keySet()), null));
         return s;

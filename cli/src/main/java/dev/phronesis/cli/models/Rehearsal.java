@@ -94,7 +94,7 @@ public final class Rehearsal implements AutoCloseable {
         if (!byId.isEmpty() || !Files.exists(scenariosFile)) return;
         for (Scenario s : Jsonl.read(scenariosFile, Scenario.class)) {
             byId.put(s.id(), s);
-            s.messages().stream().filter(t -> t.role().equals("user")).reduce((x, y) -> y).ifPresent(t -> byUserText.put(t.content(), s));
+            s.messages().stream().filter(t -> t.role() == dev.phronesis.core.records.Role.USER).reduce((x, y) -> y).ifPresent(t -> byUserText.put(t.content(), s));
         }
     }
 

@@ -23,7 +23,7 @@ import dev.phronesis.data.scenario.Taxonomy;
 import dev.phronesis.eval.EvalRunner;
 import dev.phronesis.eval.Reports;
 import dev.phronesis.pipeline.Engine;
-import dev.phronesis.pipeline.Progress;
+import dev.phronesis.core.Progress;
 import dev.phronesis.pipeline.RunDirectory;
 import dev.phronesis.pipeline.Stage;
 import dev.phronesis.pipeline.StageConfig;
@@ -89,7 +89,7 @@ public final class OrganismRun {
         for (Arm arm : arms) if (arm.trains()) s.add(new SftStage(arm, sftConfig()));
         s.add(new SuitesStage(plan.control()));
         EvalRunner.Options eval = EvalRunner.Options.of(1, 0.0).withSampling(0.0, 1.0, plan.evalMaxTokens(), plan.seed()).withConcurrency(EVAL_CONCURRENCY);
-        for (Arm arm : arms) s.add(new EvalStage(arm.name(), new EvalStage.Trained(arm), eval, null, none));
+        for (Arm arm : arms) s.add(new EvalStage(arm.name(), new EvalStage.Trained(arm), eval, null, List.of(), none));
         s.add(new ReportStage(plan.arms(), new Notes()));
         return s;
     }

@@ -3,7 +3,7 @@ package dev.phronesis.cli.stages;
 import dev.phronesis.cli.organism.PretrainCorpus;
 import dev.phronesis.core.constitution.Constitution;
 import dev.phronesis.core.records.Jsonl;
-import dev.phronesis.pipeline.Progress;
+import dev.phronesis.core.Progress;
 import dev.phronesis.pipeline.RunDirectory;
 import dev.phronesis.pipeline.Stage;
 import dev.phronesis.pipeline.StageConfig;

@@ -7,7 +7,7 @@ import dev.phronesis.core.records.Sample;
 import dev.phronesis.core.records.Variant;
 import dev.phronesis.data.distill.DatasetBuilder;
 import dev.phronesis.data.distill.TokenCounter;
-import dev.phronesis.pipeline.Progress;
+import dev.phronesis.core.Progress;
 import dev.phronesis.pipeline.RunDirectory;
 import dev.phronesis.pipeline.Stage;
 import dev.phronesis.pipeline.StageConfig;

@@ -12,7 +12,7 @@ import dev.phronesis.data.distill.LlmTeacher;
 import dev.phronesis.data.distill.ScriptedTeacher;
 import dev.phronesis.data.distill.Teacher;
 import dev.phronesis.data.distill.Verbosity;
-import dev.phronesis.pipeline.Progress;
+import dev.phronesis.core.Progress;
 import dev.phronesis.pipeline.RunDirectory;
 import dev.phronesis.pipeline.Stage;
 import dev.phronesis.pipeline.StageConfig;
@@ -58,7 +58,7 @@ public record DistillStage(Constitution constitution, ModelRef teacher, Verbosit
         for (ModelRef j : judges) js.add(new LlmJudge(models.journaled(j), constitution));
         Distiller.Options o = Distiller.Options.defaults().withSamples(samplesPerScenario).withReferences(p.heldout());
         Distiller.Result r = Distiller.run(p.train(), constitution, t, js, GatesConfig.defaults(), dir.path(Artifacts.DISTILL),
-                (stage, done, total) -> progress.step("distill: " + stage, done, total), o);
+                (stage, done, total) -> progress.update("distill: " + stage, done, total), o);
         progress.message(String.format("  distill: %d scenarios, %d samples, %d accepted by the gates", r.scenarios(), r.samples(), r.accepted()));
         if (r.accepted() == 0) throw new UserError("no sample passed the gates; see " + dir.path(Artifacts.DISTILL) + " (phronesis distill report)");
     }

@@ -5,8 +5,9 @@ import dev.phronesis.cli.models.Models;
 import dev.phronesis.cli.organism.Arm;
 import dev.phronesis.eval.EvalRunner;
 import dev.phronesis.eval.Suite;
+import dev.phronesis.eval.Suites;
 import dev.phronesis.llm.ChatModel;
-import dev.phronesis.pipeline.Progress;
+import dev.phronesis.core.Progress;
 import dev.phronesis.pipeline.RunDirectory;
 import dev.phronesis.pipeline.Stage;
 import dev.phronesis.pipeline.StageConfig;
@@ -19,10 +20,14 @@ import java.util.Map;
 
 /**
  * One arm's eval on every suite: a student trained in this run (its checkpoint is an artifact) or a
- * named model, scored deterministically with the optional judge filling what that can't decide.
+ * named model, scored deterministically with the optional judge filling what that can't decide;
+ * {@code extraSuites} (e.g. imported public benchmarks) are evaluated beside the run's own suites
+ * and their content hashes are part of the key.
  * Left out of the key: {@code concurrency}, and the arm label and display metadata (the catalog name) the report shows.
  */
-public record EvalStage(String arm, Student student, EvalRunner.Options options, ModelRef judge, Models models) implements Stage {
+public record EvalStage(String arm, Student student, EvalRunner.Options options, ModelRef judge, List<java.nio.file.Path> extraSuites, Models models) implements Stage {
+    public EvalStage { extraSuites = List.copyOf(extraSuites); }
+
     /** What is evaluated. */
     public sealed interface Student {}
 
@@ -51,16 +56,17 @@ public record EvalStage(String arm, Student student, EvalRunner.Options options,
         StageConfig c = StageConfig.create().record("eval", options, "concurrency", "arm", "metadata");
         if (student instanceof Named n) c.put("student", models.identity(n.ref()));
         if (judge != null) c.put("eval.judge", models.identity(judge));
+        if (!extraSuites.isEmpty()) c.put("eval.suites", extraSuites.stream().map(f -> Suites.load(f).hash()).toList());
         return c.build();
     }
 
     @Override public void run(RunDirectory dir, Progress progress) throws Exception {
-        List<Suite> suites = SuitesStage.load(dir);
+        List<Suite> suites = new ArrayList<>(SuitesStage.load(dir));
+        for (java.nio.file.Path f : extraSuites) suites.add(Suites.load(f));
         Map<String, String> meta = new LinkedHashMap<>(options.metadata());
         if (student instanceof Trained t) meta.put("trainingTokens", String.valueOf(DatasetsStage.armTokens(dir, t.arm())));
         EvalRunner.Options o = options.withArm(arm, meta);
-        progress.start("eval " + arm, suites.stream().mapToInt(s -> s.items().size()).sum());
-        EvalRunner.Progress listener = (stage, done, total, failed) -> progress.step("eval " + arm + ": " + stage, done, total);
+        Progress listener = (stage, done, total) -> progress.update("eval " + arm + ": " + stage, done, total);
         switch (student) {
             case Trained t -> {
                 try (EmbeddedStudent m = EmbeddedStudent.load(dir.path(Artifacts.model(t.arm().modelName())).resolve("final"))) {

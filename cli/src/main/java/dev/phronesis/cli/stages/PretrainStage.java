@@ -3,7 +3,7 @@ package dev.phronesis.cli.stages;
 import dev.phronesis.cli.organism.Arm;
 import dev.phronesis.core.records.Jsonl;
 import dev.phronesis.core.records.Sample;
-import dev.phronesis.pipeline.Progress;
+import dev.phronesis.core.Progress;
 import dev.phronesis.pipeline.RunDirectory;
 import dev.phronesis.pipeline.Stage;
 import dev.phronesis.pipeline.StageConfig;
@@ -32,7 +32,6 @@ public record PretrainStage(TrainConfig train, List<Arm> arms) implements Stage 
     }
 
     @Override public void run(RunDirectory dir, Progress progress) {
-        progress.start("pretrain", train.steps());
         List<String> vocabulary = new ArrayList<>();
         for (Arm arm : arms) {
             if (!arm.trains()) continue;
@@ -42,7 +41,7 @@ public record PretrainStage(TrainConfig train, List<Arm> arms) implements Stage 
                 vocabulary.add(x.response());
             }
         }
-        Trainer.Result r = Trainer.pretrain(train, CorpusStage.documents(dir), vocabulary, dir.path(Artifacts.BASE_MODEL), SftStage.listener(progress, "base"));
+        Trainer.Result r = Trainer.pretrain(train, CorpusStage.documents(dir), vocabulary, dir.path(Artifacts.BASE_MODEL), SftStage.listener(progress, "pretrain"));
         progress.message(String.format("  base: %d steps, train loss %.3f, eval loss %.3f, %.0f tokens/s", r.steps(), r.trainLoss(), r.evalLoss(), r.tokensPerSecond()));
     }
 }

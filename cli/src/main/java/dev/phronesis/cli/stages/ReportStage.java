@@ -1,7 +1,7 @@
 package dev.phronesis.cli.stages;
 
 import dev.phronesis.eval.Reports;
-import dev.phronesis.pipeline.Progress;
+import dev.phronesis.core.Progress;
 import dev.phronesis.pipeline.RunDirectory;
 import dev.phronesis.pipeline.Stage;
 import dev.phronesis.pipeline.StageConfig;

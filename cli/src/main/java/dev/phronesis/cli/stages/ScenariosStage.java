@@ -7,7 +7,7 @@ import dev.phronesis.data.scenario.LlmRealiser;
 import dev.phronesis.data.scenario.Realiser;
 import dev.phronesis.data.scenario.ScenarioGenerator;
 import dev.phronesis.data.scenario.Taxonomy;
-import dev.phronesis.pipeline.Progress;
+import dev.phronesis.core.Progress;
 import dev.phronesis.pipeline.RunDirectory;
 import dev.phronesis.pipeline.Stage;
 import dev.phronesis.pipeline.StageConfig;
@@ -40,6 +40,6 @@ public record ScenariosStage(Constitution constitution, Taxonomy taxonomy, Strin
         Realiser r = realiser instanceof ModelRef.Scripted ? null
                 : new LlmRealiser(models.journaled(realiser), taxonomy, options.maxWords(), REALISER_RETRIES);
         ScenarioGenerator.generate(taxonomy, taxonomyText, constitution, options, r, null, dir.path(Artifacts.SCENARIOS),
-                (stage, done, total) -> progress.step("scenarios: " + stage, done, total));
+                (stage, done, total) -> progress.update("scenarios: " + stage, done, total));
     }
 }

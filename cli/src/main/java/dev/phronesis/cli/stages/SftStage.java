@@ -5,7 +5,7 @@ import dev.phronesis.core.records.Jsonl;
 import dev.phronesis.core.records.Sample;
 import dev.phronesis.core.records.Turn;
 import dev.phronesis.llm.ChatMessage;
-import dev.phronesis.pipeline.Progress;
+import dev.phronesis.core.Progress;
 import dev.phronesis.pipeline.RunDirectory;
 import dev.phronesis.pipeline.Stage;
 import dev.phronesis.pipeline.StageConfig;
@@ -30,29 +30,21 @@ public record SftStage(Arm arm, TrainConfig train) implements Stage {
 
     @Override public void run(RunDirectory dir, Progress progress) {
         List<Sample> samples = Jsonl.read(dir.path(Artifacts.ARM_DATASETS).resolve(arm.name() + ".jsonl"), Sample.class);
-        progress.start("sft " + arm.name(), train.steps());
         Trainer.Result r = Trainer.sft(train, chats(samples), CorpusStage.documents(dir), dir.path(Artifacts.BASE_MODEL).resolve("final"),
-                dir.path(Artifacts.model(arm.name())), listener(progress, arm.name()));
+                dir.path(Artifacts.model(arm.name())), listener(progress, "sft " + arm.name()));
         progress.message(String.format("  %s: %d samples, %d steps, train loss %.3f, eval loss %.3f, %d trained tokens seen", arm.name(), samples.size(), r.steps(),
                 r.trainLoss(), r.evalLoss(), r.trainedTokensSeen()));
     }
 
     static Trainer.Listener listener(Progress progress, String label) {
-        return pr -> progress.update(pr.step(), String.format("%s loss %.3f  %.0f tok/s", label, pr.loss(), pr.tokensPerSecond()));
+        return pr -> progress.update(label, pr.step(), pr.totalSteps(), String.format(java.util.Locale.ROOT, "loss %.3f  %.0f tok/s", pr.loss(), pr.tokensPerSecond()));
     }
 
     static List<List<ChatMessage>> chats(List<Sample> samples) {
         List<List<ChatMessage>> out = new ArrayList<>();
         for (Sample s : samples) {
             List<ChatMessage> c = new ArrayList<>();
-            for (Turn t : s.messages()) {
-                c.add(switch (t.role()) {
-                    case "system" -> ChatMessage.system(t.content());
-                    case "user" -> ChatMessage.user(t.content());
-                    case "assistant" -> ChatMessage.assistant(t.content());
-                    default -> ChatMessage.tool(null, t.content());
-                });
-            }
+            for (Turn t : s.messages()) c.add(ChatMessage.of(t, null));
             c.add(ChatMessage.assistant(s.response(), s.reasoning().isBlank() ? null : s.reasoning(), List.of()));
             out.add(c);
         }

@@ -7,7 +7,7 @@ import dev.phronesis.core.records.Scenario;
 import dev.phronesis.eval.Suite;
 import dev.phronesis.eval.SuiteKind;
 import dev.phronesis.eval.Suites;
-import dev.phronesis.pipeline.Progress;
+import dev.phronesis.core.Progress;
 import dev.phronesis.pipeline.RunDirectory;
 import dev.phronesis.pipeline.Stage;
 import dev.phronesis.pipeline.StageConfig;

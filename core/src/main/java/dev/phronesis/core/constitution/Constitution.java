@@ -20,6 +20,13 @@ public record Constitution(String id, String title, String version, String descr
                            DecisionPolicy decision, List<Guidance> guidance, String hash,
                            @com.fasterxml.jackson.annotation.JsonIgnore String source) {
 
+    /** A constitution built in code, with no source to load it from. */
+    public Constitution(String id, String title, String version, String description, List<String> tiers, List<Principle> principles,
+                        List<HardConstraint> hardConstraints, List<Heuristic> heuristics, List<Factor> harmFactors, List<Factor> benefits,
+                        Population population, DecisionPolicy decision, List<Guidance> guidance, String hash) {
+        this(id, title, version, description, tiers, principles, hardConstraints, heuristics, harmFactors, benefits, population, decision, guidance, hash, "");
+    }
+
     public Constitution {
         tiers = List.copyOf(tiers);
         principles = List.copyOf(principles);
