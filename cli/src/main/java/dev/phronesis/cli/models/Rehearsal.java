@@ -3,8 +3,6 @@ package dev.phronesis.cli.models;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.phronesis.core.constitution.Constitution;
 import dev.phronesis.core.records.AnswerFormat;
-import dev.phronesis.core.records.Deliberation;
-import dev.phronesis.core.records.FactorAssessment;
 import dev.phronesis.core.records.Jsonl;
 import dev.phronesis.core.records.Scenario;
 import dev.phronesis.data.distill.Rubric;
@@ -61,7 +59,7 @@ public final class Rehearsal implements AutoCloseable {
         if (schema != null) {
             Matcher m = SCENARIO.matcher(firstUser);
             Scenario s = m.find() ? scenario(m.group(1)) : null;
-            if (s != null) return TestReply.text(json(teacher.deliberate(s, 0)));
+            if (s != null) return TestReply.text(dev.phronesis.data.distill.LlmTeacher.answerJson(teacher.deliberate(s, 0)));
             return LlmTestServer.defaultReply(r);
         }
         Scenario s = byUserText(r.lastUserText());
@@ -96,27 +94,6 @@ public final class Rehearsal implements AutoCloseable {
             byId.put(s.id(), s);
             s.messages().stream().filter(t -> t.role() == dev.phronesis.core.records.Role.USER).reduce((x, y) -> y).ifPresent(t -> byUserText.put(t.content(), s));
         }
-    }
-
-    /** A deliberation in the teacher's answer schema. */
-    static String json(Deliberation d) {
-        ObjectNode n = Jsonl.MAPPER.createObjectNode();
-        n.put("population", d.population());
-        ObjectNode mix = n.putObject("intent_mix");
-        d.intentMix().forEach(mix::put);
-        d.principlesAtStake().forEach(n.putArray("principles_at_stake")::add);
-        ObjectNode hf = n.putObject("heuristic_findings");
-        d.heuristicFindings().forEach(hf::put);
-        var ha = n.putArray("harms");
-        for (FactorAssessment f : d.harms()) ha.addObject().put("factor", f.factor()).put("level", f.label()).put("rationale", f.rationale());
-        var ba = n.putArray("benefits");
-        for (FactorAssessment f : d.benefits()) ba.addObject().put("factor", f.factor()).put("level", f.label()).put("rationale", f.rationale());
-        d.flags().forEach(n.putArray("flags")::add);
-        n.put("weighing", "weighed");
-        n.put("decision", d.decision());
-        n.put("reasoning", d.reasoning());
-        n.put("response", d.response());
-        return Jsonl.toJson(n);
     }
 
     @Override public void close() { server.close(); }
