@@ -163,4 +163,19 @@ class StageKeysRealTest {
         assertThat(lines.getLast()).contains("made under constitution custom-modes@").contains("its content changed");
         assertThat(refused.err()).doesNotContain("Exception").doesNotContain("\tat ");
     }
+
+    @Test
+    void aRehearsalRunsEveryStageWithNoRemoteModelReachable() throws Exception {
+        String nowhere = "http://127.0.0.1:9/v1"; // nothing listens there: any real call would fail
+        Files.writeString(dir.resolve("models.yaml"), models(nowhere, nowhere));
+        Path exp = dir.resolve("exp.yaml");
+        Files.writeString(exp, experiment(0.0));
+        Path run = dir.resolve("rehearsal");
+        CliHarness.Result r = CliHarness.run("run", exp.toString(), "--rehearse", "--out", run.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.err()).contains("rehearsal: every remote model is answered by the local test server");
+        assertThat(ran(r)).containsExactly("scenarios", "distill", "datasets", "export", "suites", "eval-base", "report");
+        for (String f : new String[]{"distill/accepted.jsonl", "export/train.py", "eval/base/results.jsonl", "report/report.html"}) assertThat(run.resolve(f)).as(f).exists();
+        assertThat(Jsonl.read(run.resolve("distill/accepted.jsonl"), JsonNode.class)).as("the stand-in teacher passes the gates").isNotEmpty();
+    }
 }
