@@ -1,5 +1,6 @@
 package dev.phronesis.data.distill;
 
+import dev.phronesis.data.scenario.NearDuplicates;
 import dev.phronesis.core.Progress;
 import dev.phronesis.core.UserError;
 import dev.phronesis.core.constitution.Constitution;
@@ -145,7 +146,7 @@ public final class Distiller {
         Jsonl.writeAll(delibFile, sorted);
 
         // ---- stage 2: gates ------------------------------------------------------------------
-        NearDuplicateIndex refs = new NearDuplicateIndex(gates.shingleWords());
+        NearDuplicates.Index refs = new NearDuplicates(NearDuplicates.Config.shingles(gates.shingleWords())).references();
         Map<String, String> heldOut = new LinkedHashMap<>();
         for (Scenario s : scenarios) {
             if (s.split() == Split.HELDOUT) {
