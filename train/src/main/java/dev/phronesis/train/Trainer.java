@@ -1,5 +1,7 @@
 package dev.phronesis.train;
 
+import dev.phronesis.train.hf.DType;
+import dev.phronesis.train.hf.HfSafetensors;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -182,7 +184,7 @@ public final class Trainer {
             if (cfg.model() != null && !saved.equals(cfg.model().withVocabSize(saved.vocabSize())))
                 throw new UserError(outDir + ": resume refused: the config's model differs from the checkpoint's " + ck.getFileName());
             Tokenizer tok = Tokenizer.load(ck);
-            start = new Start(LlamaModel.fromState(saved, Safetensors.read(ck.resolve(Checkpoint.WEIGHTS)), ck.toString()), tok);
+            start = new Start(LlamaModel.fromState(saved, HfSafetensors.readFile(ck.resolve(Checkpoint.WEIGHTS)), ck.toString()), tok);
         } else {
             start = fresh.get();
         }
@@ -196,7 +198,7 @@ public final class Trainer {
                 step = state.path("step").asInt();
                 elapsedBefore = state.path("elapsed_s").asDouble();
                 seen = state.path("trained_tokens_seen").asLong();
-                opt.load(Safetensors.read(latest.get().resolve("optimizer.safetensors")), state.path("updates").asLong(), latest.get().toString());
+                opt.load(HfSafetensors.readFile(latest.get().resolve("optimizer.safetensors")), state.path("updates").asLong(), latest.get().toString());
             }
             TrainData train = trainData.get(tok);
             TrainData eval = evalData.get(tok);
@@ -378,7 +380,7 @@ public final class Trainer {
         Path tmp = dir.resolve(".tmp-step");
         Checkpoint.deleteTree(tmp);
         Checkpoint.save(tmp, model, tok);
-        Safetensors.write(tmp.resolve("optimizer.safetensors"), opt.state());
+        HfSafetensors.write(tmp.resolve("optimizer.safetensors"), opt.state(), DType.F32, Map.of());
         Files.writeString(tmp.resolve("trainer_state.json"), Json.MAPPER.writerWithDefaultPrettyPrinter()
                 .writeValueAsString(stateJson(cfg, step, opt.updates(), seen, elapsed, loss, evalLoss)));
         Path target = dir.resolve(String.format("step-%07d", step));
