@@ -81,6 +81,30 @@ public final class Trainer {
         }, tok -> TrainData.pretrain(split.train, tok, cfg.seqLen()), tok -> TrainData.pretrain(split.eval, tok, cfg.seqLen()));
     }
 
+    /**
+     * Continued pre-training ("mid-training"): trains the base checkpoint further on plain-text
+     * documents, with its own architecture and vocabulary (words it lacks are spelled by the
+     * tokenizer's fallback), loss on every token; with {@code replay_fraction > 0} that share of rows
+     * is plain text from {@code replayDocs} (the original corpus), as in SFT.
+     */
+    public static Result continuePretrain(TrainConfig cfg, List<String> docs, List<String> replayDocs, Path base, Path outDir, Listener listener) {
+        if (cfg.model() != null) throw new UserError("training config: continued pre-training takes its architecture from --base; remove 'model'");
+        if (docs.isEmpty()) throw new UserError("mid-training documents are empty");
+        if (cfg.replayFraction() > 0 && (replayDocs == null || replayDocs.isEmpty())) throw new UserError("replay_fraction > 0 needs replay documents (--replay DOCS)");
+        Split<String> split = split(docs, cfg.evalFraction());
+        return run(cfg, outDir, listener, () -> {
+            Checkpoint.Loaded b = Checkpoint.load(base);
+            return new Start(b.model(), b.tokenizer());
+        }, tok -> {
+            TrainData d = TrainData.pretrain(split.train, tok, cfg.seqLen());
+            if (cfg.replayFraction() > 0) {
+                int extra = (int) Math.round(d.rows() * cfg.replayFraction() / (1 - cfg.replayFraction()));
+                d = d.mixedWith(TrainData.pretrain(replayDocs, tok, cfg.seqLen()), extra, cfg.seed());
+            }
+            return d;
+        }, tok -> TrainData.pretrain(split.eval, tok, cfg.seqLen()));
+    }
+
     /** SFT without replay. */
     public static Result sft(TrainConfig cfg, List<List<ChatMessage>> chats, Path base, Path outDir, Listener listener) {
         return sft(cfg, chats, List.of(), base, outDir, listener);
