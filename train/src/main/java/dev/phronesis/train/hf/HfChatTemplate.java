@@ -49,10 +49,13 @@ public final class HfChatTemplate {
     private final String template;
     private final String bosToken, eosToken;
     private final Jinjava jinja;
+    /** Whether the template reads {@code message.reasoning_content}; then an assistant turn's think span is passed in that field. */
+    private final boolean readsReasoningContent;
 
     HfChatTemplate(String where, String template, String bosToken, String eosToken) {
         this.where = where;
         this.template = template;
+        this.readsReasoningContent = template.contains("reasoning_content");
         this.bosToken = bosToken == null ? "" : bosToken;
         this.eosToken = eosToken == null ? "" : eosToken;
         this.jinja = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true).build());
@@ -119,6 +122,14 @@ public final class HfChatTemplate {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("role", t.role());
             m.put("content", t.content());
+            if (readsReasoningContent && t.role().equals("assistant")) {
+                // the template places reasoning itself (Qwen3, DeepSeek-R1 style): hand it over as reasoning_content
+                String[] rc = HfSftData.splitThink(t.content());
+                if (!rc[0].isEmpty()) {
+                    m.put("content", rc[1]);
+                    m.put("reasoning_content", rc[0]);
+                }
+            }
             msgs.add(m);
         }
         Map<String, Object> ctx = new HashMap<>();

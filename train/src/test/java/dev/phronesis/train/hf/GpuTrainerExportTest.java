@@ -80,7 +80,7 @@ class GpuTrainerExportTest {
         Files.writeString(data, DATA);
         List<HfSftData.Row> ours;
         try (var tok = HfSftData.tokenizer(base)) {
-            ours = HfSftData.build(HfChatTemplate.load(base), tok, HfSftData.readConversations(data), 256).rows;
+            ours = HfSftData.build(HfChatTemplate.load(base), tok, HfSftData.readConversations(data), 256, base).rows;
         }
         // one Python process runs both jobs' train.py (importing torch + transformers + trl costs most of the time)
         StringBuilder driver = new StringBuilder("import runpy, sys\n");
