@@ -126,7 +126,10 @@ public final class HfSftData {
                 }
             }
             String response = n.path("response").asText("");
-            if (!response.isEmpty()) chat.add(Turn.assistant(assistantText(n.path("reasoning").asText(""), splitThink(response)[1])));
+            // a Phronesis sample: the prompt in messages, the reply in response (a row whose messages already end with the reply,
+            // like our Parquet files, keeps response/reasoning only as columns to read)
+            boolean complete = !chat.isEmpty() && chat.getLast().role().equals("assistant");
+            if (!response.isEmpty() && !complete) chat.add(Turn.assistant(assistantText(n.path("reasoning").asText(""), splitThink(response)[1])));
             if (chat.stream().noneMatch(t -> t.role().equals("assistant")))
                 throw new UserError(where + ": no assistant turn to train on (give 'response' or an assistant message)");
             out.add(chat);

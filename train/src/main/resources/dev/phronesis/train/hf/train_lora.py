@@ -80,7 +80,7 @@ def conversations(path):
                     sys.exit(f"{where}: messages[{j}]: reasoning given twice (field 'reasoning_content' and a <think> span in 'content')")
                 content = assistant_text(reasoning, content) if reasoning.strip() else assistant_text(inline, answer)
             msgs.append({"role": m["role"], "content": content})
-        if row.get("response"):
+        if row.get("response") and not (msgs and msgs[-1]["role"] == "assistant"):  # parquet rows already end with the reply
             msgs.append({"role": "assistant", "content": assistant_text(row.get("reasoning") or "", split_think(row["response"])[1])})
         if not any(m["role"] == "assistant" for m in msgs):
             sys.exit(f"{where}: no assistant turn to train on")
