@@ -161,7 +161,7 @@ class DatasetFormatsTrainTest {
         // through the command line: counted in the summary, and training runs (the engine never sees a longer row)
         Path jsonl = run.resolve("long.jsonl");
         StringBuilder sb = new StringBuilder(Files.readString(data));
-        sb.append(Jsonl.MAPPER.writeValueAsString(Map.of("messages", longPrompt.stream().map(t -> Map.of("role", t.role(), "content", t.content())).toList()))).append('\n');
+        sb.append(Jsonl.MAPPER.writeValueAsString(Map.of("messages", longPrompt.stream().map(t -> Map.of("role", t.role().wire(), "content", t.content())).toList()))).append('\n');
         Files.writeString(jsonl, sb);
         var t = CliHarness.run("train", "lora", jsonl.toString(), "--base", model.toString(), "--out", run.resolve("lora-short").toString(),
                 "--steps", "2", "--batch-size", "2", "--r", "2", "--threads", "1", "--max-len", "100000");

@@ -1,5 +1,6 @@
 package dev.phronesis.train.hf;
 
+import dev.phronesis.core.records.Role;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
@@ -120,9 +121,9 @@ public final class HfChatTemplate {
         List<Map<String, Object>> msgs = new ArrayList<>();
         for (Turn t : messages) {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("role", t.role());
+            m.put("role", t.role().wire());
             m.put("content", t.content());
-            if (readsReasoningContent && t.role().equals("assistant")) {
+            if (readsReasoningContent && t.role() == Role.ASSISTANT) {
                 // the template places reasoning itself (Qwen3, DeepSeek-R1 style): hand it over as reasoning_content
                 String[] rc = HfSftData.splitThink(t.content());
                 if (!rc[0].isEmpty()) {
@@ -165,7 +166,7 @@ public final class HfChatTemplate {
         String full = render(messages, false);
         List<Span> spans = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
-            if (!messages.get(i).role().equals("assistant")) continue;
+            if (messages.get(i).role() != Role.ASSISTANT) continue;
             String before = render(messages.subList(0, i), true);
             String through = render(messages.subList(0, i + 1), false);
             if (!through.startsWith(before) || !full.startsWith(through))

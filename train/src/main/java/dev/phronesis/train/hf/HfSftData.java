@@ -1,5 +1,6 @@
 package dev.phronesis.train.hf;
 
+import dev.phronesis.core.records.Role;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
@@ -109,10 +110,10 @@ public final class HfSftData {
             for (int j = 0; j < msgs.size(); j++) {
                 JsonNode m = msgs.get(j);
                 try {
-                    String role = m.path("role").asText(null);
+                    Role role = Role.parse(m.path("role").asText(null));
                     String content = m.path("content").asText("");
                     String reasoning = m.path("reasoning_content").asText("");
-                    if ("assistant".equals(role)) {
+                    if (role == Role.ASSISTANT) {
                         String[] inline = splitThink(content);
                         if (!reasoning.isBlank() && !inline[0].isEmpty())
                             throw new UserError(where + ": messages[" + j + "]: reasoning given twice (field 'reasoning_content' and a <think> span in 'content')");
@@ -128,9 +129,9 @@ public final class HfSftData {
             String response = n.path("response").asText("");
             // a Phronesis sample: the prompt in messages, the reply in response (a row whose messages already end with the reply,
             // like our Parquet files, keeps response/reasoning only as columns to read)
-            boolean complete = !chat.isEmpty() && chat.getLast().role().equals("assistant");
+            boolean complete = !chat.isEmpty() && chat.getLast().role() == Role.ASSISTANT;
             if (!response.isEmpty() && !complete) chat.add(Turn.assistant(assistantText(n.path("reasoning").asText(""), splitThink(response)[1])));
-            if (chat.stream().noneMatch(t -> t.role().equals("assistant")))
+            if (chat.stream().noneMatch(t -> t.role() == Role.ASSISTANT))
                 throw new UserError(where + ": no assistant turn to train on (give 'response' or an assistant message)");
             out.add(chat);
         }
@@ -158,7 +159,7 @@ public final class HfSftData {
         String text = r.text();
         int k = 0;
         for (int i = 0; i < chat.size(); i++) {
-            if (!chat.get(i).role().equals("assistant")) continue;
+            if (chat.get(i).role() != Role.ASSISTANT) continue;
             String reasoning = splitThink(chat.get(i).content())[0];
             HfChatTemplate.Span span = k < r.assistantSpans().size() ? r.assistantSpans().get(k) : null;
             k++;
