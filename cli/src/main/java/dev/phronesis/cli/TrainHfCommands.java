@@ -141,8 +141,10 @@ final class TrainHfCommands {
     static final class Inspect implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "MODEL_DIR") Path dir;
         @Option(names = "--adapter", description = "PEFT adapter directory to check against the model") Path adapter;
+        @Option(names = "--json", description = "Print one JSON object (config, chat template, adapter) instead of text") boolean json;
 
-        @Override public Integer call() {
+        @Override public Integer call() throws Exception {
+            if (json) return json();
             try (HfModel m = HfModel.load(dir)) {
                 HfConfig c = m.config();
                 System.out.printf(Locale.ROOT, "%s: %s, %,d parameters, %d layers, hidden %d, heads %d (kv %d, head_dim %d), vocab %d, tied %s, qkv bias %s, qk-norm %s, rope theta %s %s%n",
@@ -162,6 +164,35 @@ final class TrainHfCommands {
                     }
                 }
             }
+            return Main.OK;
+        }
+
+        private Integer json() throws Exception {
+            var o = dev.phronesis.core.Json.MAPPER.createObjectNode();
+            try (HfModel m = HfModel.load(dir)) {
+                HfConfig c = m.config();
+                o.put("dir", dir.toString()).put("architecture", c.arch().className).put("parameters", c.parameterCount()).put("layers", c.numHiddenLayers())
+                        .put("hidden_size", c.hiddenSize()).put("attention_heads", c.numAttentionHeads()).put("kv_heads", c.numKeyValueHeads())
+                        .put("head_dim", c.headDim()).put("vocab_size", c.vocabSize()).put("max_position_embeddings", c.maxPositionEmbeddings())
+                        .put("tied_embeddings", c.tieWordEmbeddings()).put("qkv_bias", c.qkvBias()).put("qk_norm", c.qkNorm()).put("rope_theta", c.ropeTheta())
+                        .put("rope_scaling", String.valueOf(c.ropeScaling()));
+                try {
+                    HfChatTemplate.load(dir);
+                    o.putObject("chat_template").put("ok", true);
+                } catch (UserError e) {
+                    o.putObject("chat_template").put("ok", false).put("error", e.getMessage());
+                }
+                if (adapter != null) {
+                    try (Lora l = Lora.loadPeft(m, adapter)) {
+                        var a = o.putObject("adapter");
+                        a.put("dir", adapter.toString()).put("r", l.config().rank()).put("alpha", l.config().alpha())
+                                .put("trainable_parameters", l.trainableParameterCount());
+                        var t = a.putArray("target_modules");
+                        l.config().targetModules().forEach(t::add);
+                    }
+                }
+            }
+            System.out.println(dev.phronesis.core.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(o));
             return Main.OK;
         }
     }

@@ -167,5 +167,12 @@ class DatasetFormatsTrainTest {
                 "--steps", "2", "--batch-size", "2", "--r", "2", "--threads", "1", "--max-len", "100000");
         assertThat(t.exitCode()).as(t.err() + t.out()).isZero();
         assertThat(t.out()).contains(d.truncated + " rows cut at " + context + " tokens, 1 dropped");
+        // train inspect --json reads the model, its context and the adapter just written
+        var i = CliHarness.run("train", "inspect", model.toString(), "--adapter", run.resolve("lora-short/adapter").toString(), "--json");
+        assertThat(i.exitCode()).as(i.err()).isZero();
+        var n = Jsonl.MAPPER.readTree(i.out());
+        assertThat(n.path("max_position_embeddings").asInt()).isEqualTo(context);
+        assertThat(n.path("chat_template").path("ok").asBoolean()).isTrue();
+        assertThat(n.path("adapter").path("r").asInt()).isEqualTo(2);
     }
 }

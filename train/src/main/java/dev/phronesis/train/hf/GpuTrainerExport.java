@@ -123,8 +123,8 @@ public final class GpuTrainerExport {
                   `accelerate launch --config_file accelerate/deepspeed_zero2.yaml train.py`. FSDP (parameters sharded too, for bases that do not
                   fit one GPU): `accelerate launch --config_file accelerate/fsdp.yaml train.py`. Set `num_processes` in the YAML to your GPU count;
                   both configs are for GPU clusters (bf16) and are not tested here. For long rows set `"gradient_checkpointing": true` in `train_config.json`.
-                - Without a GPU: `accelerate launch --cpu --num_processes 2 train.py` runs DDP over gloo on CPU processes (float32), the way
-                  Phronesis' own test runs it.
+                - Without a GPU: `accelerate launch --multi_gpu --num_processes 2 train.py` starts two CPU processes (torchrun) that train
+                  with DDP over gloo in float32, the way Phronesis' own test runs it. (`accelerate launch --cpu` starts one process.)
                 - Back in Phronesis: `phronesis train inspect %s --adapter out/adapter` checks the adapter against the base, and
                   `phronesis train merge --base %s --adapter out/adapter --out merged/` writes full HF weights for vLLM, transformers
                   or llama.cpp's convert_hf_to_gguf.py.

@@ -15,7 +15,7 @@ dropped; both are counted.
 
     python train.py                       # one GPU, or CPU (float32) when there is none
     accelerate launch train.py            # several GPUs (DDP); see README.md for DeepSpeed / FSDP
-    accelerate launch --cpu --num_processes 2 train.py   # two CPU processes (gloo), e.g. to try DDP
+    accelerate launch --multi_gpu --num_processes 2 train.py   # without a GPU: two CPU processes, DDP over gloo
     python train.py --max-steps 3 --dump-rows rows.json   # a smoke run that also writes the tokenised rows
 """
 import argparse
@@ -181,6 +181,7 @@ def main():
 
     bf16 = cfg.get("bf16", "auto")
     gpu = torch.cuda.is_available()
+    world = int(os.environ.get("WORLD_SIZE", "1"))  # set by accelerate launch / torchrun
     use_bf16 = gpu and torch.cuda.is_bf16_supported() if bf16 == "auto" else bool(bf16) and gpu
     if bf16 is True and not gpu:
         print("no GPU: training in float32 (bf16 needs one)", flush=True)
@@ -193,7 +194,7 @@ def main():
                   learning_rate=cfg["lr"], lr_scheduler_type="constant_with_warmup", warmup_steps=cfg["warmup_steps"],
                   weight_decay=cfg["weight_decay"], max_grad_norm=cfg["grad_clip"], logging_steps=1, save_steps=cfg["save_steps"],
                   save_total_limit=2, seed=cfg["seed"], bf16=use_bf16, use_cpu=not gpu, report_to=[], remove_unused_columns=False,
-                  ddp_backend=None if gpu else "gloo", ddp_find_unused_parameters=False if int(os.environ.get("WORLD_SIZE", "1")) > 1 else None,
+                  ddp_backend="gloo" if not gpu and world > 1 else None, ddp_find_unused_parameters=False if world > 1 else None,
                   gradient_checkpointing=cfg.get("gradient_checkpointing", False))
     resume = cfg.get("resume", True) and os.path.isdir(common["output_dir"]) and any(
         d.startswith("checkpoint-") for d in os.listdir(common["output_dir"]))
@@ -228,7 +229,9 @@ def main():
 
         trainer = Trainer(model=model, args=TrainingArguments(**common), train_dataset=data, data_collator=collate)
     trainable = sum(p.numel() for p in trainer.model.parameters() if p.requires_grad)
-    print(f"target {target}: {trainable} trainable parameters", flush=True)
+    dist = torch.distributed.is_available() and torch.distributed.is_initialized()
+    print(f"target {target}: {trainable} trainable parameters; {trainer.args.world_size} process(es), "
+          f"{torch.distributed.get_backend() if dist else 'no'} process group, {'GPU' if gpu else 'CPU'}, {'bf16' if use_bf16 else 'float32'}", flush=True)
     trainer.train(resume_from_checkpoint=True if resume else None)
     adapter_dir = os.path.join(out_dir, "adapter")
     trainer.save_model(adapter_dir)  # every process takes part (FSDP / DeepSpeed gather); the main one writes
