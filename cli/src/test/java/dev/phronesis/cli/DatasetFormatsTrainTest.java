@@ -175,4 +175,51 @@ class DatasetFormatsTrainTest {
         assertThat(n.path("chat_template").path("ok").asBoolean()).isTrue();
         assertThat(n.path("adapter").path("r").asInt()).isEqualTo(2);
     }
+
+    /**
+     * The TRL scripts `dataset build` writes, run as a user would (python trl-FORMAT.py MODEL) on a checkpoint transformers wrote
+     * with a {% generation %} template: SFTTrainer with assistant_only_loss=True gets non-empty masks and the same trained-token
+     * count from every format, and trains.
+     */
+    @Test void trlAssistantOnlyLossTrainsOnEveryFormatWithTheSameTokenCounts() throws Exception {
+        String env = System.getenv("PHRONESIS_PYTHON");
+        org.junit.jupiter.api.Assumptions.assumeTrue(env != null && Files.isExecutable(Path.of(env)),
+                "skipped: no Python peer (set PHRONESIS_PYTHON to a venv with torch, transformers, trl, datasets)");
+        Path py = Path.of(env);
+        var check = new ProcessBuilder(py.toString(), "-c", "import torch, transformers, trl, datasets").redirectErrorStream(true).start();
+        check.getInputStream().readAllBytes();
+        org.junit.jupiter.api.Assumptions.assumeTrue(check.waitFor() == 0, "skipped: " + py + " cannot import torch, transformers, trl, datasets");
+        Path tiny = models.resolve("tiny-generation");
+        Path script = Path.of("../train/src/test/resources/dev/phronesis/train/hf/tiny_checkpoint.py").toAbsolutePath().normalize();
+        run(py, List.of(script.toString(), tiny.toString(), "generation"));
+        Map<String, String> counts = new LinkedHashMap<>();
+        for (String f : List.of("parquet", "hf-reasoning", "think", "openai")) {
+            String out = run(py, List.of(ds.resolve("deliberative/trl-" + f + ".py").toString(), tiny.toString()),
+                    Map.of("MAX_STEPS", "1", "OUTPUT_DIR", run.resolve("trl-" + f).toString()));
+            String line = out.lines().filter(l -> l.matches("\\d+ rows, \\d+ trained tokens")).findFirst().orElseThrow(() -> new AssertionError(out));
+            counts.put(f, line);
+            assertThat(run.resolve("trl-" + f).resolve("adapter_config.json").toFile().exists() || Files.exists(run.resolve("trl-" + f).resolve("model.safetensors")))
+                    .as(f + " saved").isTrue();
+        }
+        System.out.println("TRL assistant_only_loss: " + counts);
+        assertThat(counts.values().stream().distinct()).hasSize(1);
+        long trained = Long.parseLong(counts.get("parquet").replaceAll(".*, (\\d+) trained tokens", "$1"));
+        assertThat(trained).isPositive();
+    }
+
+    static String run(Path py, List<String> args) throws Exception { return run(py, args, Map.of()); }
+
+    static String run(Path py, List<String> args, Map<String, String> env) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(py.toString()));
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(Map.of("OMP_NUM_THREADS", "2", "TOKENIZERS_PARALLELISM", "false", "HF_HUB_OFFLINE", "1", "HF_DATASETS_OFFLINE", "1",
+                "HF_DATASETS_CACHE", run.resolve("hf-cache").toString()));
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor(900, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(String.join(" ", cmd) + "\n" + out).isZero();
+        return out;
+    }
 }

@@ -28,6 +28,7 @@ final class TrainerConfigs {
                 # assistant_only_loss=True needs a chat template with {%% generation %%} markers; check the template first with
                 #   phronesis dataset check RUN_DIR --chat-template MODEL_DIR/tokenizer_config.json
                 # Runs on a GPU (bf16 when supported) or on CPU (float32). Several GPUs: accelerate launch trl-%s.py MODEL
+                # Environment: MAX_STEPS (default: 2 epochs), OUTPUT_DIR (default: out-<variant>-<format> here).
                 import os, re, sys
                 import torch
                 from datasets import load_dataset
@@ -57,11 +58,13 @@ final class TrainerConfigs {
                 ds = ds.map(place_reasoning, remove_columns=[c for c in ds["train"].column_names if c != "messages"])
                 gpu = torch.cuda.is_available()
                 context = getattr(AutoConfig.from_pretrained(MODEL), "max_position_embeddings", None) or %d
-                config = SFTConfig(output_dir=os.path.join(HERE, "out-%s-%s"), assistant_only_loss=True, max_length=min(%d, context),
-                                   bf16=gpu and torch.cuda.is_bf16_supported(), use_cpu=not gpu, report_to=[],
-                                   num_train_epochs=2, learning_rate=1e-5, per_device_train_batch_size=4)
+                config = SFTConfig(output_dir=os.environ.get("OUTPUT_DIR") or os.path.join(HERE, "out-%s-%s"), assistant_only_loss=True,
+                                   max_length=min(%d, context), bf16=gpu and torch.cuda.is_bf16_supported(), use_cpu=not gpu, report_to=[],
+                                   num_train_epochs=2, max_steps=int(os.environ.get("MAX_STEPS", "-1")), learning_rate=1e-5, per_device_train_batch_size=4)
                 trainer = SFTTrainer(model=MODEL, args=config, processing_class=tok, train_dataset=ds["train"],
                                      eval_dataset=ds["validation"] if "validation" in ds else None)
+                masks = trainer.train_dataset["assistant_masks"]
+                print(f"{len(masks)} rows, {sum(map(sum, masks))} trained tokens", flush=True)
                 trainer.train()
                 trainer.save_model(config.output_dir)
                 """.formatted(v.wire(), f.wire(), f.wire(), loader, files, SEQUENCE_LEN, v.wire(), f.wire(), SEQUENCE_LEN);
