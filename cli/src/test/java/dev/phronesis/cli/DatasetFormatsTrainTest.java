@@ -8,7 +8,7 @@ import dev.phronesis.core.records.Turn;
 import dev.phronesis.data.scenario.ScenarioGenerator;
 import dev.phronesis.data.scenario.Taxonomy;
 import dev.phronesis.train.hf.DType;
-import dev.phronesis.train.hf.HfChatTemplate;
+import dev.phronesis.llm.HfChatTemplate;
 import dev.phronesis.train.hf.HfConfig;
 import dev.phronesis.train.hf.HfSafetensors;
 import dev.phronesis.train.hf.HfSftData;

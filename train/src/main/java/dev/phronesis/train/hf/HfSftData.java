@@ -1,5 +1,6 @@
 package dev.phronesis.train.hf;
 
+import dev.phronesis.llm.HfChatTemplate;
 import dev.phronesis.core.records.Role;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
@@ -64,13 +65,9 @@ public final class HfSftData {
         this.maxLen = maxLen;
     }
 
-    private static final java.util.regex.Pattern INLINE_THINK =
-            java.util.regex.Pattern.compile("\\A\\s*<think>(.*?)</think>\\s*(.*)\\z", java.util.regex.Pattern.DOTALL);
-
     /** An assistant turn's (reasoning, answer): from a leading think span in the text, else ("", text). */
     public static String[] splitThink(String content) {
-        var m = INLINE_THINK.matcher(content);
-        return m.matches() ? new String[]{m.group(1).strip(), m.group(2)} : new String[]{"", content};
+        return HfChatTemplate.splitThink(content);
     }
 
     /** The assistant turn a sample trains on: its reasoning in a think span, then the answer. */
