@@ -63,8 +63,10 @@ final class TrainerConfigs {
                                    num_train_epochs=2, max_steps=int(os.environ.get("MAX_STEPS", "-1")), learning_rate=1e-5, per_device_train_batch_size=4)
                 trainer = SFTTrainer(model=MODEL, args=config, processing_class=tok, train_dataset=ds["train"],
                                      eval_dataset=ds["validation"] if "validation" in ds else None)
-                masks = trainer.train_dataset["assistant_masks"]
-                print(f"{len(masks)} rows, {sum(map(sum, masks))} trained tokens", flush=True)
+                prepared = trainer.train_dataset  # TRL turns assistant_masks into labels (-100 = not trained on); older versions keep the masks
+                trained = sum(sum(t != -100 for t in l) for l in prepared["labels"]) if "labels" in prepared.column_names \
+                    else sum(map(sum, prepared["assistant_masks"]))
+                print(f"{len(prepared)} rows, {trained} trained tokens", flush=True)
                 trainer.train()
                 trainer.save_model(config.output_dir)
                 """.formatted(v.wire(), f.wire(), f.wire(), loader, files, SEQUENCE_LEN, v.wire(), f.wire(), SEQUENCE_LEN);

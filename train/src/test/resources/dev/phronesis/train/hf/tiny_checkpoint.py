@@ -15,7 +15,8 @@ tk.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=Fa
 tk.decoder = decoders.ByteLevel()
 tk.add_special_tokens(["<|im_start|>", "<|im_end|>", "<|endoftext|>"])
 tok = PreTrainedTokenizerFast(tokenizer_object=tk, eos_token="<|im_end|>", pad_token="<|endoftext|>")
-tok.chat_template = ("{% for m in messages %}<|im_start|>{{ m.role }}\n{% generation %}{{ m.content }}<|im_end|>\n{% endgeneration %}{% endfor %}"
+tok.chat_template = ("{% for m in messages %}<|im_start|>{{ m.role }}\n{% if m.role == 'assistant' %}{% generation %}{{ m.content }}<|im_end|>\n"
+                     "{% endgeneration %}{% else %}{{ m.content }}<|im_end|>\n{% endif %}{% endfor %}"
                      "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}") if len(sys.argv) > 2 else (
     "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
 torch.manual_seed(0)
