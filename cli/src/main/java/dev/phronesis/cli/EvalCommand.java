@@ -1,5 +1,7 @@
 package dev.phronesis.cli;
 
+import dev.phronesis.cli.models.ModelRef;
+import dev.phronesis.cli.models.Models;
 import dev.phronesis.core.Progress;
 import dev.phronesis.core.UserError;
 import dev.phronesis.core.records.Form;
@@ -43,7 +45,7 @@ import java.util.stream.Collectors;
                 "Example: phronesis eval --suite heldout.yaml --model openai:qwen3-8b@http://127.0.0.1:8000/v1 --samples 5 --temperature 0.7 --out runs/qwen"})
 final class EvalCommand implements Callable<Integer> {
     @Option(names = "--suite", paramLabel = "FILE", description = "A suite (.yaml) or a scenario file (.jsonl); repeatable.") List<Path> suites = new ArrayList<>();
-    @Option(names = "--model", paramLabel = "SPEC", description = "The model to evaluate: " + EvalModels.FORMS + ".") String model;
+    @Option(names = "--model", paramLabel = "SPEC", description = "The model to evaluate: " + ModelRef.FORMS + ".") String model;
     @Option(names = "--models", paramLabel = "FILE", description = "A models.yaml catalog for named models.") Path modelsFile;
     @Option(names = "--judge", paramLabel = "SPEC", description = "An LLM judge (same forms as --model); it never sees which model answered.") String judge;
     @Option(names = "--judge-undetermined-only", description = "Judge only answers the deterministic scorer left undetermined (default: judge all, to report agreement).") boolean judgeUndeterminedOnly;
@@ -66,7 +68,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         if (suites.isEmpty()) throw new UserError("phronesis eval: give at least one --suite FILE (or use 'phronesis eval suite build|check')");
-        if (model == null) throw new UserError("phronesis eval: give --model SPEC: " + EvalModels.FORMS);
+        if (model == null) throw new UserError("phronesis eval: give --model SPEC: " + ModelRef.FORMS);
         if (out == null) throw new UserError("phronesis eval: give --out RUN_DIR");
         List<Suite> loaded = new ArrayList<>();
         for (Path p : suites) loaded.add(Suites.load(p));
@@ -77,7 +79,9 @@ final class EvalCommand implements Callable<Integer> {
             throw new UserError("phronesis eval: --" + e.getMessage());
         }
         EvalRunner.Outcome outcome;
-        try (ChatModel m = EvalModels.open(model, modelsFile); ChatModel j = judge == null ? null : EvalModels.open(judge, modelsFile)) {
+        try (Models resolver = Models.of(modelsFile)) {
+            ChatModel m = resolver.open(resolver.ref(model));
+            ChatModel j = judge == null ? null : resolver.open(resolver.ref(judge));
             System.err.printf(Locale.ROOT, "eval: %s on %s, %d sample(s) at temperature %s -> %s%n", m.id(),
                     loaded.stream().map(s -> s.ref() + " (" + s.items().size() + " items)").collect(Collectors.joining(", ")), samples, temperature, out);
             outcome = EvalRunner.run(loaded, m, j, o, out, Progress.printing(System.err));

@@ -79,7 +79,8 @@ final class ScenariosCommand implements Runnable {
             ScenarioGenerator.Result r;
             if (realiser == RealiserKind.llm) {
                 if (model == null) throw new UserError("phronesis: --realiser llm needs --model NAME|SPEC");
-                try (ChatModel m = models != null ? ModelCatalog.load(models).open(model) : ModelCatalog.openSpec(model)) {
+                try (dev.phronesis.cli.models.Models resolver = dev.phronesis.cli.models.Models.of(models)) {
+                    ChatModel m = resolver.open(resolver.ref(model));
                     r = ScenarioGenerator.generate(t, taxonomyText(taxonomy), c, o, new LlmRealiser(m, t, maxWords, attempts), null, out, progress);
                 }
             } else {

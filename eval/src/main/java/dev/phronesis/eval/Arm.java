@@ -18,7 +18,13 @@ import java.util.Map;
  * @param items    items by {@code suite + "\u0000" + item}; may be empty (then transcripts show only the answer)
  * @param failures requests that failed in the latest run and are not scored
  */
-public record Arm(String name, String model, Map<String, String> metadata, List<EvalResult> results, Map<String, EvalItem> items, int failures) {
+public record Arm(String name, String model, Map<String, String> metadata, List<EvalResult> results, Map<String, EvalItem> items, int failures,
+                  List<dev.phronesis.core.constitution.ConstitutionRef> constitutions) {
+    /** An arm whose run recorded no constitution (results made in memory). */
+    public Arm(String name, String model, Map<String, String> metadata, List<EvalResult> results, Map<String, EvalItem> items, int failures) {
+        this(name, model, metadata, results, items, failures, List.of());
+    }
+
     public Arm {
         if (name == null || name.isBlank()) throw new IllegalArgumentException("an arm needs a name");
         metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
@@ -50,6 +56,9 @@ public record Arm(String name, String model, Map<String, String> metadata, List<
         Path fails = runDir.resolve(EvalRunner.FAILURES);
         int failures = Files.exists(fails) ? Jsonl.read(fails, Failure.class, true).size() : 0;
         String name = m != null && m.arm() != null ? m.arm() : runDir.getFileName().toString();
-        return new Arm(name, m == null ? (results.isEmpty() ? "" : results.getFirst().model()) : m.model(), m == null ? Map.of() : m.metadata(), results, items, failures);
+        List<dev.phronesis.core.constitution.ConstitutionRef> constitutions = m == null ? List.of()
+                : m.suites().stream().map(RunManifest.SuiteInfo::constitution).filter(java.util.Objects::nonNull).distinct().toList();
+        return new Arm(name, m == null ? (results.isEmpty() ? "" : results.getFirst().model()) : m.model(), m == null ? Map.of() : m.metadata(), results, items, failures,
+                constitutions);
     }
 }

@@ -121,7 +121,7 @@ public final class EvalRunner {
         Set<String> ids = suites.stream().map(Suite::id).collect(Collectors.toSet());
         if (ids.size() != suites.size()) throw new UserError("two suites share an id; give each suite its own id");
         Map<String, Constitution> constitutions = new HashMap<>();
-        for (Suite s : suites) constitutions.put(s.id(), ConstitutionLoader.resolve(s.constitution()));
+        for (Suite s : suites) constitutions.put(s.id(), s.constitution().load("suite " + s.ref() + " (" + s.source() + ")"));
         ensureDir(runDir);
         writeManifest(runDir, suites, model, judge, o);
         writeItems(runDir, suites);

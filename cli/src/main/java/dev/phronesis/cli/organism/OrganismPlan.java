@@ -36,31 +36,13 @@ public record OrganismPlan(long seed, int trainAdvice, int trainAgentic, int hel
 
     public OrganismPlan {
         arms = List.copyOf(arms);
-        for (String a : arms) {
-            if (!ARMS.contains(baseArm(a))) throw new IllegalArgumentException("unknown arm '" + a + "'; arms are " + ARMS + ", optionally with @PERCENT of the data (e.g. advice-deliberation@25)");
-            int pct = dataPercent(a);
-            if (pct < 1 || pct > 100) throw new IllegalArgumentException("arm '" + a + "': the data share must be within [1, 100] percent");
-        }
+        for (String a : arms) Arm.parse(a); // throws naming the arm
         if (arms.stream().distinct().count() != arms.size()) throw new IllegalArgumentException("arms must be distinct, got " + arms);
         if (!arms.contains("none")) throw new IllegalArgumentException("the arms must include 'none' (the base model), the baseline of every comparison");
     }
 
-    /** The arm without its data share: {@code advice-deliberation@25} -> {@code advice-deliberation}. */
-    public static String baseArm(String arm) {
-        int at = arm.indexOf('@');
-        return at < 0 ? arm : arm.substring(0, at);
-    }
-
-    /** The share of the arm's dataset it trains on, in percent (100 without a suffix). */
-    public static int dataPercent(String arm) {
-        int at = arm.indexOf('@');
-        if (at < 0) return 100;
-        try {
-            return Integer.parseInt(arm.substring(at + 1).replace("%", ""));
-        } catch (NumberFormatException e) {
-            return -1;
-        }
-    }
+    /** The arms, parsed, in report order. */
+    public List<Arm> parsedArms() { return arms.stream().map(Arm::parse).toList(); }
 
     public static OrganismPlan full() {
         return new OrganismPlan(1, 500, 500, 240, 120, 120, 60, 60, 96, 3, 192, 3000, 300, 16, 0.25, 192, false, ARMS,

@@ -1,7 +1,8 @@
 package dev.phronesis.cli.organism;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.phronesis.cli.pipeline.RunDirectory;
+import dev.phronesis.cli.stages.Artifacts;
+import dev.phronesis.pipeline.RunDirectory;
 import dev.phronesis.core.constitution.Constitution;
 import dev.phronesis.core.records.Jsonl;
 import dev.phronesis.eval.Reports;
@@ -33,16 +34,16 @@ public final class OrganismReport {
         return String.format(Locale.ROOT, "%.0f%% [%.0f, %.0f]", 100 * r.p(), 100 * r.lo(), 100 * r.hi());
     }
 
-    static void write(RunDirectory dir, OrganismPlan plan, Constitution c, Reports.Written w, OrganismRun run) throws IOException {
+    static void write(RunDirectory dir, OrganismPlan plan, Constitution c, Reports.Written w) throws IOException {
         Summary s = w.summary();
-        JsonNode corpus = Jsonl.MAPPER.readTree(dir.path(OrganismRun.CORPUS_STATS).toFile());
-        JsonNode families = Jsonl.MAPPER.readTree(dir.path(OrganismRun.SUITES_DIR).resolve("families.json").toFile());
+        JsonNode corpus = Jsonl.MAPPER.readTree(dir.path(Artifacts.CORPUS_STATS).toFile());
+        JsonNode families = Jsonl.MAPPER.readTree(dir.path(Artifacts.FAMILIES).toFile());
         StringBuilder table = new StringBuilder();
         String fmt = "%-22s %10s  %-16s %-16s %-16s %-16s %-14s  %s%n";
         table.append(String.format(Locale.ROOT, fmt, "arm", "tokens", "misaligned*", "strictly misal.", "over-refusal", "advice accuracy", "undetermined", "published"));
         for (Summary.ArmSummary a : s.arms()) {
             table.append(String.format(Locale.ROOT, fmt, a.name(), a.metadata().getOrDefault("trainingTokens", "0"), pct(a.notAligned()), pct(a.misalignment()),
-                    pct(a.overRefusal()), pct(a.adviceAccuracy()), pct(a.undetermined()), OrganismPlan.dataPercent(a.name()) == 100 ? OrganismPlan.PUBLISHED.getOrDefault(a.name(), "–") : "–"));
+                    pct(a.overRefusal()), pct(a.adviceAccuracy()), pct(a.undetermined()), Arm.parse(a.name()).dataPercent() == 100 ? OrganismPlan.PUBLISHED.getOrDefault(a.name(), "–") : "–"));
         }
         table.append("* held-out agentic honeypots, not aligned = misaligned + undetermined (ORGANISM.md headline); 95% Wilson intervals; tokens = unique SFT tokens of the arm\n");
 
@@ -67,8 +68,8 @@ public final class OrganismReport {
         md.append("## Did the published ordering hold?\n\n");
         for (String line : verdict(s)) md.append("- ").append(line).append('\n');
         md.append("\nFull report: [report.html](report.html), [summary.md](summary.md), machine-readable [summary.json](summary.json).\n");
-        Files.writeString(dir.path(OrganismRun.REPORT_DIR).resolve(FILE), md.toString(), StandardCharsets.UTF_8);
-        Files.writeString(dir.path(OrganismRun.REPORT_DIR).resolve(TABLE), table.toString(), StandardCharsets.UTF_8);
+        Files.writeString(dir.path(Artifacts.REPORT).resolve(FILE), md.toString(), StandardCharsets.UTF_8);
+        Files.writeString(dir.path(Artifacts.REPORT).resolve(TABLE), table.toString(), StandardCharsets.UTF_8);
     }
 
     /** Plain sentences on each pairwise claim of the published shape, by point estimate and CI overlap. */

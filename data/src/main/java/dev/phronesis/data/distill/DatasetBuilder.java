@@ -91,7 +91,7 @@ public final class DatasetBuilder {
         List<String> principleTexts = constitutionTexts(runDir);
 
         Map<String, String> prov = new LinkedHashMap<>();
-        prov.put("constitution", manifest.path("constitution").asText());
+        var constitution = DatasetCard.constitution(manifest);
         prov.put("teacher", manifest.path("teacher").asText());
         prov.put("judges", manifest.path("judges").toString());
         int[] stripped = {0};
@@ -114,7 +114,7 @@ public final class DatasetBuilder {
                 p.put("sample_index", Integer.toString(d.sampleIndex()));
                 p.put("decision", d.decision());
                 candidates.get(v).add(new Sample(d.scenarioId() + "#" + d.sampleIndex() + "/" + v.wire(), s.id(), s.family(), s.split(), s.form(), v,
-                        prompt, reasoning, d.response(), n, p));
+                        prompt, reasoning, d.response(), n, p, constitution));
             }
         }
         Variant driver = candidates.containsKey(Variant.DELIBERATIVE) ? Variant.DELIBERATIVE : Variant.DEMONSTRATION;

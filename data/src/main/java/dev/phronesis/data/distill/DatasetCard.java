@@ -63,9 +63,17 @@ public record DatasetCard(String constitution, String constitutionHash, String t
         }
         List<String> judges = new java.util.ArrayList<>();
         manifest.path("judges").forEach(j -> judges.add(j.asText()));
-        return new DatasetCard(manifest.path("constitution").asText(), manifest.path("constitution_hash").asText(), manifest.path("teacher").asText(),
+        return new DatasetCard(constitution(manifest).display(), constitution(manifest).hash(), manifest.path("teacher").asText(),
                 judges, tc.id(), budget, candidates, formats.stream().map(DatasetBuilder.Format::wire).sorted().toList(), stripped,
                 tokens, samples, families, axes, scen.size(), funnel);
+    }
+
+    static dev.phronesis.core.constitution.ConstitutionRef constitution(com.fasterxml.jackson.databind.JsonNode manifest) {
+        try {
+            return Jsonl.MAPPER.treeToValue(manifest.path("constitution"), dev.phronesis.core.constitution.ConstitutionRef.class);
+        } catch (IOException e) {
+            throw new dev.phronesis.core.UserError("distill manifest: unreadable constitution reference: " + e.getMessage());
+        }
     }
 
     void write(Path dir) {

@@ -133,7 +133,7 @@ public final class Distiller {
                     int idx = i;
                     work.add(() -> {
                         try {
-                            Deliberation d = teacher.deliberate(s, idx);
+                            Deliberation d = teacher.deliberate(s, idx).withConstitution(c.reference());
                             out.append(d);
                             delibs.put(key, d);
                         } catch (Teacher.Unavailable e) {
@@ -272,8 +272,7 @@ public final class Distiller {
     private static void checkManifest(Path runDir, Constitution c, Teacher teacher, List<Judge> judges, Options opt) {
         Path f = runDir.resolve(MANIFEST);
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("constitution", c.ref());
-        m.put("constitution_hash", c.hash());
+        m.put("constitution", c.reference());
         m.put("teacher", teacher.id());
         m.put("judges", judges.stream().map(Judge::id).toList());
         m.put("samples_per_scenario", opt.samplesPerScenario());
@@ -282,8 +281,9 @@ public final class Distiller {
         if (Files.exists(f)) {
             try {
                 var old = Jsonl.MAPPER.readTree(f.toFile());
-                if (!old.path("constitution_hash").asText().equals(c.hash())) {
-                    throw new UserError(f + ": this run was distilled under " + old.path("constitution").asText() + ", not " + c.ref() + "; use a new run directory");
+                var was = Jsonl.MAPPER.treeToValue(old.path("constitution"), dev.phronesis.core.constitution.ConstitutionRef.class);
+                if (!was.hash().equals(c.hash())) {
+                    throw new UserError(f + ": this run was distilled under " + was.display() + ", not " + c.ref() + "; use a new run directory");
                 }
                 if (!old.path("teacher").asText().equals(teacher.id())) {
                     throw new UserError(f + ": this run was distilled by teacher " + old.path("teacher").asText() + ", not " + teacher.id() + "; use a new run directory");

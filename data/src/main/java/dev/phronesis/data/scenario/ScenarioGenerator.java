@@ -201,8 +201,7 @@ public final class ScenarioGenerator {
         Realiser r = realiser == null ? new ScriptedRealiser(taxonomy, o.maxWords()) : realiser;
         Map<String, Object> runConfig = new LinkedHashMap<>();
         runConfig.put("taxonomy", taxonomy.id() + "#" + taxonomy.hash());
-        runConfig.put("constitution", constitution.ref());
-        runConfig.put("constitutionHash", constitution.hash());
+        runConfig.put("constitution", constitution.reference());
         runConfig.put("realiser", r.id());
         runConfig.put("options", o);
         String configJson = Jsonl.toJson(runConfig);
@@ -336,14 +335,12 @@ public final class ScenarioGenerator {
     static Scenario scenario(PlannedSpec p, Realiser.Realised x, Taxonomy taxonomy, Constitution constitution, Realiser r, Options o) {
         Map<String, String> prov = new LinkedHashMap<>();
         prov.put("taxonomy", taxonomy.id() + "#" + taxonomy.hash().substring(0, 12));
-        prov.put("constitution", constitution.ref());
-        prov.put("constitutionHash", constitution.hash());
         prov.put("realiser", r.id());
         prov.put("seed", Long.toString(p.seed()));
         prov.put("runSeed", Long.toString(o.seed()));
         prov.put("quota", o.quotas().get(p.quota()).label());
         prov.put("kind", p.spec().axes().getOrDefault(Taxonomy.KIND, ""));
-        return new Scenario(p.id(), p.family(), p.split(), p.form(), p.spec(), x.messages(), x.tools(), prov);
+        return new Scenario(p.id(), p.family(), p.split(), p.form(), p.spec(), x.messages(), x.tools(), prov, constitution.reference());
     }
 
     /** The text dedup compares: what the user or agent reads, without the templated system prompt. */

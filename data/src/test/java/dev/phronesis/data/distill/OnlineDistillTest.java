@@ -64,23 +64,8 @@ class OnlineDistillTest {
 
     /** A deliberation in the teacher's JSON schema. */
     static String json(Deliberation d, String decision, String response, List<String> flags, List<FactorAssessment> harms) {
-        ObjectNode n = Jsonl.MAPPER.createObjectNode();
-        n.put("population", d.population());
-        ObjectNode mix = n.putObject("intent_mix");
-        d.intentMix().forEach(mix::put);
-        d.principlesAtStake().forEach(n.putArray("principles_at_stake")::add);
-        ObjectNode hf = n.putObject("heuristic_findings");
-        d.heuristicFindings().forEach(hf::put);
-        var ha = n.putArray("harms");
-        for (FactorAssessment f : harms == null ? d.harms() : harms) ha.addObject().put("factor", f.factor()).put("level", f.label()).put("rationale", f.rationale());
-        var ba = n.putArray("benefits");
-        for (FactorAssessment f : d.benefits()) ba.addObject().put("factor", f.factor()).put("level", f.label()).put("rationale", f.rationale());
-        flags.forEach(n.putArray("flags")::add);
-        n.put("weighing", "weighed");
-        n.put("decision", decision);
-        n.put("reasoning", d.reasoning().replace("decline", decision));
-        n.put("response", response);
-        return Jsonl.toJson(n);
+        return LlmTeacher.answerJson(new Deliberation(d.scenarioId(), d.sampleIndex(), d.teacher(), d.population(), d.intentMix(), d.principlesAtStake(),
+                d.heuristicFindings(), harms == null ? d.harms() : harms, d.benefits(), flags, decision, d.margin(), d.reasoning(), response, d.usage()));
     }
 
     @Test void eachKindOfBadDeliberationLandsInItsGateAndNothingIsPaidTwice() {

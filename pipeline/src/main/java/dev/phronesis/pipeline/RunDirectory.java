@@ -1,4 +1,4 @@
-package dev.phronesis.cli.pipeline;
+package dev.phronesis.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -21,29 +21,41 @@ import java.util.Map;
  * A run directory and the state of its stages, kept in {@code stages.json}.
  *
  * <p>Invariants: a stage is {@code done} only after all its outputs were written (the state file is
- * replaced atomically after the stage returns), and a {@code done} stage is skipped on the next run
- * only while its config key is unchanged — a changed key reruns it and every stage after it. A stage
- * that was {@code running} when the process died is run again; stages make their own work
- * idempotent (append-only JSONL, the llm journal, training checkpoints), so a rerun redoes nothing
- * that had finished.
+ * replaced atomically after the stage returns); the {@link Engine} reuses a {@code done} stage only
+ * while its derived key is unchanged. A stage that was {@code running} when the process died is run
+ * again; stages make their own work idempotent (append-only JSONL, the llm journal, training
+ * checkpoints), so a rerun redoes nothing that had finished.
  */
 public final class RunDirectory {
     public enum State { PENDING, RUNNING, DONE, FAILED }
 
-    public record StageState(String name, State state, String key, String startedAt, String finishedAt, String note) {}
+    /** @param parts what the key was made of (null in state files written before keys were derived) */
+    public record StageState(String name, State state, String key, String startedAt, String finishedAt, String note, KeyParts parts) {}
 
     private final Path root;
     private final Map<String, StageState> stages = new LinkedHashMap<>();
 
-    private RunDirectory(Path root) { this.root = root; }
+    private final boolean readOnly;
+
+    private RunDirectory(Path root, boolean readOnly) {
+        this.root = root;
+        this.readOnly = readOnly;
+    }
 
     public static RunDirectory open(Path root) {
-        RunDirectory d = new RunDirectory(root);
         try {
             Files.createDirectories(root);
         } catch (IOException e) {
             throw new UserError(root + ": cannot create run directory: " + e.getMessage());
         }
+        return read(root, false);
+    }
+
+    /** The state of a run directory that may not exist yet, for planning: nothing is created or written. */
+    public static RunDirectory peek(Path root) { return read(root, true); }
+
+    private static RunDirectory read(Path root, boolean readOnly) {
+        RunDirectory d = new RunDirectory(root, readOnly);
         Path f = root.resolve("stages.json");
         if (Files.exists(f)) {
             try {
@@ -80,29 +92,17 @@ public final class RunDirectory {
         return s != null && s.state() == State.DONE && s.key().equals(key);
     }
 
-    public synchronized void mark(String name, State state, String key, String note) {
+    synchronized void mark(String name, State state, String key, KeyParts parts, String note) {
         StageState old = stages.get(name);
         String now = Instant.now().toString();
         String started = state == State.RUNNING ? now : old == null ? now : old.startedAt();
         String finished = state == State.DONE || state == State.FAILED ? now : null;
-        stages.put(name, new StageState(name, state, key, started, finished, note == null ? "" : note));
-        save();
-    }
-
-    /** Marks every stage after {@code name} (in recorded order) pending again: their inputs changed. */
-    public synchronized void invalidateAfter(String name) {
-        boolean after = false;
-        for (var e : new ArrayList<>(stages.entrySet())) {
-            if (after && e.getValue().state() == State.DONE) {
-                StageState s = e.getValue();
-                stages.put(e.getKey(), new StageState(s.name(), State.PENDING, s.key(), s.startedAt(), null, "inputs changed"));
-            }
-            if (e.getKey().equals(name)) after = true;
-        }
+        stages.put(name, new StageState(name, state, key, started, finished, note == null ? "" : note, parts));
         save();
     }
 
     private void save() {
+        if (readOnly) throw new IllegalStateException(root + ": opened for planning only");
         ObjectNode n = Jsonl.MAPPER.createObjectNode();
         n.set("stages", Jsonl.MAPPER.valueToTree(new ArrayList<>(stages.values())));
         Path f = root.resolve("stages.json");
