@@ -50,6 +50,8 @@ public final class TrainCommand implements Runnable {
         @Override public Integer call() {
             TrainConfig c = config();
             if (c.model() == null) c = c.withModel(ModelConfig.organism(c.maxVocab()));
+            dev.phronesis.train.ModelMemory.requireFits(c.model(), dev.phronesis.train.ModelMemory.Use.TRAINING,
+                    (config == null ? "training config" : config.toString()) + ": model");
             List<String> docs = Corpus.documents(data);
             report(Trainer.pretrain(c, docs, out, ConsoleProgress.stderr("pretrain")));
             return Main.OK;

@@ -47,6 +47,7 @@ public final class Checkpoint {
     public static Loaded load(Path path) {
         Path dir = resolve(path);
         ModelConfig c = ModelConfig.read(dir.resolve(CONFIG));
+        ModelMemory.requireFits(c, ModelMemory.Use.INFERENCE, dir.resolve(CONFIG).toString());
         Tokenizer tok = Tokenizer.load(dir);
         if (tok.vocabSize() > c.vocabSize())
             throw new UserError(dir + ": tokenizer has " + tok.vocabSize() + " tokens but vocab_size is " + c.vocabSize());

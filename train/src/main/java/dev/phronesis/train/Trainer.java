@@ -148,6 +148,7 @@ public final class Trainer {
             JsonNode st = Json.MAPPER.readTree(finalDir.resolve("trainer_state.json").toFile());
             if (st.path("step").asInt() >= cfg.steps()) return resultFrom(st, finalDir, -1);
         }
+        if (cfg.model() != null) ModelMemory.requireFits(cfg.model(), ModelMemory.Use.TRAINING, "training config: model");
         Torch.threads(cfg.threads());
         Torch.noGrad();
 
@@ -159,6 +160,7 @@ public final class Trainer {
             Path ck = latest.get();
             state = Json.MAPPER.readTree(ck.resolve("trainer_state.json").toFile());
             ModelConfig saved = ModelConfig.read(ck.resolve(Checkpoint.CONFIG));
+            ModelMemory.requireFits(saved, ModelMemory.Use.TRAINING, ck.resolve(Checkpoint.CONFIG).toString());
             if (cfg.model() != null && !saved.equals(cfg.model().withVocabSize(saved.vocabSize())))
                 throw new UserError(outDir + ": resume refused: the config's model differs from the checkpoint's " + ck.getFileName());
             Tokenizer tok = Tokenizer.load(ck);
