@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -39,6 +40,18 @@ public final class Checkpoint {
         try (Stream<Path> s = Files.list(dir)) {
             return s.filter(p -> p.getFileName().toString().matches("step-\\d+") && Files.isRegularFile(p.resolve(CONFIG)))
                     .max(Comparator.comparing(p -> p.getFileName().toString()));
+        } catch (IOException e) {
+            throw new UserError(dir + ": cannot list checkpoints: " + Json.oneLine(e));
+        }
+    }
+
+    /** Every {@code checkpoints/step-*} of a run directory that has its config, newest first (resume tries them in turn). */
+    static List<Path> stepsNewestFirst(Path run) {
+        Path dir = run.resolve("checkpoints");
+        if (!Files.isDirectory(dir)) return List.of();
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().matches("step-\\d+") && Files.isRegularFile(p.resolve(CONFIG)))
+                    .sorted(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed()).toList();
         } catch (IOException e) {
             throw new UserError(dir + ": cannot list checkpoints: " + Json.oneLine(e));
         }
