@@ -90,7 +90,7 @@ final class ScenariosCommand implements Runnable {
                 // a stage that produced nothing because everything failed fails, and says why
                 String why = !r.failedRequests().isEmpty() ? r.failedRequests().size() + " realiser requests failed (rerun to retry them), e.g. " + r.failedRequests().getFirst()
                         : "the realiser rejected all " + r.rejected().size() + " specs (rejected.jsonl), e.g. " + r.rejected().getFirst();
-                System.err.println("phronesis: no scenarios: " + why.lines().findFirst().orElse(""));
+                System.err.println("phronesis: no scenarios: " + why.lines().findFirst().orElse("").replaceAll("\\b[A-Z]\\w*Exception: ", ""));
                 return Main.CHECK_FAILED;
             }
             System.out.printf("%d scenarios -> %s%n", r.scenarios().size(), out.resolve(ScenarioGenerator.SCENARIOS));

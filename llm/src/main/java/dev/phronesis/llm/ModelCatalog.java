@@ -165,6 +165,7 @@ public final class ModelCatalog {
                 case "base_url" -> {
                     baseUrl = nonBlank(where, v, field);
                     if (!baseUrl.startsWith("http://") && !baseUrl.startsWith("https://")) throw err(where, v, field + ": expected an http:// or https:// URL, got '" + baseUrl + "'");
+                    if (baseUrl.matches("^[a-z]+://[^/?#@]*@.*")) throw err(where, v, field + ": must not carry credentials (user:password@host); name an environment variable holding the key with api_key_env");
                 }
                 case "api_key_env" -> {
                     keyEnv = nonBlank(where, v, field);
