@@ -1,5 +1,8 @@
 package dev.phronesis.train;
 
+import dev.phronesis.train.hf.DType;
+import dev.phronesis.train.hf.HfSafetensors;
+import dev.phronesis.train.hf.HostTensor;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -180,7 +183,7 @@ public final class Trainer {
         Optional<Path> latest = Optional.empty();
         Start start = null;
         JsonNode state = null;
-        Map<String, Safetensors.Tensor> moments = null;
+        Map<String, HostTensor> moments = null;
         for (Path ck : Checkpoint.stepsNewestFirst(outDir)) {
             try {
                 JsonNode st = Json.MAPPER.readTree(dev.phronesis.core.TextFiles.read(ck.resolve("trainer_state.json")));
@@ -190,11 +193,11 @@ public final class Trainer {
                 if (cfg.model() != null && !saved.equals(cfg.model().withVocabSize(saved.vocabSize())))
                     throw new ResumeRefused(outDir + ": resume refused: the config's model differs from the checkpoint's " + ck.getFileName());
                 Tokenizer tok = Tokenizer.load(ck);
-                Map<String, Safetensors.Tensor> opt = Safetensors.read(ck.resolve("optimizer.safetensors"));
-                Map<String, Safetensors.Tensor> weights = Safetensors.read(ck.resolve(Checkpoint.WEIGHTS));
+                Map<String, HostTensor> opt = HfSafetensors.readFile(ck.resolve("optimizer.safetensors"));
+                Map<String, HostTensor> weights = HfSafetensors.readFile(ck.resolve(Checkpoint.WEIGHTS));
                 for (var w : weights.entrySet())
                     for (String moment : List.of("exp_avg.", "exp_avg_sq.")) {
-                        Safetensors.Tensor m = opt.get(moment + w.getKey());
+                        HostTensor m = opt.get(moment + w.getKey());
                         if (m == null || m.data().length != w.getValue().data().length)
                             throw new UserError(ck.resolve("optimizer.safetensors") + ": " + moment + w.getKey() + " is missing or has the wrong size");
                     }
@@ -412,7 +415,7 @@ public final class Trainer {
         Path tmp = dir.resolve(".tmp-step");
         Checkpoint.deleteTree(tmp);
         Checkpoint.save(tmp, model, tok);
-        Safetensors.write(tmp.resolve("optimizer.safetensors"), opt.state());
+        HfSafetensors.write(tmp.resolve("optimizer.safetensors"), opt.state(), DType.F32, Map.of());
         Files.writeString(tmp.resolve("trainer_state.json"), Json.MAPPER.writerWithDefaultPrettyPrinter()
                 .writeValueAsString(stateJson(cfg, step, opt.updates(), seen, elapsed, loss, evalLoss)));
         Path target = dir.resolve(String.format("step-%07d", step));
