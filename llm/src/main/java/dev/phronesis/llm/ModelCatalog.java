@@ -146,7 +146,7 @@ public final class ModelCatalog {
         if (baseUrl != null && !baseUrl.isEmpty() && !baseUrl.startsWith("http://") && !baseUrl.startsWith("https://"))
             p.add(m.raw("base_url"), m.child("base_url") + ": expected an http:// or https:// URL, got '" + baseUrl + "'");
         else if (baseUrl != null && baseUrl.matches("^[a-z]+://[^/?#@]*@.*")) // the URL reaches distill.json, llm-usage.json, the journal and stdout
-            p.add(m.raw("base_url"), m.child("base_url") + ": must not carry credentials (user:password@host); name an environment variable holding the key with api_key_env");
+        { p.add(m.raw("base_url"), m.child("base_url") + ": must not carry credentials (user:password@host); name an environment variable holding the key with api_key_env"); baseUrl = null; }
         String keyEnv = m.has("api_key_env") ? nonBlank(m, "api_key_env") : null;
         if (keyEnv != null && !keyEnv.isEmpty()) {
             YNode v = m.raw("api_key_env");
