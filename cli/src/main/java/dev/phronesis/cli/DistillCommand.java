@@ -76,6 +76,10 @@ final class DistillCommand implements Callable<Integer> {
         List<Scenario> scen = Jsonl.read(scenFile, Scenario.class);
         if (scen.isEmpty()) throw new UserError(scenFile + ": no scenarios");
         Constitution c = ConstitutionLoader.resolve(constitution);
+        List<Integer> lines = new java.util.ArrayList<>();
+        List<String> text = dev.phronesis.core.TextFiles.lines(scenFile);
+        for (int i = 0; i < text.size(); i++) if (!text.get(i).isBlank()) lines.add(i + 1);
+        Distiller.checkInputs(scen, c, i -> scenFile + ":" + lines.get(i) + ": scenario " + scen.get(i).id());
         Verbosity v = Verbosity.parse(verbosity);
         GatesConfig cfg = GatesConfig.defaults()
                 .withOnCalculatorMismatch(switch (mismatch.toLowerCase(Locale.ROOT)) {

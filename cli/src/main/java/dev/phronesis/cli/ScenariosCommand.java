@@ -87,7 +87,18 @@ final class ScenariosCommand implements Runnable {
                 if (model != null) throw new UserError("phronesis: --model is only used with --realiser llm");
                 r = ScenarioGenerator.generate(t, taxonomyText(taxonomy), c, o, null, null, out, progress);
             }
+            if (r.scenarios().isEmpty() && (!r.failedRequests().isEmpty() || !r.rejected().isEmpty())) {
+                // a stage that produced nothing because everything failed fails, and says why
+                String why = !r.failedRequests().isEmpty() ? r.failedRequests().size() + " realiser requests failed (rerun to retry them), e.g. " + r.failedRequests().getFirst()
+                        : "the realiser rejected all " + r.rejected().size() + " specs (rejected.jsonl), e.g. " + r.rejected().getFirst();
+                System.err.println("phronesis: no scenarios: " + why.lines().findFirst().orElse("").replaceAll("\\b[A-Z]\\w*Exception: ", ""));
+                return Main.CHECK_FAILED;
+            }
             System.out.printf("%d scenarios -> %s%n", r.scenarios().size(), out.resolve(ScenarioGenerator.SCENARIOS));
+            if (!r.failedRequests().isEmpty()) {
+                System.err.println("phronesis: " + r.failedRequests().size() + " realiser requests failed; rerun to retry them");
+                return Main.CHECK_FAILED;
+            }
             for (var qc : r.coverage()) System.out.printf("  %-28s %s%n", qc.quota(), qc.coverage().describe());
             System.out.printf("  removed %d near duplicates (see dedup.jsonl)%s%n", r.removed().size(),
                     r.rejected().isEmpty() ? "" : "; " + r.rejected().size() + " specs rejected by the realiser (rejected.jsonl)");

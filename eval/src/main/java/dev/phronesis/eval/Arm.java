@@ -46,7 +46,17 @@ public record Arm(String name, String model, Map<String, String> metadata, List<
         RunManifest m = Files.exists(runDir.resolve(EvalRunner.MANIFEST)) ? EvalRunner.readManifest(runDir) : null;
         Map<String, Judgment> judgments = EvalRunner.readJudgments(runDir);
         List<EvalResult> results = new ArrayList<>();
-        for (EvalResult r : Jsonl.read(runDir.resolve(EvalRunner.RESULTS), EvalResult.class, true)) {
+        Path resultsFile = runDir.resolve(EvalRunner.RESULTS);
+        List<EvalResult> read = Jsonl.read(resultsFile, EvalResult.class, true);
+        Map<String, Integer> lineOf = new HashMap<>();
+        List<Integer> lines = recordLines(resultsFile);
+        for (int i = 0; i < read.size(); i++) { // a run writes each answer once: a repeated one would count twice and narrow every interval
+            Integer first = lineOf.putIfAbsent(read.get(i).key(), lines.get(i));
+            if (first != null)
+                throw new UserError(resultsFile + ":" + lines.get(i) + ": answer " + read.get(i).key().replace('\u0000', '/') + " is already on line " + first
+                        + "; each answer appears once (remove the repeated line)");
+        }
+        for (EvalResult r : read) {
             Judgment j = judgments.get(r.key());
             results.add(j == null ? r : r.withJudge(j.label(), j.evidence()));
         }
@@ -60,5 +70,13 @@ public record Arm(String name, String model, Map<String, String> metadata, List<
                 : m.suites().stream().map(RunManifest.SuiteInfo::constitution).filter(java.util.Objects::nonNull).distinct().toList();
         return new Arm(name, m == null ? (results.isEmpty() ? "" : results.getFirst().model()) : m.model(), m == null ? Map.of() : m.metadata(), results, items, failures,
                 constitutions);
+    }
+
+    /** The 1-based line of each non-blank line, in order (what {@link Jsonl#read} returns records for). */
+    private static List<Integer> recordLines(Path file) {
+        List<Integer> out = new ArrayList<>();
+        List<String> all = dev.phronesis.core.TextFiles.lines(file);
+        for (int i = 0; i < all.size(); i++) if (!all.get(i).isBlank()) out.add(i + 1);
+        return out;
     }
 }

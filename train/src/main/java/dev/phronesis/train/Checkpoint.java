@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -47,9 +48,22 @@ public final class Checkpoint {
         }
     }
 
+    /** Every {@code checkpoints/step-*} of a run directory that has its config, newest first (resume tries them in turn). */
+    static List<Path> stepsNewestFirst(Path run) {
+        Path dir = run.resolve("checkpoints");
+        if (!Files.isDirectory(dir)) return List.of();
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().matches("step-\\d+") && Files.isRegularFile(p.resolve(CONFIG)))
+                    .sorted(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed()).toList();
+        } catch (IOException e) {
+            throw new UserError(dir + ": cannot list checkpoints: " + Json.oneLine(e));
+        }
+    }
+
     public static Loaded load(Path path) {
         Path dir = resolve(path);
         ModelConfig c = ModelConfig.read(dir.resolve(CONFIG));
+        ModelMemory.requireFits(c, ModelMemory.Use.INFERENCE, dir.resolve(CONFIG).toString());
         Tokenizer tok = Tokenizer.load(dir);
         if (tok.vocabSize() > c.vocabSize())
             throw new UserError(dir + ": tokenizer has " + tok.vocabSize() + " tokens but vocab_size is " + c.vocabSize());

@@ -50,6 +50,7 @@ public final class LlamaModel extends AbstractBlock implements AutoCloseable {
     private NDArray ropeCos, ropeSin; // (max_positions, head_dim)
 
     private LlamaModel(ModelConfig config, DataType dtype) {
+        ModelMemory.requireFits(config, ModelMemory.Use.INFERENCE, "model config"); // before the first allocation
         this.config = config;
         this.dtype = dtype;
         this.manager = NDManager.newBaseManager();

@@ -114,7 +114,7 @@ public record TrainConfig(ModelConfig model, int seqLen, int batchSize, int grad
 
     public static TrainConfig read(Path file) {
         try {
-            return fromJson(Json.MAPPER.readTree(file.toFile()), file.toString());
+            return fromJson(Json.MAPPER.readTree(dev.phronesis.core.TextFiles.read(file)), file.toString());
         } catch (IOException e) {
             throw new UserError(file + ": cannot read training config: " + Json.oneLine(e));
         }
@@ -129,6 +129,7 @@ public record TrainConfig(ModelConfig model, int seqLen, int batchSize, int grad
         TrainConfig d = defaults();
         ModelConfig model = null;
         if (n.hasNonNull("model")) {
+            if (!n.get("model").isObject()) throw new UserError(where + ": field 'model' must be an object (a Hugging Face LlamaConfig)");
             ObjectNode m = ((ObjectNode) n.get("model")).deepCopy();
             if (!m.has("vocab_size")) m.put("vocab_size", n.path("max_vocab").asInt(d.maxVocab));
             model = ModelConfig.fromJson(m, where + ": model");

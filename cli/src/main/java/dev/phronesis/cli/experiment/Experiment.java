@@ -69,6 +69,8 @@ public sealed interface Experiment permits Experiment.Organism, Experiment.Real 
         YamlProblems p = new YamlProblems(name);
         YMapReader r = YMapReader.of(p, root, "");
         if (r == null) { p.throwIfAny("experiment"); }
+        ExperimentValidator.check(r.node(), p, file); // the whole file before any stage runs
+        p.throwIfAny("experiment");
         String kind = r.string("kind");
         String expName = r.optString("name", file.getFileName().toString().replaceFirst("\\.ya?ml$", ""));
         String constitution = r.optString("constitution", "builtin:general");

@@ -41,14 +41,7 @@ public final class Jsonl {
     public static <T> List<T> read(Path file, Class<T> type) { return read(file, type, false); }
 
     public static <T> List<T> read(Path file, Class<T> type, boolean tolerateTornTail) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new UserError(file + ": no such file");
-        } catch (IOException e) {
-            throw new UserError(file + ": cannot read: " + e.getMessage());
-        }
+        List<String> lines = dev.phronesis.core.TextFiles.lines(file);
         boolean endsClean = endsWithNewline(file);
         List<T> out = new ArrayList<>(lines.size());
         for (int i = 0; i < lines.size(); i++) {
@@ -59,9 +52,10 @@ public final class Jsonl {
             } catch (JsonProcessingException e) {
                 boolean last = i == lines.size() - 1;
                 if (tolerateTornTail && last && !endsClean) break;
-                String msg = e.getOriginalMessage() == null ? e.getMessage() : e.getOriginalMessage();
                 int col = e.getLocation() == null ? 0 : e.getLocation().getColumnNr();
-                throw new UserError(file + ":" + (i + 1) + ":" + col + ": not a valid " + type.getSimpleName() + " record: " + msg.replaceAll("\\s+", " "));
+                throw new UserError(file + ":" + (i + 1) + ":" + col + ": not a valid " + type.getSimpleName() + " record: " + dev.phronesis.core.JsonProblems.describe(e));
+            } catch (IllegalArgumentException | NullPointerException e) { // a record's compact constructor refused a value
+                throw new UserError(file + ":" + (i + 1) + ": not a valid " + type.getSimpleName() + " record: " + dev.phronesis.core.JsonProblems.clean(e.getMessage()));
             }
         }
         return out;

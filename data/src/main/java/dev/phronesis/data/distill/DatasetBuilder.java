@@ -87,7 +87,14 @@ public final class DatasetBuilder {
         List<Scenario> scenarios = Jsonl.read(runDir.resolve(Distiller.SCENARIOS), Scenario.class);
         Map<String, Scenario> byId = new HashMap<>();
         scenarios.forEach(s -> byId.put(s.id(), s));
-        List<Deliberation> accepted = Jsonl.read(acceptedFile, Deliberation.class);
+        List<Deliberation> accepted = new ArrayList<>();
+        Map<String, Deliberation> seen = new HashMap<>();
+        for (Deliberation d : Jsonl.read(acceptedFile, Deliberation.class)) { // a repeated line (a copy, a concatenation) is one sample, once
+            Deliberation first = seen.putIfAbsent(d.scenarioId() + "#" + d.sampleIndex(), d);
+            if (first == null) accepted.add(d);
+            else if (!first.equals(d))
+                throw new UserError(acceptedFile + ": deliberation " + d.scenarioId() + " sample " + d.sampleIndex() + " appears twice with different content");
+        }
         List<String> principleTexts = constitutionTexts(runDir);
 
         Map<String, String> prov = new LinkedHashMap<>();

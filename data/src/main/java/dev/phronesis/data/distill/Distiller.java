@@ -90,12 +90,33 @@ public final class Distiller {
 
     private Distiller() {}
 
+    /**
+     * Every scenario's assessment and expected mode against the constitution, before the first teacher call:
+     * a bad one found mid-run would leave half a run written and name no input. {@code where(i)} names item i.
+     */
+    public static void checkInputs(List<Scenario> scenarios, Constitution c, java.util.function.IntFunction<String> where) {
+        dev.phronesis.core.calculator.DeliberationCalculator calc = new dev.phronesis.core.calculator.DeliberationCalculator(c);
+        List<String> modes = c.decision().modes().stream().map(Constitution.Mode::id).toList();
+        for (int i = 0; i < scenarios.size(); i++) {
+            Scenario s = scenarios.get(i);
+            if (s.spec() == null || s.spec().assessment() == null) continue;
+            try {
+                calc.compile(s.spec().assessment());
+            } catch (UserError e) {
+                throw new UserError(where.apply(i) + ": spec.assessment." + e.getMessage());
+            }
+            if (s.spec().expectedMode() != null && !modes.contains(s.spec().expectedMode()))
+                throw new UserError(where.apply(i) + ": spec.expectedMode '" + s.spec().expectedMode() + "' is not a mode of the constitution " + modes);
+        }
+    }
+
     public static Result run(List<Scenario> scenarios, Constitution c, Teacher teacher, List<Judge> judges, GatesConfig gates, Path runDir, Progress progress) {
         return run(scenarios, c, teacher, judges, gates, runDir, progress, Options.defaults());
     }
 
     public static Result run(List<Scenario> scenarios, Constitution c, Teacher teacher, List<Judge> judges, GatesConfig gates, Path runDir,
                              Progress progress, Options opt) {
+        checkInputs(scenarios, c, i -> "scenario " + scenarios.get(i).id());
         mkdirs(runDir);
         Path scenFile = runDir.resolve(SCENARIOS);
         if (!Files.exists(scenFile)) Jsonl.writeAll(scenFile, scenarios);

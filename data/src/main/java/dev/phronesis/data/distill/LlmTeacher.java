@@ -40,11 +40,16 @@ public final class LlmTeacher implements Teacher {
 
     @Override public String id() { return "llm:" + model.id(); }
 
-    /** A bad answer (schema violation after the engine's repairs, a refused request) is kept as a rejection; the rest is retried by a rerun. */
+    /**
+     * Only the model's own bad answer (a schema violation after the engine's repairs) is kept as a rejection.
+     * Everything else failed for a reason that is not the answer — a refused key (401/403), a wrong model or
+     * URL (404), a bad request, 5xx after retries, a dropped connection — and is never recorded as finished:
+     * a rerun (after fixing the key) asks again.
+     */
     static boolean retryable(ChatResult.Failed.Kind k) {
         return switch (k) {
-            case RATE_LIMITED, SERVER_ERROR, TIMEOUT, MALFORMED_RESPONSE, TRANSPORT -> true;
-            case SCHEMA_VIOLATION, CLIENT_ERROR -> false;
+            case RATE_LIMITED, SERVER_ERROR, TIMEOUT, MALFORMED_RESPONSE, TRANSPORT, CLIENT_ERROR -> true;
+            case SCHEMA_VIOLATION -> false;
         };
     }
 
