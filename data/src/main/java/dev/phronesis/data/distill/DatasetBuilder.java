@@ -33,7 +33,8 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Builds SFT datasets from a distilled run's accepted deliberations.
+ * Builds SFT datasets from a distilled run's accepted deliberations, as the experts' reviews left them
+ * ({@link ExpertReviews}: rejected ones dropped, edited ones replaced).
  *
  * <p>Context distillation: a training prompt is the scenario's messages only; a system turn that carries
  * the constitution (two or more principle texts verbatim) is removed, and the card counts removals. The
@@ -83,7 +84,9 @@ public final class DatasetBuilder {
         List<Scenario> scenarios = Jsonl.read(runDir.resolve(Distiller.SCENARIOS), Scenario.class);
         Map<String, Scenario> byId = new HashMap<>();
         scenarios.forEach(s -> byId.put(s.id(), s));
-        List<Deliberation> accepted = Jsonl.read(acceptedFile, Deliberation.class);
+        // experts' reviews (docs/studio.md): rejected samples are dropped, edited ones replaced by the edit
+        ExpertReviews.Applied reviewed = ExpertReviews.apply(runDir, Jsonl.read(acceptedFile, Deliberation.class), manifest.path("constitution_hash").asText());
+        List<Deliberation> accepted = reviewed.deliberations();
         List<String> principleTexts = constitutionTexts(runDir);
 
         Map<String, String> prov = new LinkedHashMap<>();
@@ -142,7 +145,7 @@ public final class DatasetBuilder {
         } catch (IOException ex) {
             throw new UncheckedIOException(dir + ": cannot write dataset: " + ex.getMessage(), ex);
         }
-        DatasetCard card = DatasetCard.compute(runDir, manifest, selected, candidates.get(driver).size(), budgetTokens, tokens, formats, stripped[0], byId);
+        DatasetCard card = DatasetCard.compute(runDir, manifest, selected, candidates.get(driver).size(), budgetTokens, tokens, formats, stripped[0], byId, reviewed.counts());
         card.write(dir);
         return new Result(dir, selected, card);
     }
