@@ -58,7 +58,7 @@ final class StudioFixture {
     static Path run(Path dir) throws Exception {
         Path distill = dir.resolve("distill");
         var scen = ScenarioGenerator.generateInMemory(Taxonomy.builtin("default"), GENERAL,
-                ScenarioGenerator.Options.budget(40, 5).withSemanticDedup(false), null, null).scenarios();
+                ScenarioGenerator.Options.budget(80, 5).withSemanticDedup(false), null, null).scenarios();
         Distiller.run(scen, GENERAL, new ScriptedTeacher(GENERAL, Verbosity.COMPACT, 1), List.of(new ScriptedJudge(GENERAL)), GatesConfig.defaults(),
                 distill, (s, d, t) -> { }, Distiller.Options.defaults().withSamples(2));
         DatasetBuilder.build(distill, EnumSet.of(Variant.DELIBERATIVE, Variant.DEMONSTRATION), Long.MAX_VALUE / 4, TokenCounter.approximate(),

@@ -376,7 +376,7 @@ function renderEval(cur) {
         el('tr', {}, el('th', { text: 'label' }), el('td', { class: 'scorer-label', text: x.label + ' (' + x.method + ')' })),
         el('tr', {}, el('th', { text: 'evidence' }), el('td', { text: x.evidence })),
         el('tr', {}, el('th', { text: 'decision read' }), el('td', { text: fmt(x.decision) + (x.expectedMode ? ' (expected ' + x.expectedMode + ')' : '') })),
-        el('tr', {}, el('th', { text: 'calls read' }), el('td', { text: x.calls.length ? x.calls.map(c => JSON.stringify(c)).join('\n') : 'none' })),
+        el('tr', {}, el('th', { text: 'calls read' }), el('td', { text: x.calls.length ? x.calls.map(c => (c.tool || '?') + ' ' + JSON.stringify(c.arguments || {}) + ' (' + c.source + (c.malformed ? ', malformed' : '') + ')').join('; ') : 'none' })),
         el('tr', {}, el('th', { text: 'action' }), el('td', { text: x.action ? x.action.tool + ' ' + JSON.stringify(x.action.arguments) : 'none' })),
         el('tr', {}, el('th', { text: 'deterministic' }), el('td', { text: x.deterministicLabel })),
         el('tr', {}, el('th', { text: 'judge' }), el('td', { text: x.judgeLabel ? x.judgeLabel + ': ' + (x.judgeEvidence || '') : 'no judge' })),
@@ -455,6 +455,7 @@ function onKey(e) {
   if (e.key === 'Escape' && typing(e.target)) { e.target.blur(); const r = $('tr.selected', $('#view-' + S.view)); if (r) r.focus(); return; }
   if (typing(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
   const k = e.key;
+  if (k === 'Enter' && !(e.target.closest && e.target.closest('tr[data-index]'))) return; // a button's own Enter
   const act = {
     '1': () => show('samples'), '2': () => show('eval'), '3': () => show('progress'), '4': () => show('dataset'),
     '?': () => $('#help-dialog').showModal(),
