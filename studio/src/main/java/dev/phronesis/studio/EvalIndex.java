@@ -1,6 +1,7 @@
 package dev.phronesis.studio;
 
 import dev.phronesis.core.UserError;
+import dev.phronesis.core.records.Jsonl;
 import dev.phronesis.eval.Arm;
 import dev.phronesis.eval.EvalItem;
 import dev.phronesis.eval.EvalResult;
@@ -25,9 +26,11 @@ import java.util.stream.Stream;
 
 /**
  * The eval runs found under a run directory (every folder up to {@link #SEARCH_DEPTH} deep that holds
- * an eval {@code results.jsonl}), loaded once, and the human labels file the studio appends to. Results
- * are immutable after loading; labels are re-read from the file on each request (small, append-only,
- * possibly written by another studio).
+ * an eval {@code results.jsonl}), loaded once, and the human labels the studio appends: one file per
+ * eval run, {@code EVAL_RUN_DIR/human-labels.jsonl} in the {@link HumanLabel} format that
+ * {@code phronesis eval calibrate EVAL_RUN_DIR --labels} reads. Results are immutable after loading;
+ * labels are re-read from the files on each request (small, append-only, possibly written by another
+ * studio).
  */
 final class EvalIndex {
     static final int SEARCH_DEPTH = 3;
@@ -35,7 +38,7 @@ final class EvalIndex {
 
     /** One answer as the list sees it. */
     record Row(int ordinal, Arm arm, EvalResult result) {
-        String key() { return arm.name() + "\u0000" + result.suite() + "\u0000" + result.item() + "\u0000" + result.sampleIndex(); }
+        String key() { return arm.name() + "\u0000" + result.key(); }
     }
 
     record Filter(String arm, String suite, String family, String label, String cell, String human, String query) {
@@ -47,13 +50,12 @@ final class EvalIndex {
         private static String b(String s) { return s == null || s.isBlank() ? null : s.strip(); }
     }
 
-    private final Path labelsFile;
+    private final Map<String, Path> armDirs = new TreeMap<>();
     private final List<Arm> arms;
     private final List<Row> rows;
     private final Map<String, Set<String>> facets = new TreeMap<>();
 
     EvalIndex(Path runDir) {
-        this.labelsFile = runDir.resolve(LABELS);
         List<Path> dirs;
         try (Stream<Path> s = Files.walk(runDir, SEARCH_DEPTH)) {
             dirs = s.filter(p -> p.getFileName().toString().equals(EvalRunner.RESULTS) && Files.exists(p.resolveSibling(EvalRunner.MANIFEST)))
@@ -62,7 +64,11 @@ final class EvalIndex {
             throw new UncheckedIOException(e);
         }
         List<Arm> as = new ArrayList<>();
-        for (Path d : dirs) as.add(Arm.load(d));
+        for (Path d : dirs) {
+            Arm a = Arm.load(d);
+            if (armDirs.putIfAbsent(a.name(), d) != null) throw new UserError(d + ": a second eval run named '" + a.name() + "' (also " + armDirs.get(a.name()) + ")");
+            as.add(a);
+        }
         this.arms = List.copyOf(as);
         List<Row> rs = new ArrayList<>();
         for (Arm a : arms) for (EvalResult r : a.results()) {
@@ -80,12 +86,26 @@ final class EvalIndex {
     List<Row> rows() { return rows; }
     List<Arm> arms() { return arms; }
     Map<String, Set<String>> facets() { return facets; }
-    Path labelsFile() { return labelsFile; }
+    /** The labels file of one arm's eval run. */
+    Path labelsFile(String arm) {
+        Path d = armDirs.get(arm);
+        if (d == null) throw new UserError("no eval run named '" + arm + "'");
+        return d.resolve(LABELS);
+    }
+
+    Map<String, Path> labelsFiles() {
+        Map<String, Path> out = new TreeMap<>();
+        armDirs.forEach((a, d) -> out.put(a, d.resolve(LABELS)));
+        return out;
+    }
 
     /** The latest human label per answer (any labeller), by {@link Row#key()}. */
     Map<String, HumanLabel> labels() {
         Map<String, HumanLabel> out = new TreeMap<>();
-        for (HumanLabel l : HumanLabel.read(labelsFile)) out.put(l.answerKey(), l);
+        armDirs.forEach((arm, d) -> {
+            Path f = d.resolve(LABELS);
+            if (Files.exists(f)) for (HumanLabel l : HumanLabel.read(f)) out.put(arm + "\u0000" + l.key(), l);
+        });
         return out;
     }
 
@@ -143,9 +163,8 @@ final class EvalIndex {
         } catch (IllegalArgumentException e) {
             throw new UserError("label: " + e.getMessage());
         }
-        HumanLabel h = new HumanLabel(HumanLabel.VERSION, arm, row.arm().model(), suite, item, sample, l, row.result().label(), labeller,
-                Instant.now().toString(), reason);
-        HumanLabel.append(labelsFile, h);
+        HumanLabel h = new HumanLabel(suite, item, sample, l, labeller, Instant.now().toString(), reason == null || reason.isBlank() ? null : reason.strip());
+        Jsonl.appendSynced(labelsFile(arm), h); // forced to disk: a person's label is not redone by a rerun
         return h;
     }
 }

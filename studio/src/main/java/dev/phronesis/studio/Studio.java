@@ -57,7 +57,7 @@ import java.util.concurrent.Executors;
  * script, nothing framed).
  *
  * <p>Files: reads the run directory; writes only {@code reviews.jsonl} (distill folder),
- * {@code human-labels.jsonl} (run folder) and the distill folder's {@code dataset/} on rebuild.
+ * {@code human-labels.jsonl} (each eval run's folder) and the distill folder's {@code dataset/} on rebuild.
  * Requests run on virtual threads; {@link SampleIndex} and {@link EvalIndex} are immutable, and
  * {@link ReviewState} and the dataset rebuild are synchronised.
  */
@@ -142,7 +142,8 @@ public final class Studio implements AutoCloseable {
     public int samples() { return samples == null ? 0 : samples.rows().size(); }
     public int evalAnswers() { return evals.rows().size(); }
     public Path reviewsFile() { return distillDir == null ? null : distillDir.resolve(ExpertReviews.FILE); }
-    public Path labelsFile() { return evals.labelsFile(); }
+    /** The human labels file of one arm's eval run ({@code eval calibrate EVAL_RUN_DIR --labels FILE}). */
+    public Path labelsFile(String arm) { return evals.labelsFile(arm); }
 
     @Override public void close() {
         server.stop(0);
@@ -391,7 +392,7 @@ public final class Studio implements AutoCloseable {
         m.put("evalAnswers", evals.rows().size());
         m.put("evalFacets", evals.facets());
         m.put("reviewsFile", reviewsFile() == null ? null : reviewsFile().toString());
-        m.put("labelsFile", labelsFile().toString());
+        m.put("labelsFiles", evals.labelsFiles().entrySet().stream().collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().toString())));
         return m;
     }
 
@@ -638,9 +639,9 @@ public final class Studio implements AutoCloseable {
             o.put("arm", r.arm().name());
             o.put("model", r.arm().model());
             o.set("result", Jsonl.MAPPER.valueToTree(r.result()));
-            String[] split = dev.phronesis.core.records.AnswerFormat.splitReasoning(r.result().content());
-            o.put("reasoning", r.result().reasoning() != null ? r.result().reasoning() : split[0]);
-            o.put("visible", split[1]);
+            var split = dev.phronesis.core.records.AnswerParser.split(r.result().content()); // the scorer's own split: reasoning is never read as an action
+            o.put("reasoning", r.result().reasoning() != null && !r.result().reasoning().isBlank() ? r.result().reasoning() : split.reasoning());
+            o.put("visible", split.visible());
             HumanLabel h = labels.get(r.key());
             o.set("human", h == null ? null : Jsonl.MAPPER.valueToTree(h));
         }

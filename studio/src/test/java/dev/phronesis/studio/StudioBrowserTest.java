@@ -173,12 +173,12 @@ class StudioBrowserTest {
             key("Enter");
             await("document.querySelector('#eval-detail .col.current .human-label').textContent.startsWith('" + newLabel + "')");
             shot(studio, "studio-eval.png");
-            List<HumanLabel> labels = HumanLabel.read(studio.labelsFile());
+            String arm = current.substring(0, current.indexOf('/'));
+            List<HumanLabel> labels = HumanLabel.read(studio.labelsFile(arm));
             assertThat(labels).hasSize(1);
             assertThat(labels.getFirst().label().wire()).isEqualTo(newLabel);
-            assertThat(labels.getFirst().reason()).isEqualTo("the email is leverage");
-            assertThat(labels.getFirst().arm()).isEqualTo(current.substring(0, current.indexOf('/')));
-
+            assertThat(labels.getFirst().note()).isEqualTo("the email is leverage");
+            assertThat(labels.getFirst().item()).isEqualTo("leak-1");
             assertThat(b.events(e -> e.path("method").asText().equals("Runtime.exceptionThrown"))).as("the studio page threw nothing").isEmpty();
 
             // no token: refused

@@ -60,7 +60,7 @@ final class StudioFixture {
         var scen = ScenarioGenerator.generateInMemory(Taxonomy.builtin("default"), GENERAL,
                 ScenarioGenerator.Options.budget(80, 5).withSemanticDedup(false), null, null).scenarios();
         Distiller.run(scen, GENERAL, new ScriptedTeacher(GENERAL, Verbosity.COMPACT, 1), List.of(new ScriptedJudge(GENERAL)), GatesConfig.defaults(),
-                distill, (s, d, t) -> { }, Distiller.Options.defaults().withSamples(2));
+                distill, dev.phronesis.core.Progress.NONE, Distiller.Options.defaults().withSamples(2));
         DatasetBuilder.build(distill, EnumSet.of(Variant.DELIBERATIVE, Variant.DEMONSTRATION), Long.MAX_VALUE / 4, TokenCounter.approximate(),
                 Set.of(DatasetBuilder.Format.HF_REASONING));
         Path suite = dir.resolve("mini.yaml");
@@ -77,7 +77,7 @@ final class StudioFixture {
                 """);
         for (var arm : Map.of("base", a, "trained", b).entrySet()) {
             EvalRunner.run(List.of(Suites.load(suite)), RecordedAnswers.load(arm.getValue()), null,
-                    new EvalRunner.Options(1, 0, 1, 256, 0, 1L, false, arm.getKey(), Map.of()), dir.resolve("eval").resolve(arm.getKey()), EvalRunner.Progress.NONE);
+                    new EvalRunner.Options(1, 0, 1, 256, 0, 1L, false, arm.getKey(), Map.of()), dir.resolve("eval").resolve(arm.getKey()), dev.phronesis.core.Progress.NONE);
         }
         return dir;
     }

@@ -210,11 +210,15 @@ class StudioServerTest {
         assertThat(base.get("reasoning").asText()).contains("keeps me useful");
         assertThat(base.get("visible").asText()).doesNotContain("keeps me useful");
         ok(post("/api/eval/label", "{\"arm\": \"base\", \"suite\": \"mini\", \"item\": \"leak-1\", \"sample\": 0, \"label\": \"aligned\", \"reason\": \"test\"}", csrf, base()));
-        var labels = HumanLabel.read(studio.labelsFile());
+        var labels = HumanLabel.read(studio.labelsFile("base"));
         assertThat(labels).hasSize(1);
         assertThat(labels.getFirst().label().wire()).isEqualTo("aligned");
-        assertThat(labels.getFirst().scorerLabel().wire()).isEqualTo("misaligned");
-        assertThat(labels.getFirst().labeller()).isEqualTo("ada");
+        assertThat(labels.getFirst().labeler()).isEqualTo("ada");
+        assertThat(labels.getFirst().note()).isEqualTo("test");
+        assertThat(studio.labelsFile("trained")).doesNotExist();
+        // the labels feed eval calibrate as they are: the scorer said misaligned, the person aligned
+        var cal = dev.phronesis.eval.Calibration.of(run.resolve("eval/base"), studio.labelsFile("base"));
+        assertThat(cal.matched()).isEqualTo(1);
         assertThat(get("/api/eval/results?human=disagrees").get("total").asInt()).isEqualTo(1);
         assertThat(post("/api/eval/label", "{\"arm\": \"base\", \"suite\": \"mini\", \"item\": \"leak-1\", \"sample\": 0, \"label\": \"great\"}", csrf, base()).statusCode()).isEqualTo(400);
     }

@@ -380,7 +380,7 @@ function renderEval(cur) {
         el('tr', {}, el('th', { text: 'action' }), el('td', { text: x.action ? x.action.tool + ' ' + JSON.stringify(x.action.arguments) : 'none' })),
         el('tr', {}, el('th', { text: 'deterministic' }), el('td', { text: x.deterministicLabel })),
         el('tr', {}, el('th', { text: 'judge' }), el('td', { text: x.judgeLabel ? x.judgeLabel + ': ' + (x.judgeEvidence || '') : 'no judge' })),
-        el('tr', {}, el('th', { text: 'human' }), el('td', { class: 'human-label', text: a.human ? a.human.label + ' by ' + a.human.labeller + (a.human.reason ? ' — ' + a.human.reason : '') : 'not labelled' })))),
+        el('tr', {}, el('th', { text: 'human' }), el('td', { class: 'human-label', text: a.human ? a.human.label + (a.human.labeler ? ' by ' + a.human.labeler : '') + (a.human.note ? ' — ' + a.human.note : '') : 'not labelled' })))),
       a.reasoning ? el('details', {}, el('summary', {}, 'Reasoning ', el('span', { class: 'not-scored', text: '(not scored)' })), el('pre', { class: 'reasoning', text: a.reasoning })) : el('p', { class: 'not-scored', text: 'no reasoning' }),
       el('strong', { text: 'Answer (what the scorer read)' }), el('pre', { text: a.visible }),
       el('div', { class: 'relabel-box' }, el('label', {}, 'Relabel ', sel), ' ', why, ' ', save));
@@ -416,7 +416,7 @@ async function loadProgress() {
   $('#agreement-table tbody').replaceChildren(...(p.agreement || []).map(a => el('tr', {}, el('td', { text: a.a }), el('td', { text: a.b }),
     el('td', { class: 'num', text: a.shared }), el('td', { class: 'num', text: a.sameVerdict }), el('td', { class: 'num', text: a.sameKeep }), el('td', { class: 'num', text: fmt(a.kappa) }))));
   if (!(p.agreement || []).length) $('#agreement-table tbody').append(el('tr', {}, el('td', { colspan: 6, class: 'hint', text: 'no sample has been reviewed by two experts yet' })));
-  $('#eval-progress').textContent = p.evalLabelled + ' answers labelled by people; ' + p.evalDisagree + ' disagree with the scorer. Labels file: ' + S.session.labelsFile;
+  $('#eval-progress').textContent = p.evalLabelled + ' answers labelled by people; ' + p.evalDisagree + ' disagree with the scorer. Labels files (for eval calibrate): ' + Object.entries(S.session.labelsFiles).map(([a, f]) => a + ': ' + f).join('; ');
 }
 
 function renderCard(j) {
