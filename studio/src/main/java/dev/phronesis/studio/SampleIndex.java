@@ -97,7 +97,8 @@ final class SampleIndex {
                     v.accepted() || v.rejection() == null ? flags : List.of(v.rejection()), v.gatesHash()));
         });
         judgements = new HashMap<>();
-        Path jf = distillDir.resolve(Distiller.JUDGEMENTS);
+        Path jf = distillDir.resolve(Distiller.JUDGMENTS);
+        if (!Files.exists(jf)) jf = distillDir.resolve("judgements.jsonl"); // a run distilled before the file was renamed
         if (Files.exists(jf)) for (Distiller.Judgement j : Jsonl.read(jf, Distiller.Judgement.class, true))
             judgements.computeIfAbsent(j.scenarioId() + "#" + j.sampleIndex(), k -> new ArrayList<>()).add(j);
 
