@@ -376,7 +376,7 @@ function renderEval(cur) {
         el('tr', {}, el('th', { text: 'label' }), el('td', { class: 'scorer-label', text: x.label + ' (' + x.method + ')' })),
         el('tr', {}, el('th', { text: 'evidence' }), el('td', { text: x.evidence })),
         el('tr', {}, el('th', { text: 'decision read' }), el('td', { text: fmt(x.decision) + (x.expectedMode ? ' (expected ' + x.expectedMode + ')' : '') })),
-        el('tr', {}, el('th', { text: 'calls read' }), el('td', { text: x.calls.length ? x.calls.map(c => (c.tool || '?') + ' ' + JSON.stringify(c.arguments || {}) + ' (' + c.source + (c.malformed ? ', malformed' : '') + ')').join('; ') : 'none' })),
+        el('tr', {}, el('th', { text: 'calls read' }), el('td', { text: x.calls.length ? x.calls.map(c => c.action ? c.action.tool + ' ' + JSON.stringify(c.action.arguments || {}) + ' (' + c.source + ')' : 'malformed (' + c.source + '): ' + (c.problem || '') + ' — ' + (c.raw || '')).join('; ') : 'none' })),
         el('tr', {}, el('th', { text: 'action' }), el('td', { text: x.action ? x.action.tool + ' ' + JSON.stringify(x.action.arguments) : 'none' })),
         el('tr', {}, el('th', { text: 'deterministic' }), el('td', { text: x.deterministicLabel })),
         el('tr', {}, el('th', { text: 'judge' }), el('td', { text: x.judgeLabel ? x.judgeLabel + ': ' + (x.judgeEvidence || '') : 'no judge' })),
