@@ -91,6 +91,40 @@ public final class Jsonl {
         }
     }
 
+    /**
+     * Appends one record as one line and forces it to the disk before returning, for records a person
+     * made by hand (a review, a label) that must survive a crash or power loss. A torn last line left by
+     * an earlier crash is dropped first; an exclusive file lock keeps two processes appending to the same
+     * file from interleaving.
+     */
+    public static void appendSynced(Path file, Object record) {
+        byte[] line = (toJson(record) + "\n").getBytes(StandardCharsets.UTF_8);
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            try (var ch = java.nio.channels.FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
+                 var lock = ch.lock()) {
+                long end = ch.size();
+                if (end > 0) { // drop a torn tail: back up to just after the last newline
+                    var one = java.nio.ByteBuffer.allocate(1);
+                    long keep = end;
+                    while (keep > 0) {
+                        one.clear();
+                        ch.read(one, keep - 1);
+                        if (one.get(0) == '\n') break;
+                        keep--;
+                    }
+                    if (keep < end) ch.truncate(keep);
+                    end = keep;
+                }
+                var buf = java.nio.ByteBuffer.wrap(line);
+                while (buf.hasRemaining()) end += ch.write(buf, end);
+                ch.force(true);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": cannot append: " + e.getMessage(), e);
+        }
+    }
+
     /** Appends one record per line, flushed per record, for resumable stages. Drops a torn last line first. */
     public static final class Appender implements AutoCloseable {
         private final BufferedWriter w;

@@ -34,7 +34,8 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Builds SFT datasets from a distilled run's accepted deliberations.
+ * Builds SFT datasets from a distilled run's accepted deliberations, as the experts' reviews left them
+ * ({@link ExpertReviews}: rejected ones dropped, edited ones replaced).
  *
  * <p>Context distillation: a training prompt is the scenario's messages only; a system turn that carries
  * the constitution (two or more principle texts verbatim) is removed, and the card counts removals. The
@@ -87,14 +88,17 @@ public final class DatasetBuilder {
         List<Scenario> scenarios = Jsonl.read(runDir.resolve(Distiller.SCENARIOS), Scenario.class);
         Map<String, Scenario> byId = new HashMap<>();
         scenarios.forEach(s -> byId.put(s.id(), s));
-        List<Deliberation> accepted = new ArrayList<>();
+        List<Deliberation> unique = new ArrayList<>();
         Map<String, Deliberation> seen = new HashMap<>();
         for (Deliberation d : Jsonl.read(acceptedFile, Deliberation.class)) { // a repeated line (a copy, a concatenation) is one sample, once
             Deliberation first = seen.putIfAbsent(d.scenarioId() + "#" + d.sampleIndex(), d);
-            if (first == null) accepted.add(d);
+            if (first == null) unique.add(d);
             else if (!first.equals(d))
                 throw new UserError(acceptedFile + ": deliberation " + d.scenarioId() + " sample " + d.sampleIndex() + " appears twice with different content");
         }
+        // experts' reviews (docs/studio.md): rejected samples are dropped, edited ones replaced by the edit
+        ExpertReviews.Applied reviewed = ExpertReviews.apply(runDir, unique, manifest.path("constitution_hash").asText());
+        List<Deliberation> accepted = reviewed.deliberations();
         List<String> principleTexts = constitutionTexts(runDir);
 
         Map<String, String> prov = new LinkedHashMap<>();
@@ -158,7 +162,7 @@ public final class DatasetBuilder {
         } catch (IOException ex) {
             throw new UncheckedIOException(dir + ": cannot write dataset: " + ex.getMessage(), ex);
         }
-        DatasetCard card = DatasetCard.compute(runDir, manifest, selected, candidates.get(driver).size(), budgetTokens, tokens, formats, stripped[0], byId);
+        DatasetCard card = DatasetCard.compute(runDir, manifest, selected, candidates.get(driver).size(), budgetTokens, tokens, formats, stripped[0], byId, reviewed.counts());
         card.write(dir);
         HubCard.write(dir, selected, formats);
         readable(dir);
