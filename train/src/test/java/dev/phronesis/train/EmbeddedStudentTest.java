@@ -33,7 +33,7 @@ class EmbeddedStudentTest {
         try (LlamaModel m = LlamaModel.create(Fixtures.tiny(tok.vocabSize(), true), 4)) {
             Checkpoint.save(dir.resolve("ck"), m, tok);
         }
-        student = EmbeddedStudent.load(dir.resolve("ck"), new EmbeddedStudent.Options(16, Duration.ofMillis(30), false));
+        student = EmbeddedStudent.load(dir.resolve("ck"), EmbeddedStudent.Options.defaults().withMaxBatch(16));
     }
 
     @AfterAll
@@ -68,7 +68,7 @@ class EmbeddedStudentTest {
     void tooLongPromptFailsAloneWithAClearMessage() {
         String longText = "the agent ".repeat(100);
         ChatResult r = student.chat(ask(longText, 1));
-        assertThat(r).isInstanceOfSatisfying(ChatResult.Failed.class, f -> assertThat(f.message()).contains("exceeds the student's context"));
+        assertThat(r).isInstanceOfSatisfying(ChatResult.Failed.class, f -> assertThat(f.message()).contains("leaves no room in the context"));
         assertThat(student.chat(ask("the agent", 1))).isInstanceOf(ChatResult.Completed.class);
     }
 

@@ -121,8 +121,18 @@ public final class HfChatTemplate {
             m.put("content", t.content());
             msgs.add(m);
         }
+        return render(msgs, List.of(), addGenerationPrompt);
+    }
+
+    /**
+     * As {@link #render(List, boolean)} with messages in the OpenAI wire shape (role, content, and
+     * e.g. reasoning_content, tool_calls, tool_call_id) and the offered {@code tools} as OpenAI
+     * function specs; templates that have a place for tools (Hermes/Qwen) render them there.
+     */
+    public String render(List<Map<String, Object>> msgs, List<Map<String, Object>> tools, boolean addGenerationPrompt) {
         Map<String, Object> ctx = new HashMap<>();
         ctx.put("messages", msgs);
+        if (!tools.isEmpty()) ctx.put("tools", tools);
         ctx.put("add_generation_prompt", addGenerationPrompt);
         ctx.put("bos_token", bosToken);
         ctx.put("eos_token", eosToken);
