@@ -562,23 +562,23 @@ public final class ChatServer implements AutoCloseable {
                     + (p.maxTokens() == null ? "" : " and max_tokens asks for " + p.maxTokens()), "context_length_exceeded", 0);
         int maxTokens = p.maxTokens() == null ? room : p.maxTokens();
         BlockingQueue<Event> events = new LinkedBlockingQueue<>();
-        List<Generator.Handle> handles = new ArrayList<>();
+        List<Generator.Handle> handles;
         try {
+            List<EmbeddedStudent.Job> jobs = new ArrayList<>();
             for (int i = 0; i < p.n(); i++) {
                 final int choice = i;
                 long seed = p.seed() * 0x9E3779B97F4A7C15L + i;
                 var req = new Generator.Request(prompt, p.temperature(), p.topP(), maxTokens, p.stop(), seed, p.topLogprobs(), guide);
-                handles.add(student.submit(new EmbeddedStudent.Job(p.client(), p.adapter(), req, new Generator.Listener() {
+                jobs.add(new EmbeddedStudent.Job(p.client(), p.adapter(), req, new Generator.Listener() {
                     @Override public void token(String d, Generator.TokenLogprob lp) { events.add(new Event.Token(choice, d, lp)); }
                     @Override public void done(Generator.Output o) { events.add(new Event.Done(choice, o)); }
-                })));
+                }));
             }
+            handles = student.submitAll(jobs); // all n rows or none
         } catch (EmbeddedStudent.Overloaded e) {
-            handles.forEach(Generator.Handle::cancel);
             metrics.rejected.increment();
             throw new ApiError(429, e.getMessage(), "rate_limit_exceeded", Math.max(1, e.retryAfter().toSeconds()));
         } catch (IllegalArgumentException | IllegalStateException e) {
-            handles.forEach(Generator.Handle::cancel);
             throw new ApiError(400, e.getMessage());
         }
         String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");

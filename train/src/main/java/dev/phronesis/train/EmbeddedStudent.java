@@ -164,32 +164,50 @@ public final class EmbeddedStudent implements ChatModel {
      * (prompt past the context, KV cache past the memory bound, unknown adapter).
      */
     public Generator.Handle submit(Job job) throws Overloaded {
-        return enqueue(job, false);
+        return enqueue(List.of(job), false).getFirst();
     }
 
-    private Generator.Handle enqueue(Job job, boolean wait) throws Overloaded {
-        runtime.generator().checkFits(job.request().prompt());
-        if (job.adapter() != null && !runtime.adapterNames().contains(job.adapter()))
-            throw new IllegalArgumentException("no adapter named '" + job.adapter() + "'");
-        Pending p = new Pending(job);
-        if (p.kvBytes > options.maxKvBytes())
-            throw new IllegalArgumentException("prompt + max_tokens needs " + p.kvBytes + " bytes of KV cache, over the server's bound of " + options.maxKvBytes());
+    /** As {@link #submit(Job)} for several rows (e.g. a request's {@code n} choices) that are all queued or all refused. */
+    public List<Generator.Handle> submitAll(List<Job> jobs) throws Overloaded {
+        return enqueue(jobs, false);
+    }
+
+    private List<Generator.Handle> enqueue(List<Job> jobs, boolean wait) throws Overloaded {
+        List<Pending> ps = new ArrayList<>();
+        for (Job job : jobs) {
+            runtime.generator().checkFits(job.request().prompt());
+            if (job.adapter() != null && !runtime.adapterNames().contains(job.adapter()))
+                throw new IllegalArgumentException("no adapter named '" + job.adapter() + "'");
+            Pending p = new Pending(job);
+            if (p.kvBytes > options.maxKvBytes())
+                throw new IllegalArgumentException("prompt + max_tokens needs " + p.kvBytes + " bytes of KV cache, over the server's bound of " + options.maxKvBytes());
+            ps.add(p);
+        }
+        if (ps.isEmpty()) return List.of();
+        String client = jobs.getFirst().client();
+        int k = ps.size();
         lock.lock();
         try {
             while (true) {
                 if (closed) throw new IllegalStateException(id + " is closed");
-                int mine = perClient.getOrDefault(job.client(), 0);
-                if (queued < options.maxQueue() && mine < options.maxPerClient()) break;
-                if (!wait) throw new Overloaded(queued >= options.maxQueue()
-                        ? "the server's queue is full (" + options.maxQueue() + " rows); retry later"
-                        : "client has " + mine + " rows queued or running, the per-client share; retry later", RETRY_AFTER);
+                int mine = perClient.getOrDefault(client, 0);
+                if (queued + k <= options.maxQueue() && mine + k <= options.maxPerClient()) break;
+                if (!wait || k > options.maxPerClient() || k > options.maxQueue())
+                    throw new Overloaded(queued + k > options.maxQueue()
+                            ? "the server's queue is full (" + queued + " of " + options.maxQueue() + " rows waiting, " + k + " asked); retry later"
+                            : "client has " + mine + " rows queued or running and asks for " + k + ", over its share of " + options.maxPerClient() + "; retry later",
+                            RETRY_AFTER);
                 room.awaitUninterruptibly();
             }
-            queues.computeIfAbsent(job.client(), k -> new ArrayDeque<>()).add(p);
-            perClient.merge(job.client(), 1, Integer::sum);
-            queued++;
+            List<Generator.Handle> handles = new ArrayList<>();
+            for (Pending p : ps) {
+                queues.computeIfAbsent(client, x -> new ArrayDeque<>()).add(p);
+                handles.add(p.handle);
+            }
+            perClient.merge(client, k, Integer::sum);
+            queued += k;
             work.signal();
-            return p.handle;
+            return handles;
         } finally {
             lock.unlock();
         }
@@ -210,10 +228,10 @@ public final class EmbeddedStudent implements ChatModel {
         long start = System.nanoTime();
         try {
             Generator.Request g = new Generator.Request(prompt, request.temperature(), request.topP(), request.maxTokens(), request.stop(), seed, 0, guide);
-            enqueue(new Job(IN_PROCESS, null, g, new Generator.Listener() {
+            enqueue(List.of(new Job(IN_PROCESS, null, g, new Generator.Listener() {
                 @Override public void token(String d, Generator.TokenLogprob lp) {}
                 @Override public void done(Generator.Output o) { result.complete(o); }
-            }), true);
+            })), true);
             Generator.Output o = result.get();
             if (o.finishReason().equals("cancelled")) return new ChatResult.Failed(ChatResult.Failed.Kind.CLIENT_ERROR, id + " is closed", 1);
             ModelRuntime.Reply r = ModelRuntime.parse(o.text(), options.forceThink(), false);

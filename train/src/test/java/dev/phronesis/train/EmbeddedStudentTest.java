@@ -93,6 +93,7 @@ class EmbeddedStudentTest {
             assertThat(j.path("choices").get(0).path("message").path("content").asText()).isEqualTo(direct.content());
 
             HttpResponse<String> bad = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/chat/completions"))
+                    .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"messages\":[{\"role\":\"wizard\",\"content\":\"x\"}]}")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(bad.statusCode()).isEqualTo(400);
             assertThat(bad.body()).contains("messages[0].role");
