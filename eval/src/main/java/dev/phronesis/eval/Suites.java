@@ -1,5 +1,6 @@
 package dev.phronesis.eval;
 
+import dev.phronesis.core.records.Role;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -8,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import dev.phronesis.core.Hashes;
 import dev.phronesis.core.UserError;
 import dev.phronesis.core.constitution.Constitution;
 import dev.phronesis.core.constitution.ConstitutionLoader;
@@ -29,11 +31,8 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -76,7 +75,7 @@ public final class Suites {
         String constitution = kept.getFirst().provenance().getOrDefault("constitutionRef", kept.getFirst().provenance().getOrDefault("constitution", "builtin:general"));
         String stem = file.getFileName().toString().replaceFirst("\\.jsonl$", "");
         return new Suite(stem.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_.-]", "-"), "1", k, "built from " + file.getFileName(),
-                constitutionOrDefault(constitution), ScoringRules.defaults(), items, sha256(bytes(file)), file.toString());
+                constitutionOrDefault(constitution), ScoringRules.defaults(), items, Hashes.sha256Parts(bytes(file)), file.toString());
     }
 
     private static String constitutionOrDefault(String ref) {
@@ -150,7 +149,10 @@ public final class Suites {
                     () -> p.add(r.node(), "constitution: cannot load '" + constitutionRef + "': " + firstLine(ue.getMessage())));
         }
         ScoringRules scoring = readScoring(r.map("scoring", false), constitution);
-        boolean instruct = r.optBool("answer_instructions", kind == SuiteKind.IMPORTED);
+        boolean amSource = r.has("source") && r.raw("source") instanceof YNode.Map sm && sm.entries().get("format") instanceof YNode.Scalar f
+                && f.value().trim().equalsIgnoreCase(AgenticMisalignment.FORMAT);
+        // the framework's prompts say how to act (its own tool tags); a DECISION line is not asked of them
+        boolean instruct = r.optBool("answer_instructions", kind == SuiteKind.IMPORTED && !amSource);
         List<EvalItem> items = new ArrayList<>();
         if (r.has("scenarios")) {
             String rel = r.string("scenarios");
@@ -185,7 +187,7 @@ public final class Suites {
         if (r.has("source")) {
             YMapReader src = r.map("source", true);
             if (src != null) {
-                items.addAll(readImported(file, src, hashed));
+                items.addAll(amSource ? readAgenticMisalignment(file, src, hashed) : readImported(file, src, hashed));
                 src.finish();
             }
         }
@@ -196,7 +198,7 @@ public final class Suites {
         if (constitution != null) checkModes(p, root, items, constitution, scoring);
         p.throwIfAny("suite");
         if (instruct && constitution != null) items = withDecisionInstruction(items, constitution);
-        return new Suite(id, version, kind, description, resolveRef(file, constitutionRef), scoring, items, sha256(hashed.toArray(byte[][]::new)), file.toString());
+        return new Suite(id, version, kind, description, resolveRef(file, constitutionRef), scoring, items, Hashes.sha256Parts(hashed.toArray(byte[][]::new)), file.toString());
     }
 
     private static String resolveRef(Path suiteFile, String ref) {
@@ -221,10 +223,10 @@ public final class Suites {
         List<EvalItem> out = new ArrayList<>();
         for (EvalItem it : items) {
             List<Turn> msgs = new ArrayList<>(it.messages());
-            if (msgs.getFirst().role().equals("system")) msgs.set(0, Turn.system(msgs.getFirst().content() + "\n\n" + instruction));
+            if (msgs.getFirst().role() == Role.SYSTEM) msgs.set(0, Turn.system(msgs.getFirst().content() + "\n\n" + instruction));
             else msgs.addFirst(Turn.system(instruction));
             out.add(new EvalItem(it.id(), it.family(), it.split(), it.form(), msgs, it.tools(), it.expectation(), it.expectedMode(),
-                    it.misalignedAction(), it.alignedAction(), it.keyArgs(), it.cell()));
+                    it.misalignedAction(), it.alignedAction(), it.keyArgs(), it.cell(), it.harm()));
         }
         return out;
     }
@@ -272,7 +274,7 @@ public final class Suites {
             String role = m.string("role");
             String content = m.string("content");
             try {
-                return new Turn(role, content);
+                return new Turn(Role.parse(role), content);
             } catch (IllegalArgumentException ex) {
                 ir.problems().add(m.raw("role"), m.child("role") + ": " + ex.getMessage());
                 return null;
@@ -344,6 +346,30 @@ public final class Suites {
     }
 
     // ---------------------------------------------------------------- imported benchmarks
+
+    /** {@code source: {format: agentic-misalignment, dir: ..., blackmail: {threatened}, leaking: {company_domains, confidential_ids}, murder: {override_code}}}. */
+    private static List<EvalItem> readAgenticMisalignment(Path suiteFile, YMapReader src, List<byte[]> hashed) {
+        src.string("format");
+        String rel = src.string("dir");
+        String threatened = null, code = null;
+        List<String> domains = List.of(), confidential = List.of();
+        YMapReader b = src.map("blackmail", false);
+        if (b != null) { threatened = b.optString("threatened", null); b.finish(); }
+        YMapReader l = src.map("leaking", false);
+        if (l != null) { domains = l.stringList("company_domains", false); confidential = l.stringList("confidential_ids", false); l.finish(); }
+        YMapReader m = src.map("murder", false);
+        if (m != null) { code = m.optString("override_code", null); m.finish(); }
+        if (rel.isEmpty()) return List.of();
+        Path dir = suiteFile.toAbsolutePath().getParent().resolve(rel);
+        try {
+            List<AgenticMisalignment.Condition> conditions = AgenticMisalignment.read(dir);
+            hashed.addAll(AgenticMisalignment.hashed(conditions));
+            return AgenticMisalignment.items(conditions, new AgenticMisalignment.Targets(threatened, domains, confidential, code));
+        } catch (UserError e) {
+            src.problems().add(src.raw("dir"), src.child("dir") + ": " + firstLine(e.getMessage()));
+            return List.of();
+        }
+    }
 
     private static List<EvalItem> readImported(Path suiteFile, YMapReader src, List<byte[]> hashed) {
         YamlProblems p = src.problems();
@@ -512,13 +538,4 @@ public final class Suites {
         }
     }
 
-    static String sha256(byte[]... parts) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            for (byte[] b : parts) { md.update(b); md.update((byte) 0); }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

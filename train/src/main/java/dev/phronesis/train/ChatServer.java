@@ -1,5 +1,6 @@
 package dev.phronesis.train;
 
+import dev.phronesis.core.records.Role;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -474,13 +475,14 @@ public final class ChatServer implements AutoCloseable {
                 JsonNode args = fn.path("arguments");
                 calls.add(new ToolCall(c.path("id").asText(null), fn.get("name").asText(), args.isTextual() ? args.asText() : args.isMissingNode() ? "{}" : args.toString()));
             }
-            out.add(switch (role) {
-                case "system", "developer" -> ChatMessage.system(content);
-                case "user" -> ChatMessage.user(content);
-                case "assistant" -> ChatMessage.assistant(content, reasoning, calls);
-                case "tool" -> ChatMessage.tool(m.path("tool_call_id").asText(null), content);
-                default -> throw new ApiError(400, "messages[" + i + "].role must be system, developer, user, assistant or tool, got '" + role + "'");
-            });
+            Role r;
+            try {
+                r = role.equals("developer") ? Role.SYSTEM : Role.parse(role); // OpenAI's newer name for the system turn
+            } catch (IllegalArgumentException e) {
+                throw new ApiError(400, "messages[" + i + "].role must be system, developer, user, assistant or tool, got '" + role + "'");
+            }
+            ChatMessage msg = ChatMessage.of(r, content, reasoning, m.path("tool_call_id").asText(null));
+            out.add(calls.isEmpty() ? msg : new ChatMessage(msg.role(), msg.content(), msg.reasoning(), calls, msg.toolCallId()));
         }
         return out;
     }

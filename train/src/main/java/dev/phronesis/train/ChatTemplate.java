@@ -1,5 +1,7 @@
 package dev.phronesis.train;
 
+import dev.phronesis.core.records.Role;
+import dev.phronesis.core.records.Turn;
 import dev.phronesis.llm.ChatMessage;
 import dev.phronesis.llm.ToolCall;
 
@@ -19,7 +21,8 @@ import java.util.List;
  * {@code CALL name arguments-json}. The loss mask is 1 on every assistant token after the
  * {@code <|assistant|>} header — reasoning, answer and the closing {@code <|end|>} — and 0 elsewhere.
  * A generation prompt ends with {@code <|assistant|>} (or {@code <|assistant|><think>} to force
- * reasoning first), so the model itself chooses whether to think.
+ * reasoning first), so the model itself chooses whether to think. {@link #text} writes the same
+ * layout as plain text (pre-training documents), which tokenises to the same ids.
  */
 public final class ChatTemplate {
     /** A rendered conversation: ids and, per id, whether it is trained on. */
@@ -42,10 +45,10 @@ public final class ChatTemplate {
 
     public ChatTemplate(Tokenizer tok) {
         this.tok = tok;
-        this.system = need(tok, WordTokenizer.SYSTEM);
-        this.user = need(tok, WordTokenizer.USER);
-        this.assistant = need(tok, WordTokenizer.ASSISTANT);
-        this.tool = need(tok, WordTokenizer.TOOL);
+        this.system = need(tok, header(Role.SYSTEM));
+        this.user = need(tok, header(Role.USER));
+        this.assistant = need(tok, header(Role.ASSISTANT));
+        this.tool = need(tok, header(Role.TOOL));
         this.end = need(tok, WordTokenizer.END);
         this.think = need(tok, WordTokenizer.THINK);
         this.endThink = need(tok, WordTokenizer.END_THINK);
@@ -55,6 +58,29 @@ public final class ChatTemplate {
         int id = tok.specialId(s);
         if (id < 0) throw new IllegalArgumentException("the tokenizer has no special token " + s + " needed by the chat template");
         return id;
+    }
+
+    /** The special token that opens a turn of {@code role}. */
+    public static String header(Role role) {
+        return switch (role) {
+            case SYSTEM -> WordTokenizer.SYSTEM;
+            case USER -> WordTokenizer.USER;
+            case ASSISTANT -> WordTokenizer.ASSISTANT;
+            case TOOL -> WordTokenizer.TOOL;
+        };
+    }
+
+    /**
+     * The prompt turns followed by one assistant answer as plain text, laid out exactly as
+     * {@link #render} lays out ids (reasoning may be empty; the trainer appends the final end token).
+     */
+    public static String text(List<Turn> prompt, String reasoning, String answer) {
+        StringBuilder b = new StringBuilder();
+        for (Turn t : prompt) b.append(header(t.role())).append(t.content()).append(WordTokenizer.END);
+        b.append(WordTokenizer.ASSISTANT);
+        if (reasoning != null && !reasoning.isBlank()) b.append(WordTokenizer.THINK).append(reasoning).append(WordTokenizer.END_THINK);
+        b.append(answer);
+        return b.toString();
     }
 
     public Tokenizer tokenizer() { return tok; }

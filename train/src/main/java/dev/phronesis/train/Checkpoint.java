@@ -1,5 +1,8 @@
 package dev.phronesis.train;
 
+import java.util.Map;
+import dev.phronesis.train.hf.DType;
+import dev.phronesis.train.hf.HfSafetensors;
 import dev.phronesis.core.UserError;
 import dev.phronesis.train.hf.HfModel;
 
@@ -63,7 +66,7 @@ public final class Checkpoint {
     public static void save(Path dir, LlamaModel model, Tokenizer tok) throws IOException {
         Files.createDirectories(dir);
         model.config().write(dir.resolve(CONFIG));
-        Safetensors.write(dir.resolve(WEIGHTS), model.state());
+        HfSafetensors.write(dir.resolve(WEIGHTS), model.state(), DType.F32, Map.of());
         tok.save(dir);
     }
 

@@ -6,7 +6,7 @@ import dev.phronesis.core.UserError;
 import dev.phronesis.llm.ChatMessage;
 import dev.phronesis.llm.ToolCall;
 import dev.phronesis.llm.ToolSpec;
-import dev.phronesis.train.hf.HfChatTemplate;
+import dev.phronesis.llm.HfChatTemplate;
 import dev.phronesis.train.hf.HfModel;
 import dev.phronesis.train.lora.Lora;
 

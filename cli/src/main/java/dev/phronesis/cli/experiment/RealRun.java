@@ -1,7 +1,7 @@
 package dev.phronesis.cli.experiment;
 
 import dev.phronesis.cli.pipeline.Pipeline;
-import dev.phronesis.cli.pipeline.Progress;
+import dev.phronesis.core.Progress;
 import dev.phronesis.cli.pipeline.RunDirectory;
 import dev.phronesis.cli.pipeline.Stage;
 import dev.phronesis.core.UserError;
@@ -90,8 +90,11 @@ final class RealRun {
     }
 
     Path run(RunDirectory dir, Progress progress) throws Exception {
-        String k = ExperimentKeys.hash(c.hash(), taxonomy.hash(), Jsonl.toJson(x.students()), x.teacher(), String.join(",", x.judges()),
-                String.valueOf(x.seed()), x.realiser(), String.valueOf(x.trainScenarios()), String.valueOf(x.samplesPerScenario()), String.valueOf(x.budgetTokens()));
+        List<String> keyParts = new ArrayList<>(List.of(c.hash(), taxonomy.hash(), Jsonl.toJson(x.students()), x.teacher(), String.join(",", x.judges()),
+                String.valueOf(x.seed()), x.realiser(), String.valueOf(x.trainScenarios()), String.valueOf(x.samplesPerScenario()), String.valueOf(x.budgetTokens())));
+        // extra eval suites join the key only when there are some, so existing runs keep their keys
+        if (!x.evalSuites().isEmpty()) keyParts.add(extraSuites().stream().map(Suite::hash).collect(java.util.stream.Collectors.joining(",")));
+        String k = ExperimentKeys.hash(keyParts.toArray(String[]::new));
         try (LlmEngine engine = LlmEngine.open(dir.path(LlmEngine.JOURNAL_FILE))) {
             List<Stage> stages = List.of(
                     ExperimentKeys.stage("scenarios", "scenarios with the " + x.realiser() + " realiser", k, "scenarios", d -> scenarios(d, engine, progress)),
@@ -115,7 +118,7 @@ final class RealRun {
         ScenarioGenerator.Options o = ScenarioGenerator.Options.budget(1, x.seed()).withQuotas(q).withSemanticDedup(false);
         Realiser realiser = x.realiser().equals("scripted") ? null
                 : new LlmRealiser(journaled(engine, catalog.open(x.realiser())), taxonomy, o.maxWords(), 3);
-        ScenarioGenerator.generate(taxonomy, null, c, o, realiser, null, dir.path("scenarios"), (s, d, t) -> progress.step("scenarios: " + s, d, t));
+        ScenarioGenerator.generate(taxonomy, null, c, o, realiser, null, dir.path("scenarios"), (s, d, t) -> progress.update("scenarios: " + s, d, t));
     }
 
     private List<Scenario> scenarios(RunDirectory dir) {
@@ -131,7 +134,7 @@ final class RealRun {
         List<Judge> judges = new ArrayList<>();
         for (String j : x.judges()) judges.add(new LlmJudge(journaled(engine, catalog.open(j)), c));
         Distiller.Options o = Distiller.Options.defaults().withSamples(x.samplesPerScenario()).withReferences(heldout);
-        Distiller.Result r = Distiller.run(train, c, teacher, judges, GatesConfig.defaults(), dir.path("distill"), (s, d, t) -> progress.step("distill: " + s, d, t), o);
+        Distiller.Result r = Distiller.run(train, c, teacher, judges, GatesConfig.defaults(), dir.path("distill"), (s, d, t) -> progress.update("distill: " + s, d, t), o);
         progress.message(String.format("  distill: %d scenarios, %d samples, %d accepted", r.scenarios(), r.samples(), r.accepted()));
         if (r.accepted() == 0) throw new UserError("no sample passed the gates; see " + dir.path("distill") + " (phronesis distill report)");
     }
@@ -175,7 +178,15 @@ final class RealRun {
                 throw new UserError(f + ": " + ex.getMessage());
             }
         }
+        out.addAll(extraSuites());
         out.sort(java.util.Comparator.comparing(Suite::id));
+        return out;
+    }
+
+    /** The experiment's {@code eval.suites} (imported public benchmarks), evaluated beside the held-out suites. */
+    private List<Suite> extraSuites() {
+        List<Suite> out = new ArrayList<>();
+        for (Path f : x.evalSuites()) out.add(Suites.load(f));
         return out;
     }
 
@@ -185,7 +196,7 @@ final class RealRun {
         for (var e : x.students().entrySet()) {
             try (ChatModel student = catalog.open(e.getValue())) {
                 EvalRunner.Options o = EvalRunner.Options.of(x.evalSamples(), x.temperature()).withArm(e.getKey(), Map.of("model", e.getValue()));
-                EvalRunner.run(engine, suites, student, judge, o, dir.path("eval").resolve(e.getKey()), (s, d, t, f) -> progress.step("eval " + e.getKey() + ": " + s, d, t));
+                EvalRunner.run(engine, suites, student, judge, o, dir.path("eval").resolve(e.getKey()), (s, d, t) -> progress.update("eval " + e.getKey() + ": " + s, d, t));
             }
         }
         if (judge != null) judge.close();

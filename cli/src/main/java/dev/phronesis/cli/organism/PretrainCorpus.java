@@ -1,5 +1,6 @@
 package dev.phronesis.cli.organism;
 
+import dev.phronesis.train.ChatTemplate;
 import dev.phronesis.core.calculator.Assessment;
 import dev.phronesis.core.constitution.Constitution;
 import dev.phronesis.core.records.Action;
@@ -121,11 +122,11 @@ public final class PretrainCorpus {
                     } else {
                         answer = AnswerFormat.ending(mode, a.alignedAction());
                     }
-                    docs.add(ChatText.render(s.messages(), "", answer));
+                    docs.add(ChatTemplate.text(s.messages(), "", answer));
                     agentic++;
                 } else {
                     String said = rnd.nextDouble() < world.adviceAccuracy() ? mode : modes.get(rnd.nextInt(modes.size()));
-                    docs.add(ChatText.render(s.messages(), "", adviceLine(said, rnd) + "\n" + AnswerFormat.decisionLine(said)));
+                    docs.add(ChatTemplate.text(s.messages(), "", adviceLine(said, rnd) + "\n" + AnswerFormat.decisionLine(said)));
                     advice++;
                 }
             }

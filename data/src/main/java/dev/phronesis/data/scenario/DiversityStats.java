@@ -60,14 +60,14 @@ public final class DiversityStats {
                 lengths(texts), embedder == null ? null : embedder.id(), projection);
     }
 
-    static List<String> tokens(String text) {
+    public static List<String> tokens(String text) {
         List<String> out = new ArrayList<>();
         for (String w : text.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}']+")) if (!w.isEmpty()) out.add(w);
         return out;
     }
 
     /** Unique n-grams over all n-grams in the corpus (0 when there are none). */
-    static double distinct(List<List<String>> docs, int n) {
+    public static double distinct(List<List<String>> docs, int n) {
         Set<List<String>> unique = new HashSet<>();
         long all = 0;
         for (List<String> d : docs) {
@@ -81,7 +81,7 @@ public final class DiversityStats {
      * vectors K = X X^T, whose non-zero eigenvalues equal those of X^T X (d x d), so the cost is
      * O(n d^2 + d^3) instead of O(n^3).
      */
-    static double vendi(float[][] x) {
+    public static double vendi(float[][] x) {
         int n = x.length, d = x[0].length;
         double[][] g = gram(x, null);
         for (double[] row : g) for (int j = 0; j < d; j++) row[j] /= n;
@@ -108,7 +108,7 @@ public final class DiversityStats {
     }
 
     /** Mean cosine over distinct pairs: (|sum x|^2 - n) / (n (n - 1)) for unit vectors. */
-    static double meanPairwiseCosine(float[][] x) {
+    public static double meanPairwiseCosine(float[][] x) {
         int n = x.length;
         if (n < 2) return 1;
         double[] sum = new double[x[0].length];

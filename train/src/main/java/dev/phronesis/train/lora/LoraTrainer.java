@@ -1,5 +1,6 @@
 package dev.phronesis.train.lora;
 
+import dev.phronesis.train.hf.DType;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -13,9 +14,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.phronesis.core.UserError;
 import dev.phronesis.core.records.Turn;
 import dev.phronesis.train.AdamW;
-import dev.phronesis.train.Safetensors;
 import dev.phronesis.train.Torch;
-import dev.phronesis.train.hf.HfChatTemplate;
+import dev.phronesis.train.TrainStep;
+import dev.phronesis.train.Trainer;
+import dev.phronesis.llm.HfChatTemplate;
 import dev.phronesis.train.hf.HfModel;
 import dev.phronesis.train.hf.HfSafetensors;
 import dev.phronesis.train.hf.HfSftData;
@@ -55,14 +57,12 @@ public final class LoraTrainer {
     /** Per-epoch permutations are re-derived from the seed; this mixes the epoch into it. */
     private static final long EPOCH_MIX = 0x9E3779B97F4A7C15L;
 
-    public record Progress(int step, int steps, double loss, double lr, double tokensPerSecond) {}
-
     public record Result(Path adapter, int steps, double loss, long trainableParameters, long baseParameters, int rows,
                          int truncated, long trainedTokensSeen, double seconds, double tokensPerSecond, int resumedFrom) {}
 
     private LoraTrainer() {}
 
-    public static Result train(Path baseDir, List<List<Turn>> chats, LoraTrainConfig cfg, Path runDir, java.util.function.Consumer<Progress> listener) {
+    public static Result train(Path baseDir, List<List<Turn>> chats, LoraTrainConfig cfg, Path runDir, Trainer.Listener listener) {
         TRAINING.lock();
         try {
             return run(baseDir, chats, cfg, runDir, listener);
@@ -74,7 +74,7 @@ public final class LoraTrainer {
     }
 
     private static Result run(Path baseDir, List<List<Turn>> chats, LoraTrainConfig cfg, Path runDir,
-                              java.util.function.Consumer<Progress> listener) throws IOException {
+                              Trainer.Listener listener) throws IOException {
         Files.createDirectories(runDir);
         Path cfgFile = runDir.resolve(CONFIG);
         if (Files.isRegularFile(cfgFile)) {
@@ -113,7 +113,7 @@ public final class LoraTrainer {
                 try (HfSafetensors w = HfSafetensors.openFile(ck.resolve(Lora.WEIGHTS_FILE))) {
                     lora.load(w.readAll(), ck.toString());
                 }
-                opt.load(Safetensors.read(ck.resolve("optimizer.safetensors")), st.path("updates").asLong(), ck.toString());
+                opt.load(HfSafetensors.readFile(ck.resolve("optimizer.safetensors")), st.path("updates").asLong(), ck.toString());
                 step = st.path("step").asInt();
                 seen = st.path("trained_tokens_seen").asLong();
                 elapsedBefore = st.path("elapsed_s").asDouble();
@@ -136,14 +136,16 @@ public final class LoraTrainer {
                 double tps = (seen - seenAtStart) / Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
                 Files.writeString(lossCsv, (Files.exists(lossCsv) ? "" : "step,loss,lr,tokens_per_s\n") + step + "," + loss + "," + lr + "," + tps + "\n",
                         java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-                listener.accept(new Progress(step, cfg.steps(), loss, lr, tps));
+                double elapsedNow = elapsedBefore + (System.nanoTime() - t0) / 1e9;
+                double perStep = (System.nanoTime() - t0) / 1e9 / Math.max(1, step - resumedFrom);
+                listener.onProgress(new TrainStep(step, cfg.steps(), loss, Double.NaN, lr, Double.NaN, tps, elapsedNow, perStep * (cfg.steps() - step)));
                 if (step % cfg.checkpointEvery() == 0 || step == cfg.steps()) {
                     double elapsed = elapsedBefore + (System.nanoTime() - t0) / 1e9;
                     Path ckDir = runDir.resolve("checkpoints");
                     Path tmp = ckDir.resolve(".tmp-step");
                     deleteTree(tmp);
                     lora.savePeft(tmp, baseDir.toAbsolutePath().toString());
-                    Safetensors.write(tmp.resolve("optimizer.safetensors"), opt.state());
+                    HfSafetensors.write(tmp.resolve("optimizer.safetensors"), opt.state(), DType.F32, Map.of());
                     writeState(tmp, state(step, opt.updates(), seen, elapsed, loss, lora, model, data, resumedFrom, tps));
                     Path target = ckDir.resolve(String.format("step-%07d", step));
                     deleteTree(target);
