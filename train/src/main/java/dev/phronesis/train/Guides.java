@@ -83,17 +83,31 @@ public final class Guides {
      * @param tools tool name -> JSON schema of its parameters
      */
     public static Guide answerEnding(List<String> modes, Map<String, String> tools, Tokenizer tok) {
-        return regex(answerEndingRegex(modes, tools), tok);
+        return regex(answerEndingRegex(modes, tools, -1), tok);
+    }
+
+    /**
+     * As {@link #answerEnding(List, Map, Tokenizer)} with at most {@code maxPreambleChars} characters
+     * of text (reasoning included) before the ending, so a row with a token budget reaches the ending
+     * inside it (-1 = unbounded).
+     */
+    public static Guide answerEnding(List<String> modes, Map<String, String> tools, int maxPreambleChars, Tokenizer tok) {
+        return regex(answerEndingRegex(modes, tools, maxPreambleChars), tok);
     }
 
     static String answerEndingRegex(List<String> modes, Map<String, String> tools) {
+        return answerEndingRegex(modes, tools, -1);
+    }
+
+    static String answerEndingRegex(List<String> modes, Map<String, String> tools, int maxPreambleChars) {
         if (modes.isEmpty()) throw new IllegalArgumentException("the answer grammar needs at least one mode");
+        String free = maxPreambleChars < 0 ? "@" : "(.|\n){0," + maxPreambleChars + "}";
         List<String> m = new ArrayList<>();
         for (String mode : modes) m.add(literal(mode));
         String decision = literal(AnswerFormat.DECISION_PREFIX + " ") + "(" + String.join("|", m) + ")";
-        if (tools.isEmpty()) return "@" + literal("\n") + decision + "|" + decision;
+        if (tools.isEmpty()) return "(" + free + literal("\n") + ")?" + decision;
         String ending = decision + literal("\n") + toolCallRegex(tools);
-        return "(@" + literal("\n") + ")?" + ending;
+        return "(" + free + literal("\n") + ")?" + ending;
     }
 
     /** One {@code <tool_call>{"name": N, "arguments": A}</tool_call>} naming one of {@code tools} with arguments valid for its schema. */
@@ -115,7 +129,7 @@ public final class Guides {
 
     /**
      * The guide a request's schema asks for: {@link #ANSWER_GRAMMAR} with
-     * {@code {"modes": [...], "tools": {name: parameters-schema}}}, else a JSON schema.
+     * {@code {"modes": [...], "tools": {name: parameters-schema}, "max_preamble_chars": N}}, else a JSON schema.
      */
     public static Guide forSchema(String name, String schemaJson, Tokenizer tok) {
         if (!ANSWER_GRAMMAR.equals(name)) return jsonSchema(schemaJson, tok);
@@ -129,7 +143,7 @@ public final class Guides {
         n.path("modes").forEach(x -> modes.add(x.asText()));
         Map<String, String> tools = new java.util.LinkedHashMap<>();
         n.path("tools").properties().forEach(e -> tools.put(e.getKey(), e.getValue().toString()));
-        return answerEnding(modes, tools, tok);
+        return answerEnding(modes, tools, n.path("max_preamble_chars").asInt(-1), tok);
     }
 
     /** The regex of JSON texts valid for schema {@code s} at {@code path}. */
