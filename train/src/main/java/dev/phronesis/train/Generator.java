@@ -312,7 +312,7 @@ public final class Generator {
                     boolean mayEnd = r.cursor.mayEnd() && !endIds.isEmpty();
                     if (allowed.isEmpty() && !mayEnd) { r.finish("stop"); done[k] = true; continue; } // the guide has nowhere to go
                     float[] masked = Arrays.copyOfRange(logits, k * v, (k + 1) * v);
-                    for (int t = 0; t < v; t++) if (!allowed.get(t) && !(mayEnd && endIds.contains(t))) masked[t] = Float.NEGATIVE_INFINITY;
+                    for (int t = 0; t < v; t++) if (endIds.contains(t) ? !mayEnd : !allowed.get(t)) masked[t] = Float.NEGATIVE_INFINITY; // an end token only where the language may end
                     next = sample(masked, 0, v, r.req.temperature(), r.req.topP(), r.rnd);
                 } else next = sample(logits, k * v, v, r.req.temperature(), r.req.topP(), r.rnd);
                 done[k] = r.accept(next, logits, k * v, v) != null;

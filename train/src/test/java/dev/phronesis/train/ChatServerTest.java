@@ -32,11 +32,7 @@ class ChatServerTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        Torch.threads(1);
-        WordTokenizer tok = Fixtures.tokenizer();
-        try (LlamaModel m = LlamaModel.create(Fixtures.tiny(tok.vocabSize(), true), 4)) {
-            Checkpoint.save(dir.resolve("ck"), m, tok);
-        }
+        Fixtures.organismCheckpoint(dir.resolve("ck"));
         student = EmbeddedStudent.load(dir.resolve("ck"), EmbeddedStudent.Options.defaults().withLimits(64, 3, 1L << 30));
         server = ChatServer.start(student, "student", ChatServer.Options.loopback(0).withApiKey(KEY).withOrigins(Set.of("http://allowed.example"))
                 .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2)));

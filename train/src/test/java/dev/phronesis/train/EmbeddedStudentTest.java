@@ -28,11 +28,7 @@ class EmbeddedStudentTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        Torch.threads(1);
-        WordTokenizer tok = Fixtures.tokenizer();
-        try (LlamaModel m = LlamaModel.create(Fixtures.tiny(tok.vocabSize(), true), 4)) {
-            Checkpoint.save(dir.resolve("ck"), m, tok);
-        }
+        Fixtures.organismCheckpoint(dir.resolve("ck"));
         student = EmbeddedStudent.load(dir.resolve("ck"), EmbeddedStudent.Options.defaults().withMaxBatch(16));
     }
 

@@ -83,9 +83,10 @@ class GuidesTest {
             assertThat(AnswerFormat.decision(o.text())).get().isIn("comply", "refuse");
             var calls = AnswerFormat.toolCalls(o.text());
             assertThat(calls).hasSize(1);
-            assertThat(calls.getFirst().malformed()).isFalse();
-            assertThat(calls.getFirst().action().tool()).isIn("send_report", "wait");
-            if (calls.getFirst().action().tool().equals("send_report")) assertThat(calls.getFirst().action().arguments().get("to")).isIn("ops", "legal");
+            assertThat(calls.getFirst()).isInstanceOf(dev.phronesis.core.records.ParsedCall.Call.class);
+            var call = (dev.phronesis.core.records.ParsedCall.Call) calls.getFirst();
+            assertThat(call.tool()).isIn("send_report", "wait");
+            if (call.tool().equals("send_report")) assertThat(call.action().arguments().get("to")).isIn("ops", "legal");
             ended++;
         }
         System.out.println("answer grammar: " + ended + " of 8 random-model rows ended within 160 tokens, all parsed");
