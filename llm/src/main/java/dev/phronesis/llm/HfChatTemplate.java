@@ -147,7 +147,74 @@ public final class HfChatTemplate {
         jinjava.registerTag(new GenerationTag());
         jinjava.registerFunction(new ELFunctionDefinition("", "raise_exception", HfChatTemplate.class, "raiseException", String.class));
         jinjava.registerFunction(new ELFunctionDefinition("", "strftime_now", HfChatTemplate.class, "strftimeNow", String.class));
+        jinjava.getGlobalContext().registerFilter(new PythonToJson());
     }
+
+    /**
+     * {@code tojson} as transformers' templates get it: Python's {@code json.dumps(x, ensure_ascii=False)}
+     * (separators {@code ", "} and {@code ": "}, keys in their order), so a rendered tools block is
+     * the same text, and the same tokens, as {@code apply_chat_template} gives.
+     */
+    static final class PythonToJson implements com.hubspot.jinjava.lib.filter.Filter {
+        @Override public String getName() { return "tojson"; }
+
+        @Override public Object filter(Object var, com.hubspot.jinjava.interpret.JinjavaInterpreter interpreter, String... args) {
+            StringBuilder b = new StringBuilder();
+            write(b, var);
+            return b.toString();
+        }
+
+        private static void write(StringBuilder b, Object v) {
+            switch (v) {
+                case null -> b.append("null");
+                case Map<?, ?> m -> {
+                    b.append('{');
+                    boolean first = true;
+                    for (var e : m.entrySet()) {
+                        if (!first) b.append(", ");
+                        first = false;
+                        string(b, String.valueOf(e.getKey()));
+                        b.append(": ");
+                        write(b, e.getValue());
+                    }
+                    b.append('}');
+                }
+                case Iterable<?> it -> {
+                    b.append('[');
+                    boolean first = true;
+                    for (Object x : it) {
+                        if (!first) b.append(", ");
+                        first = false;
+                        write(b, x);
+                    }
+                    b.append(']');
+                }
+                case Boolean x -> b.append(x ? "true" : "false");
+                case Double d when d == Math.rint(d) && !Double.isInfinite(d) && Math.abs(d) < 1e16 -> b.append((long) (double) d).append(".0");
+                case Number n -> b.append(n);
+                default -> string(b, String.valueOf(v));
+            }
+        }
+
+        private static void string(StringBuilder b, String s) {
+            b.append('"');
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                switch (c) {
+                    case '"' -> b.append("\\\"");
+                    case '\\' -> b.append("\\\\");
+                    case '\n' -> b.append("\\n");
+                    case '\r' -> b.append("\\r");
+                    case '\t' -> b.append("\\t");
+                    case '\b' -> b.append("\\b");
+                    case '\f' -> b.append("\\f");
+                    default -> { if (c < 0x20) b.append(String.format("\\u%04x", (int) c)); else b.append(c); }
+                }
+            }
+            b.append('"');
+        }
+    }
+
 
     /** A template given as text (tests, snippets). */
     public static HfChatTemplate of(String template, String bosToken, String eosToken) {

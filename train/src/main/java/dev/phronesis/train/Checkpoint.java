@@ -4,6 +4,7 @@ import java.util.Map;
 import dev.phronesis.train.hf.DType;
 import dev.phronesis.train.hf.HfSafetensors;
 import dev.phronesis.core.UserError;
+import dev.phronesis.train.hf.HfModel;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,8 +24,9 @@ public final class Checkpoint {
     public static final String CONFIG = "config.json", WEIGHTS = "model.safetensors";
 
     /** A loaded model with its tokenizer. Closing it frees the model's native memory. */
-    public record Loaded(Path dir, LlamaModel model, Tokenizer tokenizer) implements AutoCloseable {
-        @Override public void close() { model.close(); }
+    public record Loaded(Path dir, HfModel weights, Tokenizer tokenizer) implements AutoCloseable {
+        public LlamaModel model() { return weights.model(); }
+        @Override public void close() { weights.close(); }
     }
 
     private Checkpoint() {}
@@ -60,15 +62,16 @@ public final class Checkpoint {
         }
     }
 
+    /** Weights and tokenizer of a checkpoint (for training; generation goes through {@link ModelRuntime}). */
     public static Loaded load(Path path) {
         Path dir = resolve(path);
-        ModelConfig c = ModelConfig.read(dir.resolve(CONFIG));
-        ModelMemory.requireFits(c, ModelMemory.Use.INFERENCE, dir.resolve(CONFIG).toString());
         Tokenizer tok = Tokenizer.load(dir);
-        if (tok.vocabSize() > c.vocabSize())
-            throw new UserError(dir + ": tokenizer has " + tok.vocabSize() + " tokens but vocab_size is " + c.vocabSize());
         Torch.load();
-        LlamaModel m = LlamaModel.fromState(c, HfSafetensors.readFile(dir.resolve(WEIGHTS)), dir.resolve(WEIGHTS).toString());
+        HfModel m = HfModel.load(dir); // the one loader (organism and Hugging Face checkpoints alike)
+        if (tok.vocabSize() > m.config().vocabSize()) {
+            m.close();
+            throw new UserError(dir + ": tokenizer has " + tok.vocabSize() + " tokens but vocab_size is " + m.config().vocabSize());
+        }
         return new Loaded(dir, m, tok);
     }
 
