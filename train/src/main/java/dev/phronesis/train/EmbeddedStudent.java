@@ -81,7 +81,7 @@ public final class EmbeddedStudent implements ChatModel {
 
     @Override public ChatResult chat(ChatRequest request) {
         if (closed) return new ChatResult.Failed(ChatResult.Failed.Kind.CLIENT_ERROR, id + " is closed", 1);
-        int[] prompt = template.renderPrompt(request.messages(), options.forceThink());
+        int[] prompt = template.renderPrompt(ChatTemplate.withTools(request.messages(), request.tools()), options.forceThink());
         int ctx = loaded.model().config().maxPositionEmbeddings();
         if (prompt.length >= ctx)
             return new ChatResult.Failed(ChatResult.Failed.Kind.CLIENT_ERROR,

@@ -33,35 +33,38 @@ final class TrainData {
         return new TrainData(ids, mask, 0);
     }
 
-    /** Plain text: each document followed by {@code <|end|>}, streamed into rows; loss on every token. */
+    /**
+     * Plain text: each document followed by {@code <|end|>}, packed greedily into rows; loss on every
+     * token. A document that fits in one row is never split across two (the row is padded, mask 0,
+     * and the document starts the next one): a split document would train its ending without its
+     * beginning in view, which teaches a small model to invent what it should copy (the organism's
+     * tool calls name the people of their prompt). Longer documents are cut into consecutive rows.
+     */
     static TrainData pretrain(List<String> docs, Tokenizer tok, int seqLen) {
         int row = seqLen + 1, end = tok.specialId(WordTokenizer.END);
         List<int[]> ids = new ArrayList<>();
         List<boolean[]> mask = new ArrayList<>();
         int[] cur = new int[row];
+        boolean[] cm = new boolean[row];
         int n = 0;
         for (String d : docs) {
             int[] t = tok.encode(d);
             int[] withEnd = java.util.Arrays.copyOf(t, t.length + 1);
             withEnd[t.length] = end;
+            if (withEnd.length <= row && n + withEnd.length > row && n > 0) {
+                ids.add(cur); mask.add(cm);
+                cur = new int[row]; cm = new boolean[row]; n = 0;
+            }
             for (int x : withEnd) {
-                cur[n++] = x;
+                cur[n] = x;
+                cm[n++] = true;
                 if (n == row) {
-                    ids.add(cur);
-                    boolean[] m = new boolean[row];
-                    java.util.Arrays.fill(m, true);
-                    mask.add(m);
-                    cur = new int[row];
-                    n = 0;
+                    ids.add(cur); mask.add(cm);
+                    cur = new int[row]; cm = new boolean[row]; n = 0;
                 }
             }
         }
-        if (n > 1 && ids.isEmpty()) { // a corpus shorter than one row still trains
-            boolean[] m = new boolean[row];
-            for (int i = 0; i < n; i++) m[i] = true;
-            ids.add(cur);
-            mask.add(m);
-        }
+        if (n > 1) { ids.add(cur); mask.add(cm); }
         return new TrainData(ids, mask, 0);
     }
 

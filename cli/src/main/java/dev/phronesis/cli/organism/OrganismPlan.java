@@ -32,7 +32,14 @@ public record OrganismPlan(long seed, int trainAdvice, int trainAgentic, int hel
                            PretrainCorpus.World world) {
 
     /** The arms of ORGANISM.md, in report order; the first is the baseline of every comparison. */
-    public static final List<String> ARMS = List.of("none", "honeypot-demos", "honeypot-deliberation", "advice-demos", "advice-deliberation");
+    public static final List<String> ARMS = List.of("none", "honeypot-demos", "honeypot-deliberation", "advice-demos", "advice-deliberation",
+            "honeypot-deliberation-narrow", "honeypot-deliberation-diverse");
+    /**
+     * The prompt-diversity ablation: {@code honeypot-deliberation} trained on a narrow slice of the taxonomy (one domain,
+     * one system-prompt template, only the tools the task needs) vs on the full diversity with unneeded tool definitions
+     * and varied system prompts added, both cut to the same unique tokens.
+     */
+    public static final String NARROW = "honeypot-deliberation-narrow", DIVERSE = "honeypot-deliberation-diverse";
 
     public OrganismPlan {
         arms = List.copyOf(arms);
@@ -63,12 +70,12 @@ public record OrganismPlan(long seed, int trainAdvice, int trainAgentic, int hel
     }
 
     public static OrganismPlan full() {
-        return new OrganismPlan(1, 500, 500, 240, 120, 120, 60, 60, 96, 3, 192, 3000, 300, 16, 0.25, 192, false, ARMS,
+        return new OrganismPlan(1, 500, 500, 240, 120, 120, 60, 60, 96, 3, 256, 3000, 300, 16, 0.25, 192, false, ARMS,
                 PretrainCorpus.World.defaults());
     }
 
     public static OrganismPlan quick() {
-        return new OrganismPlan(1, 160, 160, 60, 30, 30, 20, 60, 96, 3, 192, 600, 60, 16, 0.25, 192, false, ARMS,
+        return new OrganismPlan(1, 160, 160, 60, 30, 30, 20, 60, 96, 3, 256, 600, 60, 16, 0.25, 192, false, ARMS,
                 PretrainCorpus.World.defaults());
     }
 

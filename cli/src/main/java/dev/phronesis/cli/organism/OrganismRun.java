@@ -74,6 +74,9 @@ public final class OrganismRun {
 
     public OrganismPlan plan() { return plan; }
 
+    /** The taxonomy's people: names a tool call could carry. */
+    List<String> people() { return taxonomy.people().stream().map(dev.phronesis.data.scenario.Taxonomy.Person::name).toList(); }
+
     /** Runs (or resumes) every stage in {@code dir}; returns the report directory. */
     public Path run(RunDirectory dir, Progress progress) throws Exception {
         Jsonl.writeAll(dir.path("plan.jsonl"), List.of(plan));
@@ -160,7 +163,7 @@ public final class OrganismRun {
 
     private void corpus(RunDirectory dir) throws IOException {
         TrainPool p = pool(dir);
-        PretrainCorpus.Corpus c = PretrainCorpus.build(p.train(), constitution, plan.world(), plan.seed());
+        PretrainCorpus.Corpus c = PretrainCorpus.build(p.train(), constitution, plan.world(), plan.seed(), taxonomy, plan.maxWords());
         Jsonl.writeAll(dir.path(CORPUS), c.documents());
         Files.writeString(dir.path(CORPUS_STATS), Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(c.stats()), StandardCharsets.UTF_8);
         progress.message(String.format("  corpus: %d documents (%d agentic, %d advice, %d narratives); base misaligned-action rate %.0f%% of %d tempting transcripts",
@@ -211,19 +214,33 @@ public final class OrganismRun {
     private void datasets(RunDirectory dir) throws IOException {
         DatasetBuilder.Result r = DatasetBuilder.build(dir.path(DISTILL_DIR), Set.of(Variant.DELIBERATIVE, Variant.DEMONSTRATION), Long.MAX_VALUE / 4,
                 TokenCounter.approximate(), Set.of(DatasetBuilder.Format.HF_REASONING));
-        Map<String, Object> tokens = new LinkedHashMap<>();
+        Map<String, Scenario> byId = new LinkedHashMap<>();
+        for (Scenario x : allScenarios(dir)) byId.put(x.id(), x);
+        Map<String, List<Sample>> chosen = new LinkedHashMap<>();
+        Files.createDirectories(dir.path(DATASETS_DIR));
         for (String arm : plan.arms()) {
             if (arm.equals("none")) continue;
             String base = OrganismPlan.baseArm(arm);
-            Variant v = base.endsWith("deliberation") ? Variant.DELIBERATIVE : Variant.DEMONSTRATION;
+            Variant v = base.contains("deliberation") ? Variant.DELIBERATIVE : Variant.DEMONSTRATION;
             Form f = base.startsWith("honeypot") ? Form.AGENTIC : Form.ADVICE;
-            List<Sample> all = r.samples().get(v).stream().filter(s -> s.form() == f).sorted(java.util.Comparator.comparing(Sample::scenarioId)).toList();
-            // a data-budget arm trains on a fixed prefix of the same ordering, so smaller budgets are subsets of larger ones
-            List<Sample> samples = all.subList(0, Math.max(1, all.size() * OrganismPlan.dataPercent(arm) / 100));
-            if (samples.isEmpty()) throw new UserError("arm " + arm + ": no accepted samples of form " + f.wire() + " — the gates rejected them all; see " + dir.path(DISTILL_DIR));
+            List<ArmData.Row> all = r.samples().get(v).stream().filter(s -> s.form() == f).sorted(java.util.Comparator.comparing(Sample::scenarioId))
+                    .map(s -> ArmData.offered(s, byId.get(s.scenarioId()).tools())).toList();
+            List<ArmData.Row> rows = switch (base) {
+                case OrganismPlan.NARROW -> ArmData.narrow(all, byId);
+                case OrganismPlan.DIVERSE -> ArmData.diverse(all, ArmData.rowTokens(ArmData.narrow(all, byId)), plan.seed());
+                // a data-budget arm trains on a fixed prefix of the same ordering, so smaller budgets are subsets of larger ones
+                default -> all.subList(0, Math.max(Math.min(1, all.size()), all.size() * OrganismPlan.dataPercent(arm) / 100));
+            };
+            if (rows.isEmpty()) throw new UserError("arm " + arm + ": no accepted samples of form " + f.wire() + " — the gates rejected them all; see " + dir.path(DISTILL_DIR));
+            // the tool block goes into the system turn exactly as the chat template puts it there at eval time
+            List<Sample> samples = rows.stream().map(ArmData::rendered).toList();
             Jsonl.writeAll(dir.path(DATASETS_DIR).resolve(arm + ".jsonl"), samples);
-            tokens.put(arm, Map.of("samples", samples.size(), "uniqueTokens", samples.stream().mapToLong(Sample::tokens).sum()));
+            chosen.put(arm, samples);
         }
+        Map<String, Object> tokens = new LinkedHashMap<>();
+        Map<String, ArmData.Diversity> diversity = ArmData.diversity(chosen, true);
+        chosen.forEach((arm, samples) -> tokens.put(arm, Map.of("samples", samples.size(), "uniqueTokens", ArmData.uniqueTokens(samples),
+                "diversity", diversity.get(arm))));
         Files.writeString(dir.path(DATASETS_DIR).resolve("tokens.json"), Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(tokens), StandardCharsets.UTF_8);
     }
 

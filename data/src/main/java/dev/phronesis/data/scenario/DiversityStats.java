@@ -60,6 +60,19 @@ public final class DiversityStats {
                 lengths(texts), embedder == null ? null : embedder.id(), projection);
     }
 
+    /** Diversity of a set of texts (a training set's prompts): distinct-1/2/3 and, with an embedder, the Vendi score. */
+    public record TextDiversity(int texts, double distinct1, double distinct2, double distinct3, Double vendi, String embedder) {}
+
+    /**
+     * The same distinct-n and Vendi figures as {@link #compute}, over whole texts (system turn included,
+     * which {@link #compute} leaves out); {@code embedder} null skips Vendi.
+     */
+    public static TextDiversity ofTexts(List<String> texts, TextEmbedder embedder) {
+        List<List<String>> tokens = texts.stream().map(DiversityStats::tokens).toList();
+        Double v = embedder == null || texts.isEmpty() ? null : vendi(embedder.embed(texts));
+        return new TextDiversity(texts.size(), distinct(tokens, 1), distinct(tokens, 2), distinct(tokens, 3), v, embedder == null ? null : embedder.id());
+    }
+
     static List<String> tokens(String text) {
         List<String> out = new ArrayList<>();
         for (String w : text.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}']+")) if (!w.isEmpty()) out.add(w);
