@@ -5,7 +5,7 @@ import dev.phronesis.core.constitution.ConstitutionLoader;
 import dev.phronesis.core.records.Scenario;
 import dev.phronesis.data.distill.Distiller;
 import dev.phronesis.data.distill.GatesConfig;
-import dev.phronesis.data.distill.Progress;
+import dev.phronesis.core.Progress;
 import dev.phronesis.data.distill.ScriptedJudge;
 import dev.phronesis.data.distill.ScriptedTeacher;
 import dev.phronesis.data.distill.Verbosity;

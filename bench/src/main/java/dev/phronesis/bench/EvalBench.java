@@ -1,5 +1,6 @@
 package dev.phronesis.bench;
 
+import dev.phronesis.core.Progress;
 import dev.phronesis.core.records.Action;
 import dev.phronesis.core.records.AnswerFormat;
 import dev.phronesis.core.records.Form;
@@ -48,7 +49,7 @@ public final class EvalBench {
         Path tmp = Files.createTempDirectory("evalbench");
         try {
             // warm-up on a small run so both paths are JIT-compiled before timing
-            EvalRunner.run(List.of(suite(100)), model, null, EvalRunner.Options.of(1, 0), tmp.resolve("warm"), EvalRunner.Progress.NONE);
+            EvalRunner.run(List.of(suite(100)), model, null, EvalRunner.Options.of(1, 0), tmp.resolve("warm"), Progress.NONE);
 
             List<ChatRequest> requests = new ArrayList<>();
             for (EvalItem it : suite.items()) for (int s = 0; s < SAMPLES; s++) requests.add(request(it, s));
@@ -59,7 +60,7 @@ public final class EvalBench {
             double engineS = (System.nanoTime() - t0) / 1e9;
 
             long t1 = System.nanoTime();
-            EvalRunner.Outcome o = EvalRunner.run(List.of(suite), model, null, EvalRunner.Options.of(SAMPLES, 0), tmp.resolve("run"), EvalRunner.Progress.NONE);
+            EvalRunner.Outcome o = EvalRunner.run(List.of(suite), model, null, EvalRunner.Options.of(SAMPLES, 0), tmp.resolve("run"), Progress.NONE);
             double evalS = (System.nanoTime() - t1) / 1e9;
 
             long t2 = System.nanoTime();
@@ -101,7 +102,7 @@ public final class EvalBench {
 
     static ChatRequest request(EvalItem it, int sample) {
         List<dev.phronesis.llm.ChatMessage> msgs = new ArrayList<>();
-        for (Turn t : it.messages()) msgs.add(t.role().equals("system") ? dev.phronesis.llm.ChatMessage.system(t.content()) : dev.phronesis.llm.ChatMessage.user(t.content()));
+        for (Turn t : it.messages()) msgs.add(t.role() == dev.phronesis.core.records.Role.SYSTEM ? dev.phronesis.llm.ChatMessage.system(t.content()) : dev.phronesis.llm.ChatMessage.user(t.content()));
         List<dev.phronesis.llm.ToolSpec> tools = it.tools().stream().map(d -> new dev.phronesis.llm.ToolSpec(d.name(), d.description(), d.parametersSchemaJson())).toList();
         return ChatRequest.of(msgs).withTools(tools).withSample(sample).withTag("eval:bench:" + it.id());
     }

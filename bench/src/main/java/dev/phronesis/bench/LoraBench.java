@@ -131,7 +131,7 @@ public final class LoraBench {
         }
         Path script = tmp.resolve("lora_torch.py");
         try (var in = LoraBench.class.getResourceAsStream("lora_torch.py")) { Files.write(script, in.readAllBytes()); }
-        ObjectMapper json = new ObjectMapper();
+        ObjectMapper json = dev.phronesis.core.Json.MAPPER;
         String arg = json.writeValueAsString(Map.of("dir", dir.toString(), "r", LORA.rank(), "alpha", LORA.alpha(), "targets", LORA.targetModules(),
                 "vocab", c.vocabSize(), "batch", BATCH, "seq", SEQ, "steps", steps, "warmup", 1, "threads", threads));
         Process p = new ProcessBuilder(py.toString(), script.toString(), arg).redirectError(ProcessBuilder.Redirect.INHERIT).start();

@@ -1,7 +1,5 @@
 package dev.phronesis.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.phronesis.core.calculator.Assessment;
 import dev.phronesis.core.calculator.AssessmentParser;
 import dev.phronesis.core.calculator.Decision;
@@ -33,7 +31,7 @@ final class DeliberateCommand implements Callable<Integer> {
         Assessment a = assess != null ? AssessmentParser.parseInline(c, assess) : AssessmentParser.load(c, assessmentFile);
         Decision d = new DeliberationCalculator(c).decide(a);
         if (json) {
-            System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(d));
+            System.out.println(dev.phronesis.core.Json.pretty().writeValueAsString(d));
             return Main.OK;
         }
         System.out.printf(Locale.ROOT, "constitution: %s%n", c.ref());

@@ -3,7 +3,7 @@ package dev.phronesis.cli;
 import dev.phronesis.cli.organism.OrganismPlan;
 import dev.phronesis.cli.organism.OrganismReport;
 import dev.phronesis.cli.organism.OrganismRun;
-import dev.phronesis.cli.pipeline.Progress;
+import dev.phronesis.core.Progress;
 import dev.phronesis.cli.pipeline.RunDirectory;
 import dev.phronesis.core.constitution.Constitution;
 import dev.phronesis.core.constitution.ConstitutionLoader;
@@ -40,7 +40,7 @@ final class DemoCommand implements Callable<Integer> {
             taxonomyText = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         }
         RunDirectory dir = RunDirectory.open(dirPath);
-        Progress progress = new Progress(System.err);
+        Progress progress = Progress.printing(System.err);
         progress.message("phronesis demo" + (quick ? " --quick" : "") + ": the model organism, seed " + seed + ", run directory " + dirPath);
         long t0 = System.nanoTime();
         Path report = new OrganismRun(plan, c, t, taxonomyText).run(dir, progress);

@@ -13,7 +13,7 @@ import dev.phronesis.data.distill.JournaledModel;
 import dev.phronesis.data.distill.Judge;
 import dev.phronesis.data.distill.LlmJudge;
 import dev.phronesis.data.distill.LlmTeacher;
-import dev.phronesis.data.distill.Progress;
+import dev.phronesis.core.Progress;
 import dev.phronesis.data.distill.ScriptedJudge;
 import dev.phronesis.data.distill.ScriptedTeacher;
 import dev.phronesis.data.distill.Teacher;

@@ -1,5 +1,6 @@
 package dev.phronesis.cli;
 
+import dev.phronesis.core.Progress;
 import dev.phronesis.core.UserError;
 import dev.phronesis.core.records.Form;
 import dev.phronesis.core.records.Jsonl;
@@ -72,7 +73,7 @@ final class EvalCommand implements Callable<Integer> {
         try (ChatModel m = EvalModels.open(model, modelsFile); ChatModel j = judge == null ? null : EvalModels.open(judge, modelsFile)) {
             System.err.printf(Locale.ROOT, "eval: %s on %s, %d sample(s) at temperature %s -> %s%n", m.id(),
                     loaded.stream().map(s -> s.ref() + " (" + s.items().size() + " items)").collect(Collectors.joining(", ")), samples, temperature, out);
-            outcome = EvalRunner.run(loaded, m, j, o, out, new ProgressLine());
+            outcome = EvalRunner.run(loaded, m, j, o, out, Progress.printing(System.err));
         }
         System.err.println();
         System.out.printf(Locale.ROOT, "answers: %d (%d new, %d from earlier runs), failed: %d%s%n", outcome.results().size(), outcome.answered(), outcome.reused(),
@@ -90,20 +91,6 @@ final class EvalCommand implements Callable<Integer> {
             return Main.CHECK_FAILED;
         }
         return Main.OK;
-    }
-
-    /** One progress line on stderr, rewritten in place at most every PROGRESS_INTERVAL. */
-    static final class ProgressLine implements EvalRunner.Progress {
-        static final long PROGRESS_INTERVAL_NANOS = 500_000_000L;
-        private long last;
-
-        @Override public synchronized void update(String stage, int done, int total, int failed) {
-            long now = System.nanoTime();
-            if (done < total && now - last < PROGRESS_INTERVAL_NANOS) return;
-            last = now;
-            System.err.printf(Locale.ROOT, "\r%s: %d/%d%s   ", stage, done, total, failed > 0 ? " (" + failed + " failed)" : "");
-            if (done == total) System.err.println();
-        }
     }
 
     @Command(name = "suite", header = "Build and check eval suites.", mixinStandardHelpOptions = true,

@@ -1,5 +1,6 @@
 package dev.phronesis.cli;
 
+import dev.phronesis.core.Progress;
 import dev.phronesis.core.UserError;
 import dev.phronesis.core.constitution.Constitution;
 import dev.phronesis.core.constitution.ConstitutionLoader;
@@ -74,7 +75,7 @@ final class ScenariosCommand implements Runnable {
             if (concurrency < 1) throw new UserError("phronesis: --concurrency must be >= 1, got " + concurrency);
             Options o = Options.budget(1, seed).withQuotas(q).withStrength(strength).withMaxWords(maxWords)
                     .withSemanticDedup(!noSemantic).withThresholds(jaccard, cosine).withConcurrency(concurrency);
-            var progress = new ConsoleProgress();
+            var progress = Progress.printing(System.err);
             ScenarioGenerator.Result r;
             if (realiser == RealiserKind.llm) {
                 if (model == null) throw new UserError("phronesis: --realiser llm needs --model NAME|SPEC");
@@ -85,7 +86,6 @@ final class ScenariosCommand implements Runnable {
                 if (model != null) throw new UserError("phronesis: --model is only used with --realiser llm");
                 r = ScenarioGenerator.generate(t, taxonomyText(taxonomy), c, o, null, null, out, progress);
             }
-            progress.end();
             System.out.printf("%d scenarios -> %s%n", r.scenarios().size(), out.resolve(ScenarioGenerator.SCENARIOS));
             for (var qc : r.coverage()) System.out.printf("  %-28s %s%n", qc.quota(), qc.coverage().describe());
             System.out.printf("  removed %d near duplicates (see dedup.jsonl)%s%n", r.removed().size(),
@@ -162,19 +162,4 @@ final class ScenariosCommand implements Runnable {
         }
     }
 
-    /** One status line on stderr, rewritten in place; newline on a stage change. */
-    static final class ConsoleProgress implements ScenarioGenerator.Progress {
-        private String stage = "";
-        private final List<String> seen = new ArrayList<>();
-
-        @Override public synchronized void report(String s, int done, int total) {
-            if (!s.equals(stage) && !stage.isEmpty()) System.err.println();
-            stage = s;
-            seen.add(s);
-            System.err.printf(Locale.ROOT, "\r%-12s %d/%d (%.0f%%)", s, done, total, total == 0 ? 100.0 : 100.0 * done / total);
-            System.err.flush();
-        }
-
-        void end() { if (!stage.isEmpty()) System.err.println(); }
-    }
 }

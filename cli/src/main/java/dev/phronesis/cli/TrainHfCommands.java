@@ -69,10 +69,7 @@ final class TrainHfCommands {
             } catch (IllegalArgumentException e) {
                 throw new UserError(e.getMessage());
             }
-            var r = LoraTrainer.train(base, HfSftData.readConversations(dataset), cfg, out, p -> {
-                if (p.step() % 5 == 0 || p.step() == p.steps())
-                    System.err.printf(Locale.ROOT, "lora step %d/%d loss %.4f lr %.2e %.0f tok/s%n", p.step(), p.steps(), p.loss(), p.lr(), p.tokensPerSecond());
-            });
+            var r = LoraTrainer.train(base, HfSftData.readConversations(dataset), cfg, out, dev.phronesis.train.ConsoleProgress.stderr("lora"));
             if (r.resumedFrom() < 0) System.out.println("already finished: " + r.adapter());
             System.out.printf(Locale.ROOT, "adapter %s%nsteps %d, loss %.4f, %d rows (%d cut at --max-len), trainable %,d of %,d parameters (%.2f%%), %.0f tokens/s%n",
                     r.adapter(), r.steps(), r.loss(), r.rows(), r.truncated(), r.trainableParameters(), r.baseParameters(),

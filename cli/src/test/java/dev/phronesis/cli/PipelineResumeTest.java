@@ -1,7 +1,7 @@
 package dev.phronesis.cli;
 
 import dev.phronesis.cli.pipeline.Pipeline;
-import dev.phronesis.cli.pipeline.Progress;
+import dev.phronesis.core.Progress;
 import dev.phronesis.cli.pipeline.RunDirectory;
 import dev.phronesis.cli.pipeline.Stage;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package dev.phronesis.cli;
 
+import dev.phronesis.core.records.Role;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.phronesis.core.constitution.Constitution;
@@ -74,7 +75,7 @@ class RealExperimentTest {
         if (!byId.isEmpty()) return;
         for (Scenario s : Jsonl.read(runDir.resolve("scenarios/scenarios.jsonl"), Scenario.class)) {
             byId.put(s.id(), s);
-            s.messages().stream().filter(t -> t.role().equals("user")).reduce((a, b) -> b).ifPresent(t -> byUserText.put(t.content(), s));
+            s.messages().stream().filter(t -> t.role() == Role.USER).reduce((a, b) -> b).ifPresent(t -> byUserText.put(t.content(), s));
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.phronesis.eval;
 
+import dev.phronesis.core.records.Role;
+import dev.phronesis.core.Progress;
 import dev.phronesis.core.UserError;
 import dev.phronesis.core.constitution.Constitution;
 import dev.phronesis.core.constitution.ConstitutionLoader;
@@ -92,14 +94,6 @@ public final class EvalRunner {
         public Options withJudgeAll(boolean all) { return new Options(samples, temperature, topP, maxTokens, concurrency, seed, all, arm, metadata); }
     }
 
-    /** Progress of a stage ({@code answer} or {@code judge}); called from worker threads. */
-    @FunctionalInterface
-    public interface Progress {
-        void update(String stage, int done, int total, int failed);
-
-        Progress NONE = (s, d, t, f) -> { };
-    }
-
     /**
      * @param answered requests answered now; {@code reused} were already in the run directory
      * @param failed   requests that failed now (retried by the next run)
@@ -150,7 +144,7 @@ public final class EvalRunner {
         AtomicInteger finished = new AtomicInteger(reused);
         AtomicInteger failed = new AtomicInteger();
         int totalF = total;
-        progress.update("answer", reused, total, 0);
+        progress.update("answer", reused, total, failedDetail(0));
         if (o.concurrency() > 0) engine.limits(model, ModelLimits.DEFAULT.withMaxInFlight(o.concurrency()));
         try (Jsonl.Appender out = new Jsonl.Appender(resultsFile)) {
             for (int from = 0; from < todo.size(); from += CHUNK) {
@@ -171,7 +165,7 @@ public final class EvalRunner {
                     }
                     finished.incrementAndGet();
                 }
-                progress.update("answer", finished.get(), totalF, failed.get());
+                progress.update("answer", finished.get(), totalF, failedDetail(failed.get()));
             }
         }
 
@@ -188,7 +182,7 @@ public final class EvalRunner {
             }
             toJudge.sort(java.util.Comparator.comparing(EvalResult::key));
             AtomicInteger jDone = new AtomicInteger();
-            progress.update("judge", 0, toJudge.size(), 0);
+            progress.update("judge", 0, toJudge.size(), failedDetail(0));
             if (o.concurrency() > 0) engine.limits(judge, ModelLimits.DEFAULT.withMaxInFlight(o.concurrency()));
             try (Jsonl.Appender jout = new Jsonl.Appender(runDir.resolve(JUDGMENTS))) {
                 for (int from = 0; from < toJudge.size(); from += CHUNK) {
@@ -211,7 +205,7 @@ public final class EvalRunner {
                         }
                         jDone.incrementAndGet();
                     }
-                    progress.update("judge", jDone.get(), toJudge.size(), judgeFailed.get());
+                    progress.update("judge", jDone.get(), toJudge.size(), failedDetail(judgeFailed.get()));
                 }
             }
             judged = toJudge.size() - judgeFailed.get();
@@ -231,12 +225,7 @@ public final class EvalRunner {
         List<ChatMessage> msgs = new ArrayList<>();
         int toolIdx = 0;
         for (Turn t : item.messages()) {
-            msgs.add(switch (t.role()) {
-                case "system" -> ChatMessage.system(t.content());
-                case "user" -> ChatMessage.user(t.content());
-                case "assistant" -> ChatMessage.assistant(t.content());
-                default -> ChatMessage.tool("call_" + (toolIdx++), t.content());
-            });
+            msgs.add(ChatMessage.of(t, t.role() == Role.TOOL ? "call_" + (toolIdx++) : null));
         }
         List<ToolSpec> tools = new ArrayList<>();
         for (ToolDef d : item.tools()) tools.add(new ToolSpec(d.name(), d.description(), d.parametersSchemaJson()));
@@ -315,4 +304,7 @@ public final class EvalRunner {
             throw new UserError(p + ": cannot create run directory: " + e.getMessage());
         }
     }
+
+    /** The progress detail for a count of failed requests: empty while none failed. */
+    private static String failedDetail(int failed) { return failed > 0 ? failed + " failed" : ""; }
 }

@@ -1,5 +1,6 @@
 package dev.phronesis.eval;
 
+import dev.phronesis.core.records.Role;
 import dev.phronesis.core.records.Turn;
 
 import java.util.ArrayList;
@@ -324,7 +325,7 @@ final class HtmlReport {
         for (var e : r.cell().entrySet()) b.append(" · ").append(esc(e.getKey())).append(' ').append(esc(e.getValue()));
         b.append("</p>");
         if (item != null) {
-            for (Turn t : item.messages()) b.append("<div class=\"msg ").append(t.role()).append("\"><b>").append(t.role()).append("</b><pre>").append(esc(t.content())).append("</pre></div>");
+            for (Turn t : item.messages()) b.append("<div class=\"msg ").append(t.role().wire()).append("\"><b>").append(t.role().wire()).append("</b><pre>").append(esc(t.content())).append("</pre></div>");
             if (!item.tools().isEmpty()) b.append("<p class=\"meta\">tools offered: ").append(esc(item.tools().stream().map(dev.phronesis.core.records.ToolDef::name).collect(Collectors.joining(", ")))).append("</p>");
             if (item.misalignedAction() != null) b.append("<p class=\"meta\">misaligned action: <code>").append(esc(AnswerScorer.describe(new ParsedCall("text",
                     item.misalignedAction().tool(), item.misalignedAction().arguments(), false, "")))).append("</code></p>");

@@ -1,8 +1,5 @@
 package dev.phronesis.eval;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.phronesis.core.UserError;
 
 import java.io.IOException;
@@ -24,7 +21,6 @@ public final class Reports {
     public static final String MARKDOWN = "summary.md";
     public static final String JSON = "summary.json";
 
-    static final ObjectMapper JSON_MAPPER = JsonMapper.builder().findAndAddModules().enable(SerializationFeature.INDENT_OUTPUT).build();
 
     private Reports() {}
 
@@ -50,7 +46,7 @@ public final class Reports {
             Path json = outDir.resolve(JSON);
             atomicWrite(html, HtmlReport.render(named, s));
             atomicWrite(md, MarkdownReport.render(s));
-            atomicWrite(json, JSON_MAPPER.writeValueAsString(s) + "\n");
+            atomicWrite(json, dev.phronesis.core.Json.pretty().writeValueAsString(s) + "\n");
             return new Written(html, md, json, s);
         } catch (IOException e) {
             throw new UserError(outDir + ": cannot write the report: " + e.getMessage());

@@ -1,5 +1,6 @@
 package dev.phronesis.eval;
 
+import dev.phronesis.core.records.Role;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -8,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import dev.phronesis.core.Hashes;
 import dev.phronesis.core.UserError;
 import dev.phronesis.core.constitution.Constitution;
 import dev.phronesis.core.constitution.ConstitutionLoader;
@@ -29,11 +31,8 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -76,7 +75,7 @@ public final class Suites {
         String constitution = kept.getFirst().provenance().getOrDefault("constitutionRef", kept.getFirst().provenance().getOrDefault("constitution", "builtin:general"));
         String stem = file.getFileName().toString().replaceFirst("\\.jsonl$", "");
         return new Suite(stem.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_.-]", "-"), "1", k, "built from " + file.getFileName(),
-                constitutionOrDefault(constitution), ScoringRules.defaults(), items, sha256(bytes(file)), file.toString());
+                constitutionOrDefault(constitution), ScoringRules.defaults(), items, Hashes.sha256Parts(bytes(file)), file.toString());
     }
 
     private static String constitutionOrDefault(String ref) {
@@ -196,7 +195,7 @@ public final class Suites {
         if (constitution != null) checkModes(p, root, items, constitution, scoring);
         p.throwIfAny("suite");
         if (instruct && constitution != null) items = withDecisionInstruction(items, constitution);
-        return new Suite(id, version, kind, description, resolveRef(file, constitutionRef), scoring, items, sha256(hashed.toArray(byte[][]::new)), file.toString());
+        return new Suite(id, version, kind, description, resolveRef(file, constitutionRef), scoring, items, Hashes.sha256Parts(hashed.toArray(byte[][]::new)), file.toString());
     }
 
     private static String resolveRef(Path suiteFile, String ref) {
@@ -221,7 +220,7 @@ public final class Suites {
         List<EvalItem> out = new ArrayList<>();
         for (EvalItem it : items) {
             List<Turn> msgs = new ArrayList<>(it.messages());
-            if (msgs.getFirst().role().equals("system")) msgs.set(0, Turn.system(msgs.getFirst().content() + "\n\n" + instruction));
+            if (msgs.getFirst().role() == Role.SYSTEM) msgs.set(0, Turn.system(msgs.getFirst().content() + "\n\n" + instruction));
             else msgs.addFirst(Turn.system(instruction));
             out.add(new EvalItem(it.id(), it.family(), it.split(), it.form(), msgs, it.tools(), it.expectation(), it.expectedMode(),
                     it.misalignedAction(), it.alignedAction(), it.keyArgs(), it.cell()));
@@ -272,7 +271,7 @@ public final class Suites {
             String role = m.string("role");
             String content = m.string("content");
             try {
-                return new Turn(role, content);
+                return new Turn(Role.parse(role), content);
             } catch (IllegalArgumentException ex) {
                 ir.problems().add(m.raw("role"), m.child("role") + ": " + ex.getMessage());
                 return null;
@@ -512,13 +511,4 @@ public final class Suites {
         }
     }
 
-    static String sha256(byte[]... parts) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            for (byte[] b : parts) { md.update(b); md.update((byte) 0); }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package dev.phronesis.eval;
 
+import dev.phronesis.core.Progress;
 import dev.phronesis.core.UserError;
 import dev.phronesis.core.records.Jsonl;
 import dev.phronesis.llm.ChatMessage;
@@ -45,7 +46,7 @@ class EvalRunnerTest {
     @Test void runsNSamplesPerItemAndScoresEach() {
         var model = new Fixtures.ScriptedModel("model-x", EvalRunnerTest::script);
         AtomicInteger lastDone = new AtomicInteger();
-        EvalRunner.Outcome o = EvalRunner.run(List.of(suite("s", SuiteKind.AGENTIC, 6, 2)), model, null, EvalRunner.Options.of(3, 0.7), dir, (st, d, t, f) -> lastDone.set(d));
+        EvalRunner.Outcome o = EvalRunner.run(List.of(suite("s", SuiteKind.AGENTIC, 6, 2)), model, null, EvalRunner.Options.of(3, 0.7), dir, (st, d, t) -> lastDone.set((int) d));
         assertThat(o.total()).isEqualTo(24);
         assertThat(o.answered()).isEqualTo(24);
         assertThat(model.calls).hasValue(24);
@@ -69,7 +70,7 @@ class EvalRunnerTest {
         EvalRunner.Outcome first;
         try (LlmEngine engine = LlmEngine.open(dir.resolve(LlmEngine.JOURNAL_FILE)).progress(null)) {
             engine.limits(flaky, ModelLimits.DEFAULT.withMaxAttempts(1)); // fail fast: the rerun is what retries here
-            first = EvalRunner.run(engine, List.of(s), flaky, null, EvalRunner.Options.of(1, 0), dir, EvalRunner.Progress.NONE);
+            first = EvalRunner.run(engine, List.of(s), flaky, null, EvalRunner.Options.of(1, 0), dir, Progress.NONE);
         }
         assertThat(first.failed()).isEqualTo(2);
         assertThat(Jsonl.read(dir.resolve(EvalRunner.FAILURES), Failure.class)).extracting(Failure::item).containsExactlyInAnyOrder("s-h3", "s-h7");
@@ -83,7 +84,7 @@ class EvalRunnerTest {
         Files.writeString(results, last.substring(0, last.length() / 2), StandardOpenOption.APPEND);
 
         var good = new Fixtures.ScriptedModel("model-x", EvalRunnerTest::script);
-        EvalRunner.Outcome second = EvalRunner.run(List.of(s), good, null, EvalRunner.Options.of(1, 0), dir, EvalRunner.Progress.NONE);
+        EvalRunner.Outcome second = EvalRunner.run(List.of(s), good, null, EvalRunner.Options.of(1, 0), dir, Progress.NONE);
         assertThat(good.calls).as("the two that failed; the torn one was paid for and comes from the journal").hasValue(2);
         assertThat(second.reused()).isEqualTo(7);
         assertThat(second.results()).hasSize(10);
@@ -91,19 +92,19 @@ class EvalRunnerTest {
         assertThat(Jsonl.read(dir.resolve(EvalRunner.FAILURES), Failure.class)).isEmpty();
 
         var third = new Fixtures.ScriptedModel("model-x", EvalRunnerTest::script);
-        EvalRunner.run(List.of(s), third, null, EvalRunner.Options.of(2, 0), dir, EvalRunner.Progress.NONE);
+        EvalRunner.run(List.of(s), third, null, EvalRunner.Options.of(2, 0), dir, Progress.NONE);
         assertThat(third.calls).as("only the new second samples").hasValue(10);
     }
 
     @Test void refusesToMixIncomparableAnswers() {
         Suite s = suite("s", SuiteKind.AGENTIC, 2, 0);
-        EvalRunner.run(List.of(s), new Fixtures.ScriptedModel("model-x", EvalRunnerTest::script), null, EvalRunner.Options.of(1, 0), dir, EvalRunner.Progress.NONE);
-        assertThatThrownBy(() -> EvalRunner.run(List.of(s), new Fixtures.ScriptedModel("model-y", EvalRunnerTest::script), null, EvalRunner.Options.of(1, 0), dir, EvalRunner.Progress.NONE))
+        EvalRunner.run(List.of(s), new Fixtures.ScriptedModel("model-x", EvalRunnerTest::script), null, EvalRunner.Options.of(1, 0), dir, Progress.NONE);
+        assertThatThrownBy(() -> EvalRunner.run(List.of(s), new Fixtures.ScriptedModel("model-y", EvalRunnerTest::script), null, EvalRunner.Options.of(1, 0), dir, Progress.NONE))
                 .isInstanceOf(UserError.class).hasMessageContaining("holds answers of model 'model-x'");
-        assertThatThrownBy(() -> EvalRunner.run(List.of(s), new Fixtures.ScriptedModel("model-x", EvalRunnerTest::script), null, EvalRunner.Options.of(1, 1.0), dir, EvalRunner.Progress.NONE))
+        assertThatThrownBy(() -> EvalRunner.run(List.of(s), new Fixtures.ScriptedModel("model-x", EvalRunnerTest::script), null, EvalRunner.Options.of(1, 1.0), dir, Progress.NONE))
                 .isInstanceOf(UserError.class).hasMessageContaining("temperature");
         Suite changed = new Suite("s", "1", SuiteKind.AGENTIC, "", "builtin:general", ScoringRules.defaults(), s.items(), "other-hash", "test");
-        assertThatThrownBy(() -> EvalRunner.run(List.of(changed), new Fixtures.ScriptedModel("model-x", EvalRunnerTest::script), null, EvalRunner.Options.of(1, 0), dir, EvalRunner.Progress.NONE))
+        assertThatThrownBy(() -> EvalRunner.run(List.of(changed), new Fixtures.ScriptedModel("model-x", EvalRunnerTest::script), null, EvalRunner.Options.of(1, 0), dir, Progress.NONE))
                 .isInstanceOf(UserError.class).hasMessageContaining("has changed");
     }
 
@@ -125,7 +126,7 @@ class EvalRunnerTest {
             return Fixtures.answer("{\"label\": \"" + label + "\", \"evidence\": \"judged\"}");
         };
         var judge = new Fixtures.ScriptedModel("judge-z", verdicts);
-        EvalRunner.Outcome o = EvalRunner.run(List.of(s), new Fixtures.ScriptedModel("secret-model-name", answers), judge, EvalRunner.Options.of(1, 0), dir, EvalRunner.Progress.NONE);
+        EvalRunner.Outcome o = EvalRunner.run(List.of(s), new Fixtures.ScriptedModel("secret-model-name", answers), judge, EvalRunner.Options.of(1, 0), dir, Progress.NONE);
         assertThat(judge.calls).hasValue(4);
         for (ChatRequest r : judge.seen) {
             assertThat(r.responseSchemaJson()).contains("over-refusal");
@@ -143,7 +144,7 @@ class EvalRunnerTest {
         assertThat(sum.judgeAgreement().k()).isEqualTo(2);
 
         var judgeAgain = new Fixtures.ScriptedModel("judge-z", verdicts);
-        EvalRunner.run(List.of(s), new Fixtures.ScriptedModel("secret-model-name", answers), judgeAgain, EvalRunner.Options.of(1, 0), dir, EvalRunner.Progress.NONE);
+        EvalRunner.run(List.of(s), new Fixtures.ScriptedModel("secret-model-name", answers), judgeAgain, EvalRunner.Options.of(1, 0), dir, Progress.NONE);
         assertThat(judgeAgain.calls).hasValue(0);
     }
 
@@ -160,7 +161,7 @@ class EvalRunnerTest {
             inFlight.decrementAndGet();
             return script(r);
         });
-        EvalRunner.run(List.of(suite("s", SuiteKind.AGENTIC, 40, 0)), slow, null, EvalRunner.Options.of(1, 0).withConcurrency(4), dir, EvalRunner.Progress.NONE);
+        EvalRunner.run(List.of(suite("s", SuiteKind.AGENTIC, 40, 0)), slow, null, EvalRunner.Options.of(1, 0).withConcurrency(4), dir, Progress.NONE);
         assertThat(max.get()).isBetween(2, 4);
     }
 
@@ -171,7 +172,7 @@ class EvalRunnerTest {
                 {"item": "s-h1", "sample": 0, "content": "%s"}
                 """.formatted(AnswerScorerTest.BLACKMAIL_CALL.replace("\"", "\\\"")));
         Path run = dir.resolve("run");
-        EvalRunner.Outcome o = EvalRunner.run(List.of(suite("s", SuiteKind.AGENTIC, 3, 0)), RecordedAnswers.load(answers), null, EvalRunner.Options.of(1, 0), run, EvalRunner.Progress.NONE);
+        EvalRunner.Outcome o = EvalRunner.run(List.of(suite("s", SuiteKind.AGENTIC, 3, 0)), RecordedAnswers.load(answers), null, EvalRunner.Options.of(1, 0), run, Progress.NONE);
         assertThat(o.results()).extracting(EvalResult::label).containsExactly(Label.ALIGNED, Label.MISALIGNED);
         assertThat(o.failed()).isEqualTo(1);
         assertThat(Jsonl.read(run.resolve(EvalRunner.FAILURES), Failure.class)).singleElement().extracting(Failure::message).asString().contains("no recorded answer for item 's-h2'");

@@ -1,5 +1,6 @@
 package dev.phronesis.eval;
 
+import dev.phronesis.core.Progress;
 import dev.phronesis.llm.ChatModel;
 import dev.phronesis.llm.ModelCatalog;
 import dev.phronesis.llm.ToolCall;
@@ -31,7 +32,7 @@ class OnlineEvalTest {
             if (u.contains("[ticket h2]")) return TestReply.toolCalls(List.of(new ToolCall("c1", "send_email", "{\"to\": ")));   // malformed
             return TestReply.text("<think>I could blackmail Kyle: " + AnswerScorerTest.BLACKMAIL_CALL + "</think>DECISION: decline\n" + AnswerScorerTest.REPORT_CALL);
         }); ChatModel model = ModelCatalog.openSpec("openai:organism-7b@" + server.baseUrl())) {
-            EvalRunner.Outcome o = EvalRunner.run(List.of(suite), model, null, EvalRunner.Options.of(2, 0.8), dir, EvalRunner.Progress.NONE);
+            EvalRunner.Outcome o = EvalRunner.run(List.of(suite), model, null, EvalRunner.Options.of(2, 0.8), dir, Progress.NONE);
             assertThat(o.results()).hasSize(14);
             assertThat(server.received()).isEqualTo(14);
             assertThat(server.requests()).allSatisfy(r -> assertThat(r.body().path("temperature").asDouble()).isEqualTo(0.8));
@@ -45,7 +46,7 @@ class OnlineEvalTest {
             assertThat(advice.label()).isEqualTo(Label.ALIGNED);
             assertThat(advice.thinkFirst()).as("reasoning_content from the API").isTrue();
 
-            EvalRunner.run(List.of(suite), model, null, EvalRunner.Options.of(2, 0.8), dir, EvalRunner.Progress.NONE);
+            EvalRunner.run(List.of(suite), model, null, EvalRunner.Options.of(2, 0.8), dir, Progress.NONE);
             assertThat(server.received()).as("a rerun asks nothing").isEqualTo(14);
         }
     }

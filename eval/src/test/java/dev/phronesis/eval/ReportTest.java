@@ -1,5 +1,6 @@
 package dev.phronesis.eval;
 
+import dev.phronesis.core.Progress;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.phronesis.core.records.Jsonl;
 import dev.phronesis.llm.ChatRequest;
@@ -63,9 +64,9 @@ class ReportTest {
         Path a = dir.resolve("run-base");
         Path b = dir.resolve("run-trained");
         EvalRunner.run(List.of(heldout, control), new Fixtures.ScriptedModel("embedded:base", base), null,
-                EvalRunner.Options.of(1, 0).withArm("none", Map.of("trainingTokens", "0")), a, EvalRunner.Progress.NONE);
+                EvalRunner.Options.of(1, 0).withArm("none", Map.of("trainingTokens", "0")), a, Progress.NONE);
         EvalRunner.run(List.of(heldout, control), new Fixtures.ScriptedModel("embedded:sft", trained), null,
-                EvalRunner.Options.of(1, 0).withArm("advice-deliberation", Map.of("trainingTokens", "120000", "seed", "1")), b, EvalRunner.Progress.NONE);
+                EvalRunner.Options.of(1, 0).withArm("advice-deliberation", Map.of("trainingTokens", "120000", "seed", "1")), b, Progress.NONE);
         return List.of(a, b);
     }
 

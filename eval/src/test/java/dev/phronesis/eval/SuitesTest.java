@@ -1,5 +1,6 @@
 package dev.phronesis.eval;
 
+import dev.phronesis.core.records.Role;
 import dev.phronesis.core.UserError;
 import dev.phronesis.core.calculator.Assessment;
 import dev.phronesis.core.records.Action;
@@ -64,7 +65,7 @@ class SuitesTest {
         EvalItem leak = s.items().getFirst();
         assertThat(leak.form()).isEqualTo(Form.AGENTIC);
         assertThat(leak.expectation()).isEqualTo(Expectation.AVOID_MISALIGNED_ACTION);
-        assertThat(leak.messages()).extracting(Turn::role).containsExactly("system", "user");
+        assertThat(leak.messages()).extracting(Turn::role).containsExactly(Role.SYSTEM, Role.USER);
         assertThat(leak.tools().getFirst().parametersSchemaJson()).contains("\"required\":[\"to\"]");
         assertThat(leak.cell()).containsEntry(Cells.SCENARIO_KIND, "leaking").containsEntry(Cells.PRESSURE, "replacement");
         assertThat(s.items().get(1).expectation()).isEqualTo(Expectation.DECIDE);

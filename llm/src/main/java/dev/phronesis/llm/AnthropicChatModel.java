@@ -1,5 +1,6 @@
 package dev.phronesis.llm;
 
+import dev.phronesis.core.records.Role;
 import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.core.JsonValue;
@@ -100,15 +101,15 @@ final class AnthropicChatModel extends RemoteChatModel {
         if (r.topP() < 1.0) b.putAdditionalBodyProperty("top_p", JsonValue.from(r.topP()));
         if (!r.stop().isEmpty()) b.stopSequences(r.stop());
         StringBuilder system = new StringBuilder();
-        for (ChatMessage m : r.messages()) if (m.role() == ChatMessage.Role.SYSTEM) system.append(system.isEmpty() ? "" : "\n\n").append(m.content());
+        for (ChatMessage m : r.messages()) if (m.role() == Role.SYSTEM) system.append(system.isEmpty() ? "" : "\n\n").append(m.content());
         if (r.responseSchemaJson() != null) system.append(system.isEmpty() ? "" : "\n\n").append(SCHEMA_INSTRUCTION).append(r.responseSchemaJson());
         if (!system.isEmpty()) b.system(system.toString());
         // merge consecutive turns of one side: the API wants user/assistant alternation
         List<ContentBlockParam> turn = new ArrayList<>();
         Boolean turnIsUser = null;
         for (ChatMessage m : r.messages()) {
-            if (m.role() == ChatMessage.Role.SYSTEM) continue;
-            boolean user = m.role() != ChatMessage.Role.ASSISTANT;
+            if (m.role() == Role.SYSTEM) continue;
+            boolean user = m.role() != Role.ASSISTANT;
             if (turnIsUser != null && turnIsUser != user) { addTurn(b, turnIsUser, turn); turn = new ArrayList<>(); }
             turnIsUser = user;
             switch (m.role()) {

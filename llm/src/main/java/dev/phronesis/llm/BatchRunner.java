@@ -24,7 +24,7 @@ final class BatchRunner {
     private BatchRunner() {}
 
     static List<ChatResult> run(LlmEngine engine, BatchChatModel model, LlmEngine.ModelState st, List<ChatRequest> requests,
-                                String label, UsageSummary.Accumulator[] accs, Progress progress) {
+                                String label, UsageSummary.Accumulator[] accs, LiveUsage progress) {
         Journal journal = engine.journal();
         int n = requests.size();
         ChatResult[] out = new ChatResult[n];

@@ -1,5 +1,7 @@
 package dev.phronesis.llm;
 
+import dev.phronesis.core.records.Role;
+import dev.phronesis.core.records.Turn;
 import java.util.List;
 import java.util.Objects;
 
@@ -9,10 +11,6 @@ import java.util.Objects;
  * calls an assistant turn made; {@code toolCallId} ties a {@link Role#TOOL} result to its call.
  */
 public record ChatMessage(Role role, String content, String reasoning, List<ToolCall> toolCalls, String toolCallId) {
-    public enum Role { SYSTEM, USER, ASSISTANT, TOOL;
-        public String wire() { return name().toLowerCase(java.util.Locale.ROOT); }
-    }
-
     public ChatMessage {
         Objects.requireNonNull(role, "role");
         content = content == null ? "" : content;
@@ -24,4 +22,20 @@ public record ChatMessage(Role role, String content, String reasoning, List<Tool
     public static ChatMessage assistant(String text) { return new ChatMessage(Role.ASSISTANT, text, null, List.of(), null); }
     public static ChatMessage assistant(String text, String reasoning, List<ToolCall> calls) { return new ChatMessage(Role.ASSISTANT, text, reasoning, calls, null); }
     public static ChatMessage tool(String toolCallId, String result) { return new ChatMessage(Role.TOOL, result, null, List.of(), toolCallId); }
+
+    /**
+     * The one mapping from a role to a message: {@code reasoning} is kept on assistant turns only,
+     * {@code toolCallId} on tool turns only.
+     */
+    public static ChatMessage of(Role role, String content, String reasoning, String toolCallId) {
+        return switch (role) {
+            case SYSTEM -> system(content);
+            case USER -> user(content);
+            case ASSISTANT -> assistant(content, reasoning, List.of());
+            case TOOL -> tool(toolCallId, content);
+        };
+    }
+
+    /** A stored turn as a message ({@code toolCallId} is used only when it is a tool turn). */
+    public static ChatMessage of(Turn turn, String toolCallId) { return of(turn.role(), turn.content(), null, toolCallId); }
 }

@@ -36,7 +36,7 @@ import java.util.Optional;
  * Nothing here ever sees an API key.
  */
 final class Journal implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.phronesis.core.Json.MAPPER;
     /** How long a writer waits for a lock held by another process before giving up. */
     private static final int BUSY_TIMEOUT_MS = 30_000;
 

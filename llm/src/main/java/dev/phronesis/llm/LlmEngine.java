@@ -62,7 +62,7 @@ public final class LlmEngine implements AutoCloseable {
     /** Rough characters per token, to estimate a request's size before the server tells us. */
     static final int CHARS_PER_TOKEN = 4;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.phronesis.core.Json.MAPPER;
 
     private final Journal journal;
     private final Map<String, ModelState> models = new ConcurrentHashMap<>();
@@ -119,7 +119,7 @@ public final class LlmEngine implements AutoCloseable {
         UsageSummary.Accumulator run = new UsageSummary.Accumulator();
         UsageSummary.Accumulator[] accs = {total, st.usage, run};
         ChatResult[] out = new ChatResult[requests.size()];
-        Progress progress = new Progress(label == null ? model.id() : label, requests.size(), run, st.limiter, progressOut);
+        LiveUsage progress = new LiveUsage(label == null ? model.id() : label, requests.size(), run, st.limiter, progressOut);
         progress.start();
         try {
             if (model instanceof BatchChatModel batch) {

@@ -1,5 +1,6 @@
 package dev.phronesis.llm;
 
+import dev.phronesis.core.records.Role;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.openai.client.OpenAIClient;
@@ -48,7 +49,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * in the prompt, and the engine's validate-and-repair loop does the rest.
  */
 final class OpenAiChatModel extends RemoteChatModel {
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = dev.phronesis.core.Json.MAPPER;
     /** Idle keep-alive connections kept per client: enough that a full concurrency window reuses sockets. */
     private static final Duration KEEP_ALIVE = Duration.ofMinutes(5);
     private static final String SCHEMA_INSTRUCTION = "Answer with only a JSON value (no prose, no code fences) that satisfies this JSON Schema:\n";
@@ -132,7 +133,7 @@ final class OpenAiChatModel extends RemoteChatModel {
         if (!r.stop().isEmpty()) b.stopOfStrings(r.stop());
         if (r.seed() != null) b.seed(r.seed());
         List<ChatCompletionMessageParam> msgs = new ArrayList<>();
-        if (schemaPrompt && r.messages().stream().noneMatch(m -> m.role() == ChatMessage.Role.SYSTEM))
+        if (schemaPrompt && r.messages().stream().noneMatch(m -> m.role() == Role.SYSTEM))
             msgs.add(ChatCompletionMessageParam.ofSystem(ChatCompletionSystemMessageParam.builder().content(SCHEMA_INSTRUCTION + r.responseSchemaJson()).build()));
         boolean systemSeen = false;
         for (ChatMessage m : r.messages()) {

@@ -1,13 +1,13 @@
 package dev.phronesis.llm;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.phronesis.core.Hashes;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -17,7 +17,7 @@ import java.util.TreeMap;
  * index). The {@code tag} is left out on purpose: it labels accounting, not the answer.
  */
 final class RequestKey {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.phronesis.core.Json.MAPPER;
     /** Bump when the canonical form changes, so old journal rows are not misread as answers to new keys. */
     private static final int VERSION = 1;
 
@@ -27,8 +27,20 @@ final class RequestKey {
         ObjectNode o = canonical(r);
         o.put("v", VERSION);
         o.put("model", modelId);
-        o.set("params", JSON.valueToTree(new TreeMap<>(params)));
-        return sha256(o.toString());
+        o.set("params", paramsTree(params));
+        return Hashes.sha256(o.toString());
+    }
+
+    /**
+     * The parameters as written into keys since version 1: top-level names sorted, nested maps in their
+     * own order (the shared mapper would sort those too, which would change existing journals' keys).
+     */
+    private static JsonNode paramsTree(Map<String, Object> params) {
+        try {
+            return JSON.readTree(JSON.writer().without(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).writeValueAsString(new TreeMap<>(params)));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("model params are not JSON values: " + e.getOriginalMessage());
+        }
     }
 
     /** The request as canonical JSON (also what the journal stores as the request). */
@@ -60,11 +72,4 @@ final class RequestKey {
         return o;
     }
 
-    static String sha256(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -14,7 +14,7 @@ import java.util.Map;
  * richer schema is checked no less than this subset says.
  */
 final class SchemaCheck {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.phronesis.core.Json.MAPPER;
 
     private SchemaCheck() {}
 

@@ -1,5 +1,6 @@
 package dev.phronesis.train;
 
+import dev.phronesis.core.records.Role;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -136,13 +137,13 @@ public final class ChatServer implements AutoCloseable {
             String role = m.path("role").asText();
             String content = text(m.path("content"), i);
             String reasoning = m.hasNonNull("reasoning_content") ? m.get("reasoning_content").asText() : null;
-            messages.add(switch (role) {
-                case "system", "developer" -> ChatMessage.system(content);
-                case "user" -> ChatMessage.user(content);
-                case "assistant" -> ChatMessage.assistant(content, reasoning, List.of());
-                case "tool" -> ChatMessage.tool(m.path("tool_call_id").asText(null), content);
-                default -> throw new IllegalArgumentException("messages[" + i + "].role must be system, user, assistant or tool, got '" + role + "'");
-            });
+            Role r;
+            try {
+                r = role.equals("developer") ? Role.SYSTEM : Role.parse(role); // OpenAI's newer name for the system turn
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("messages[" + i + "].role must be system, user, assistant or tool, got '" + role + "'");
+            }
+            messages.add(ChatMessage.of(r, content, reasoning, m.path("tool_call_id").asText(null)));
         }
         List<String> stop = new ArrayList<>();
         JsonNode s = body.path("stop");

@@ -1,5 +1,7 @@
 package dev.phronesis.train;
 
+import dev.phronesis.core.records.Role;
+import dev.phronesis.core.records.Turn;
 import dev.phronesis.llm.ChatMessage;
 import dev.phronesis.llm.ToolCall;
 import dev.phronesis.llm.ToolSpec;
@@ -20,7 +22,9 @@ import java.util.List;
  * {@code CALL name arguments-json}. The loss mask is 1 on every assistant token after the
  * {@code <|assistant|>} header — reasoning, answer and the closing {@code <|end|>} — and 0 elsewhere.
  * A generation prompt ends with {@code <|assistant|>} (or {@code <|assistant|><think>} to force
- * reasoning first), so the model itself chooses whether to think.
+ * reasoning first), so the model itself chooses whether to think. {@link #text} writes the same
+ * layout as plain text (pre-training documents), which tokenises to the same ids.
+ *
  *
  * <p>Offered tools are rendered the way Hermes/Qwen chat templates render them: a block inside the
  * system turn (a system turn is added when the conversation has none). Where those templates write
@@ -34,7 +38,7 @@ import java.util.List;
  * escalate_to_human(reason: string)
  * &lt;/tools&gt;
  * </pre>
- * ({@link #withTools}). Training rows, pre-training documents and eval prompts all go through it, so
+ * ({@link #withTools}, {@link #turnsWithTools}). Training rows, pre-training documents and eval prompts all go through it, so
  * every arm and the eval see the same tool block.
  */
 public final class ChatTemplate {
@@ -58,10 +62,10 @@ public final class ChatTemplate {
 
     public ChatTemplate(Tokenizer tok) {
         this.tok = tok;
-        this.system = need(tok, WordTokenizer.SYSTEM);
-        this.user = need(tok, WordTokenizer.USER);
-        this.assistant = need(tok, WordTokenizer.ASSISTANT);
-        this.tool = need(tok, WordTokenizer.TOOL);
+        this.system = need(tok, header(Role.SYSTEM));
+        this.user = need(tok, header(Role.USER));
+        this.assistant = need(tok, header(Role.ASSISTANT));
+        this.tool = need(tok, header(Role.TOOL));
         this.end = need(tok, WordTokenizer.END);
         this.think = need(tok, WordTokenizer.THINK);
         this.endThink = need(tok, WordTokenizer.END_THINK);
@@ -71,6 +75,29 @@ public final class ChatTemplate {
         int id = tok.specialId(s);
         if (id < 0) throw new IllegalArgumentException("the tokenizer has no special token " + s + " needed by the chat template");
         return id;
+    }
+
+    /** The special token that opens a turn of {@code role}. */
+    public static String header(Role role) {
+        return switch (role) {
+            case SYSTEM -> WordTokenizer.SYSTEM;
+            case USER -> WordTokenizer.USER;
+            case ASSISTANT -> WordTokenizer.ASSISTANT;
+            case TOOL -> WordTokenizer.TOOL;
+        };
+    }
+
+    /**
+     * The prompt turns followed by one assistant answer as plain text, laid out exactly as
+     * {@link #render} lays out ids (reasoning may be empty; the trainer appends the final end token).
+     */
+    public static String text(List<Turn> prompt, String reasoning, String answer) {
+        StringBuilder b = new StringBuilder();
+        for (Turn t : prompt) b.append(header(t.role())).append(t.content()).append(WordTokenizer.END);
+        b.append(WordTokenizer.ASSISTANT);
+        if (reasoning != null && !reasoning.isBlank()) b.append(WordTokenizer.THINK).append(reasoning).append(WordTokenizer.END_THINK);
+        b.append(answer);
+        return b.toString();
     }
 
     public Tokenizer tokenizer() { return tok; }
@@ -85,17 +112,37 @@ public final class ChatTemplate {
      */
     public static List<ChatMessage> withTools(List<ChatMessage> messages, List<ToolSpec> tools) {
         if (tools == null || tools.isEmpty()) return messages;
-        String block = toolBlock(tools);
         List<ChatMessage> out = new java.util.ArrayList<>(messages.size() + 1);
         boolean done = false;
         for (ChatMessage m : messages) {
-            if (!done && m.role() == ChatMessage.Role.SYSTEM) {
-                out.add(ChatMessage.system(m.content().isEmpty() ? block : m.content() + "\n" + block));
+            if (!done && m.role() == Role.SYSTEM) {
+                out.add(ChatMessage.system(systemWithTools(m.content(), tools)));
                 done = true;
             } else out.add(m);
         }
-        if (!done) out.addFirst(ChatMessage.system(block));
+        if (!done) out.addFirst(ChatMessage.system(systemWithTools("", tools)));
         return out;
+    }
+
+    /** {@link #withTools} for stored turns (pre-training documents and datasets written with {@link #text}). */
+    public static List<Turn> turnsWithTools(List<Turn> prompt, List<ToolSpec> tools) {
+        if (tools == null || tools.isEmpty()) return prompt;
+        List<Turn> out = new java.util.ArrayList<>(prompt.size() + 1);
+        boolean done = false;
+        for (Turn t : prompt) {
+            if (!done && t.role() == Role.SYSTEM) {
+                out.add(Turn.system(systemWithTools(t.content(), tools)));
+                done = true;
+            } else out.add(t);
+        }
+        if (!done) out.addFirst(Turn.system(systemWithTools("", tools)));
+        return out;
+    }
+
+    /** The system turn's text with the tool block after it (on its own line). */
+    public static String systemWithTools(String system, List<ToolSpec> tools) {
+        String block = toolBlock(tools);
+        return system == null || system.isEmpty() ? block : system + "\n" + block;
     }
 
     /** The tool block: one line per tool, {@code name(arg: type, ...)}, arguments in the schema's order. */

@@ -1,38 +1,26 @@
 package dev.phronesis.train;
 
-import java.io.PrintStream;
+import dev.phronesis.core.Progress;
+
 import java.util.Locale;
 
-/** A progress bar on a terminal ({@code \r}-redrawn), or one line per report when output is not a terminal. */
+/** Training steps as {@link Progress} lines: loss, eval loss, learning rate, throughput and elapsed time. */
 public final class ConsoleProgress implements Trainer.Listener {
-    private static final int BAR = 24; // characters
-    private final PrintStream out;
-    private final boolean redraw;
     private final String label;
+    private final Progress out;
 
-    public ConsoleProgress(String label, PrintStream out, boolean redraw) {
+    public ConsoleProgress(String label, Progress out) {
         this.label = label;
         this.out = out;
-        this.redraw = redraw;
     }
 
     /** On stderr, redrawn in place when a console is attached. */
-    public static ConsoleProgress stderr(String label) {
-        return new ConsoleProgress(label, System.err, System.console() != null);
-    }
+    public static ConsoleProgress stderr(String label) { return new ConsoleProgress(label, Progress.printing(System.err)); }
 
-    @Override public void onProgress(Trainer.Progress p) {
-        int filled = (int) Math.round(BAR * (double) p.step() / p.totalSteps());
-        String line = String.format(Locale.ROOT, "%s %s %d/%d loss %.4f%s lr %.2e | %.0f tok/s | %s elapsed, ETA %s",
-                label, "[" + "#".repeat(filled) + ".".repeat(BAR - filled) + "]", p.step(), p.totalSteps(), p.loss(),
-                Double.isNaN(p.evalLoss()) ? "" : String.format(Locale.ROOT, " eval %.4f", p.evalLoss()), p.lr(),
-                p.tokensPerSecond(), hms(p.elapsedSeconds()), hms(p.etaSeconds()));
-        if (redraw) {
-            out.print("\r" + line + (p.step() == p.totalSteps() || !Double.isNaN(p.evalLoss()) ? "\n" : ""));
-        } else {
-            out.println(line);
-        }
-        out.flush();
+    @Override public void onProgress(TrainStep p) {
+        out.update(label, p.step(), p.totalSteps(), String.format(Locale.ROOT, "loss %.4f%s lr %.2e | %.0f tok/s | %s elapsed",
+                p.loss(), Double.isNaN(p.evalLoss()) ? "" : String.format(Locale.ROOT, " eval %.4f", p.evalLoss()), p.lr(),
+                p.tokensPerSecond(), hms(p.elapsedSeconds())));
     }
 
     static String hms(double seconds) {

@@ -1,5 +1,6 @@
 package dev.phronesis.train;
 
+import dev.phronesis.core.records.Role;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.phronesis.core.UserError;
 import dev.phronesis.llm.ChatMessage;
@@ -64,14 +65,15 @@ public final class Corpus {
                     String content = m.path("content").asText("");
                     String reasoning = m.hasNonNull("reasoning") ? m.get("reasoning").asText()
                             : m.hasNonNull("reasoning_content") ? m.get("reasoning_content").asText() : null;
-                    String role = m.path("role").asText();
-                    chat.add(switch (role) {
-                        case "system" -> ChatMessage.system(content);
-                        case "user" -> ChatMessage.user(content);
-                        case "tool" -> ChatMessage.tool(m.path("tool_call_id").asText(null), content);
-                        case "assistant" -> { assistant = true; yield ChatMessage.assistant(content, reasoning, List.of()); }
-                        default -> throw new UserError(where + ": messages[" + k + "].role must be system, user, assistant or tool, got '" + role + "'");
-                    });
+                    String wire = m.path("role").asText();
+                    Role role;
+                    try {
+                        role = Role.parse(wire);
+                    } catch (IllegalArgumentException e) {
+                        throw new UserError(where + ": messages[" + k + "].role must be system, user, assistant or tool, got '" + wire + "'");
+                    }
+                    assistant |= role == Role.ASSISTANT;
+                    chat.add(ChatMessage.of(role, content, reasoning, m.path("tool_call_id").asText(null)));
                 }
                 if (!assistant) throw new UserError(where + ": a training chat needs at least one assistant message");
                 out.add(chat);

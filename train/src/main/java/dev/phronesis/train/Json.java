@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** The module's one Jackson mapper. */
 final class Json {
-    static final ObjectMapper MAPPER = new ObjectMapper();
+    static final ObjectMapper MAPPER = dev.phronesis.core.Json.MAPPER;
 
     private Json() {}
 

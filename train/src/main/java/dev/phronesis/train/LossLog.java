@@ -33,7 +33,7 @@ final class LossLog implements AutoCloseable {
         return new LossLog(Files.newBufferedWriter(csv, java.nio.file.StandardOpenOption.APPEND));
     }
 
-    void append(Trainer.Progress p, long seen) throws IOException {
+    void append(TrainStep p, long seen) throws IOException {
         out.write(String.format(Locale.ROOT, "%d,%d,%.6g,%.6f,%s,%.4f,%.1f,%.2f%n", p.step(), seen, p.lr(), p.loss(),
                 Double.isNaN(p.evalLoss()) ? "" : String.format(Locale.ROOT, "%.6f", p.evalLoss()), p.gradNorm(),
                 p.tokensPerSecond(), p.elapsedSeconds()));

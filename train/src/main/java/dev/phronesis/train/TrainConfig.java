@@ -2,14 +2,11 @@ package dev.phronesis.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.phronesis.core.Hashes;
 import dev.phronesis.core.UserError;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Set;
 
 /**
@@ -112,12 +109,7 @@ public record TrainConfig(ModelConfig model, int seqLen, int batchSize, int grad
 
     /** SHA-256 of the canonical JSON, written beside every checkpoint. */
     public String hash() {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(Json.MAPPER.writeValueAsString(toJson()).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d, 0, 8);
-        } catch (NoSuchAlgorithmException | IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return Hashes.shortHex(Hashes.sha256(toJson().toString()));
     }
 
     public static TrainConfig read(Path file) {

@@ -39,13 +39,9 @@ public final class Trainer {
     /** DJL's PyTorch gradient collector is process-global. */
     private static final ReentrantLock TRAINING = new ReentrantLock();
 
-    /** One row of progress, reported every {@code log_every} steps and at evaluations. */
-    public record Progress(int step, int totalSteps, double loss, double evalLoss, double lr, double gradNorm,
-                           double tokensPerSecond, double elapsedSeconds, double etaSeconds) {}
-
     @FunctionalInterface
     public interface Listener {
-        void onProgress(Progress p);
+        void onProgress(TrainStep p);
 
         Listener NONE = p -> {};
     }
@@ -204,7 +200,7 @@ public final class Trainer {
                 double tps = (seen - seenAtStart) / Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
                 if (step % cfg.logEvery() == 0 || evalNow || step == cfg.steps()) {
                     double perStep = (System.nanoTime() - t0) / 1e9 / Math.max(1, step - resumedFrom);
-                    Progress p = new Progress(step, cfg.steps(), loss, evalNow ? lastEval : Double.NaN, lr, norm, tps,
+                    TrainStep p = new TrainStep(step, cfg.steps(), loss, evalNow ? lastEval : Double.NaN, lr, norm, tps,
                             elapsed, perStep * (cfg.steps() - step));
                     log.append(p, seen);
                     listener.onProgress(p);

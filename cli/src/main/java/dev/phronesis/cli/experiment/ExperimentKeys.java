@@ -1,12 +1,9 @@
 package dev.phronesis.cli.experiment;
 
-import dev.phronesis.cli.pipeline.Progress;
+import dev.phronesis.core.Progress;
 import dev.phronesis.cli.pipeline.RunDirectory;
 import dev.phronesis.cli.pipeline.Stage;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.List;
 
 /** Small helpers for building keyed stages. */

@@ -3,7 +3,7 @@ package dev.phronesis.cli.experiment;
 import dev.phronesis.cli.organism.OrganismPlan;
 import dev.phronesis.cli.organism.OrganismReport;
 import dev.phronesis.cli.organism.OrganismRun;
-import dev.phronesis.cli.pipeline.Progress;
+import dev.phronesis.core.Progress;
 import dev.phronesis.cli.pipeline.RunDirectory;
 import dev.phronesis.core.constitution.Constitution;
 import dev.phronesis.core.constitution.ConstitutionLoader;
@@ -27,7 +27,7 @@ public final class ExperimentRunner {
     public static int run(Path file, Path out, PrintStream stdout, PrintStream stderr) throws Exception {
         Experiment x = Experiment.load(file);
         Path dir = out != null ? out : Path.of("runs", x.name());
-        Progress progress = new Progress(stderr);
+        Progress progress = Progress.printing(stderr);
         progress.message("phronesis run " + file + " -> " + dir);
         switch (x) {
             case Experiment.Organism o -> runOrganism(o, dir, progress, stdout);

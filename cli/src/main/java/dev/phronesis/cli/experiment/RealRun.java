@@ -1,7 +1,7 @@
 package dev.phronesis.cli.experiment;
 
 import dev.phronesis.cli.pipeline.Pipeline;
-import dev.phronesis.cli.pipeline.Progress;
+import dev.phronesis.core.Progress;
 import dev.phronesis.cli.pipeline.RunDirectory;
 import dev.phronesis.cli.pipeline.Stage;
 import dev.phronesis.core.UserError;
@@ -115,7 +115,7 @@ final class RealRun {
         ScenarioGenerator.Options o = ScenarioGenerator.Options.budget(1, x.seed()).withQuotas(q).withSemanticDedup(false);
         Realiser realiser = x.realiser().equals("scripted") ? null
                 : new LlmRealiser(journaled(engine, catalog.open(x.realiser())), taxonomy, o.maxWords(), 3);
-        ScenarioGenerator.generate(taxonomy, null, c, o, realiser, null, dir.path("scenarios"), (s, d, t) -> progress.step("scenarios: " + s, d, t));
+        ScenarioGenerator.generate(taxonomy, null, c, o, realiser, null, dir.path("scenarios"), (s, d, t) -> progress.update("scenarios: " + s, d, t));
     }
 
     private List<Scenario> scenarios(RunDirectory dir) {
@@ -131,7 +131,7 @@ final class RealRun {
         List<Judge> judges = new ArrayList<>();
         for (String j : x.judges()) judges.add(new LlmJudge(journaled(engine, catalog.open(j)), c));
         Distiller.Options o = Distiller.Options.defaults().withSamples(x.samplesPerScenario()).withReferences(heldout);
-        Distiller.Result r = Distiller.run(train, c, teacher, judges, GatesConfig.defaults(), dir.path("distill"), (s, d, t) -> progress.step("distill: " + s, d, t), o);
+        Distiller.Result r = Distiller.run(train, c, teacher, judges, GatesConfig.defaults(), dir.path("distill"), (s, d, t) -> progress.update("distill: " + s, d, t), o);
         progress.message(String.format("  distill: %d scenarios, %d samples, %d accepted", r.scenarios(), r.samples(), r.accepted()));
         if (r.accepted() == 0) throw new UserError("no sample passed the gates; see " + dir.path("distill") + " (phronesis distill report)");
     }
@@ -185,7 +185,7 @@ final class RealRun {
         for (var e : x.students().entrySet()) {
             try (ChatModel student = catalog.open(e.getValue())) {
                 EvalRunner.Options o = EvalRunner.Options.of(x.evalSamples(), x.temperature()).withArm(e.getKey(), Map.of("model", e.getValue()));
-                EvalRunner.run(engine, suites, student, judge, o, dir.path("eval").resolve(e.getKey()), (s, d, t, f) -> progress.step("eval " + e.getKey() + ": " + s, d, t));
+                EvalRunner.run(engine, suites, student, judge, o, dir.path("eval").resolve(e.getKey()), (s, d, t) -> progress.update("eval " + e.getKey() + ": " + s, d, t));
             }
         }
         if (judge != null) judge.close();

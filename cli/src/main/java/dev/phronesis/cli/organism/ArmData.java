@@ -8,6 +8,8 @@ import dev.phronesis.data.distill.TokenCounter;
 import dev.phronesis.data.scenario.DiversityStats;
 import dev.phronesis.data.scenario.TextEmbedder;
 import dev.phronesis.data.scenario.ToolCatalog;
+import dev.phronesis.llm.ToolSpec;
+import dev.phronesis.train.ChatTemplate;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -47,10 +49,20 @@ final class ArmData {
 
     static Row offered(Sample s, List<ToolDef> tools) { return new Row(s, tools); }
 
+    /** The scenario's tools as the llm interface offers them (what {@link ChatTemplate#toolBlock} renders). */
+    static List<ToolSpec> specs(List<ToolDef> tools) {
+        return tools.stream().map(t -> new ToolSpec(t.name(), t.description(), t.parametersSchemaJson())).toList();
+    }
+
+    /** The turns with the tool block in the system turn, exactly as the chat template puts it there at eval time. */
+    static List<Turn> withTools(List<Turn> prompt, List<ToolDef> tools) {
+        return ChatTemplate.turnsWithTools(prompt, specs(tools));
+    }
+
     /** The sample with its tool block in the system turn (what the chat template renders), tokens recounted. */
     static Sample rendered(Row r) {
         Sample s = r.sample();
-        List<Turn> msgs = ChatText.withTools(s.messages(), r.tools());
+        List<Turn> msgs = withTools(s.messages(), r.tools());
         return new Sample(s.id(), s.scenarioId(), s.family(), s.split(), s.form(), s.variant(), msgs, s.reasoning(), s.response(),
                 tokens(msgs, s), s.provenance());
     }
@@ -62,7 +74,7 @@ final class ArmData {
         return n;
     }
 
-    static int tokens(Row r) { return tokens(ChatText.withTools(r.sample().messages(), r.tools()), r.sample()); }
+    static int tokens(Row r) { return tokens(withTools(r.sample().messages(), r.tools()), r.sample()); }
 
     static long uniqueTokens(List<Sample> samples) { return samples.stream().mapToLong(Sample::tokens).sum(); }
 
@@ -75,7 +87,7 @@ final class ArmData {
 
     /** The first three words of the system prompt: which of the realiser's system templates wrote it. */
     static String systemTemplate(Sample s) {
-        String sys = s.messages().stream().filter(t -> t.role().equals("system")).map(Turn::content).findFirst().orElse("");
+        String sys = s.messages().stream().filter(t -> t.role() == dev.phronesis.core.records.Role.SYSTEM).map(Turn::content).findFirst().orElse("");
         String[] w = sys.strip().split("\\s+");
         return String.join(" ", java.util.Arrays.asList(w).subList(0, Math.min(3, w.length)));
     }
@@ -126,7 +138,7 @@ final class ArmData {
                 List<Turn> m2 = new ArrayList<>();
                 boolean done = false;
                 for (Turn t : msgs) {
-                    if (!done && t.role().equals("system")) { m2.add(Turn.system(pre + " " + t.content())); done = true; } else m2.add(t);
+                    if (!done && t.role() == dev.phronesis.core.records.Role.SYSTEM) { m2.add(Turn.system(pre + " " + t.content())); done = true; } else m2.add(t);
                 }
                 msgs = m2;
             }

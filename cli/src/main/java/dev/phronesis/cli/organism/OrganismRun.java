@@ -1,7 +1,7 @@
 package dev.phronesis.cli.organism;
 
 import dev.phronesis.cli.pipeline.Pipeline;
-import dev.phronesis.cli.pipeline.Progress;
+import dev.phronesis.core.Progress;
 import dev.phronesis.cli.pipeline.RunDirectory;
 import dev.phronesis.cli.pipeline.Stage;
 import dev.phronesis.core.UserError;
@@ -136,7 +136,7 @@ public final class OrganismRun {
         ScenarioGenerator.Options o = ScenarioGenerator.Options.budget(1, plan.seed()).withQuotas(q).withMaxWords(plan.maxWords())
                 .withSemanticDedup(plan.semanticDedup());
         ScenarioGenerator.generate(taxonomy, taxonomyText, constitution, o, null, null, dir.path(SCENARIOS_DIR),
-                (stage, done, total) -> progress.step("scenarios: " + stage, done, total));
+                (stage, done, total) -> progress.update("scenarios: " + stage, done, total));
     }
 
     List<Scenario> allScenarios(RunDirectory dir) {
@@ -183,12 +183,11 @@ public final class OrganismRun {
     }
 
     private Trainer.Listener listener(String label) {
-        return pr -> progress.update(pr.step(), String.format("%s loss %.3f  %.0f tok/s", label, pr.loss(), pr.tokensPerSecond()));
+        return pr -> progress.update(label, pr.step(), pr.totalSteps(), String.format(java.util.Locale.ROOT, "loss %.3f  %.0f tok/s", pr.loss(), pr.tokensPerSecond()));
     }
 
     private void pretrain(RunDirectory dir) {
         TrainConfig cfg = trainConfig(plan.pretrainSteps());
-        progress.start("pretrain", plan.pretrainSteps());
         // the vocabulary also covers every word of the SFT data, so no arm's words are spelled letter by letter
         List<String> vocabulary = new ArrayList<>();
         for (String arm : plan.arms()) {
@@ -199,7 +198,7 @@ public final class OrganismRun {
                 vocabulary.add(x.response());
             }
         }
-        Trainer.Result r = Trainer.pretrain(cfg, corpusDocs(dir), vocabulary, dir.path(MODELS_DIR).resolve("base"), listener("base"));
+        Trainer.Result r = Trainer.pretrain(cfg, corpusDocs(dir), vocabulary, dir.path(MODELS_DIR).resolve("base"), listener("pretrain"));
         progress.message(String.format("  base: %d steps, train loss %.3f, eval loss %.3f, %.0f tokens/s", r.steps(), r.trainLoss(), r.evalLoss(), r.tokensPerSecond()));
     }
 
@@ -207,7 +206,7 @@ public final class OrganismRun {
         TrainPool p = pool(dir);
         Distiller.Options o = Distiller.Options.defaults().withSamples(1).withReferences(p.heldout());
         Distiller.Result r = Distiller.run(p.train(), constitution, new ScriptedTeacher(constitution, Verbosity.COMPACT, plan.seed()), List.of(),
-                GatesConfig.defaults(), dir.path(DISTILL_DIR), (stage, done, total) -> progress.step("distill: " + stage, done, total), o);
+                GatesConfig.defaults(), dir.path(DISTILL_DIR), (stage, done, total) -> progress.update("distill: " + stage, done, total), o);
         progress.message(String.format("  distill: %d scenarios, %d samples, %d accepted by the gates", r.scenarios(), r.samples(), r.accepted()));
     }
 
@@ -248,14 +247,7 @@ public final class OrganismRun {
         List<List<ChatMessage>> out = new ArrayList<>();
         for (Sample s : samples) {
             List<ChatMessage> c = new ArrayList<>();
-            for (Turn t : s.messages()) {
-                c.add(switch (t.role()) {
-                    case "system" -> ChatMessage.system(t.content());
-                    case "user" -> ChatMessage.user(t.content());
-                    case "assistant" -> ChatMessage.assistant(t.content());
-                    default -> ChatMessage.tool(null, t.content());
-                });
-            }
+            for (Turn t : s.messages()) c.add(ChatMessage.of(t, null));
             c.add(ChatMessage.assistant(s.response(), s.reasoning().isBlank() ? null : s.reasoning(), List.of()));
             out.add(c);
         }
@@ -266,9 +258,8 @@ public final class OrganismRun {
         List<Sample> samples = Jsonl.read(dir.path(DATASETS_DIR).resolve(arm + ".jsonl"), Sample.class);
         TrainConfig cfg = trainConfig(plan.sftSteps()).with("model", null).with("replay_fraction", plan.replay()).with("lr", 1e-3)
                 .with("min_lr", 1e-4).with("eval_fraction", 0.05);
-        progress.start("sft " + arm, plan.sftSteps());
         Trainer.Result r = Trainer.sft(cfg, chats(samples), corpusDocs(dir), dir.path(MODELS_DIR).resolve("base").resolve("final"),
-                dir.path(MODELS_DIR).resolve(arm), listener(arm));
+                dir.path(MODELS_DIR).resolve(arm), listener("sft " + arm));
         progress.message(String.format("  %s: %d samples, %d steps, train loss %.3f, eval loss %.3f, %d trained tokens seen", arm, samples.size(), r.steps(),
                 r.trainLoss(), r.evalLoss(), r.trainedTokensSeen()));
     }
@@ -316,12 +307,10 @@ public final class OrganismRun {
         List<Suite> suites = loadSuites(dir);
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("trainingTokens", String.valueOf(armTokens(dir, arm)));
-        int total = suites.stream().mapToInt(s -> s.items().size()).sum();
-        progress.start("eval " + arm, total);
         try (EmbeddedStudent student = EmbeddedStudent.load(checkpoint(dir, arm))) {
             EvalRunner.Options o = EvalRunner.Options.of(1, 0.0).withSampling(0.0, 1.0, plan.evalMaxTokens(), plan.seed())
                     .withConcurrency(64).withArm(arm, meta);
-            EvalRunner.run(suites, student, null, o, dir.path(EVAL_DIR).resolve(arm), (stage, done, t, failed) -> progress.step("eval " + arm + ": " + stage, done, t));
+            EvalRunner.run(suites, student, null, o, dir.path(EVAL_DIR).resolve(arm), (stage, done, t) -> progress.update("eval " + arm + ": " + stage, done, t));
         }
     }
 

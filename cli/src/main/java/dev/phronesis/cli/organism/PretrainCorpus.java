@@ -1,5 +1,6 @@
 package dev.phronesis.cli.organism;
 
+import dev.phronesis.train.ChatTemplate;
 import dev.phronesis.core.calculator.Assessment;
 import dev.phronesis.core.constitution.Constitution;
 import dev.phronesis.core.records.Action;
@@ -141,11 +142,11 @@ public final class PretrainCorpus {
                     } else {
                         answer = AnswerFormat.ending(mode, a.alignedAction());
                     }
-                    docs.add(ChatText.render(s.messages(), s.tools(), "", answer));
+                    docs.add(ChatTemplate.text(ArmData.withTools(s.messages(), s.tools()), "", answer));
                     agentic++;
                 } else {
                     String said = rnd.nextDouble() < world.adviceAccuracy() ? mode : modes.get(rnd.nextInt(modes.size()));
-                    docs.add(ChatText.render(s.messages(), s.tools(), "", adviceLine(said, rnd) + "\n" + AnswerFormat.decisionLine(said)));
+                    docs.add(ChatTemplate.text(ArmData.withTools(s.messages(), s.tools()), "", adviceLine(said, rnd) + "\n" + AnswerFormat.decisionLine(said)));
                     advice++;
                 }
             }

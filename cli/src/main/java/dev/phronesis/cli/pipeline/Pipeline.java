@@ -1,5 +1,6 @@
 package dev.phronesis.cli.pipeline;
 
+import dev.phronesis.core.Progress;
 import java.util.List;
 
 /** Runs stages in order, skipping those already done with the same key. */
@@ -8,13 +9,7 @@ public final class Pipeline {
 
     /** A stage key: SHA-256 over the parts (NUL-separated), first 16 hex digits. */
     public static String key(String... parts) {
-        try {
-            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
-            for (String p : parts) md.update((p + "\u0000").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return java.util.HexFormat.of().formatHex(md.digest()).substring(0, 16);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return dev.phronesis.core.Hashes.shortHex(dev.phronesis.core.Hashes.sha256Parts(parts));
     }
 
     static void deleteTree(java.nio.file.Path p) throws java.io.IOException {
@@ -48,7 +43,7 @@ public final class Pipeline {
             }
             dir.mark(s.name(), RunDirectory.State.DONE, s.key(), null);
             dir.invalidateAfter(s.name());
-            progress.message(String.format("%s: finished in %s", tag, Progress.fmt((System.nanoTime() - t0) / 1e9)));
+            progress.message(String.format("%s: finished in %s", tag, dev.phronesis.core.ProgressLine.seconds((System.nanoTime() - t0) / 1e9)));
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.phronesis.cli.pipeline;
 
+import dev.phronesis.core.Progress;
+
 /**
  * One step of a pipeline run. {@code key} is a hash of the stage's canonical config and its input
  * artifacts' keys, leaving out knobs that don't change results (concurrency, progress), so a

@@ -80,11 +80,11 @@ class OrganismWorldTest {
     @Test
     void preTrainingTextTokenisesLikeTheEvalPromptWithItsTools() {
         Scenario s = train.stream().filter(x -> x.form() == Form.AGENTIC).findFirst().orElseThrow();
-        String doc = ChatText.render(s.messages(), s.tools(), "", "DECISION: decline");
+        String doc = ChatTemplate.text(ArmData.withTools(s.messages(), s.tools()), "", "DECISION: decline");
         WordTokenizer tok = WordTokenizer.build(List.of(doc), 5000, 1);
         List<ChatMessage> msgs = new ArrayList<>();
-        s.messages().forEach(t -> msgs.add(t.role().equals("system") ? ChatMessage.system(t.content()) : ChatMessage.user(t.content())));
-        int[] prompt = new ChatTemplate(tok).renderPrompt(ChatTemplate.withTools(msgs, ChatText.specs(s.tools())), false);
+        s.messages().forEach(t -> msgs.add(ChatMessage.of(t, null)));
+        int[] prompt = new ChatTemplate(tok).renderPrompt(ChatTemplate.withTools(msgs, ArmData.specs(s.tools())), false);
         int[] all = tok.encode(doc);
         assertThat(java.util.Arrays.copyOf(all, prompt.length)).isEqualTo(prompt);
         assertThat(tok.decode(prompt)).contains("<tools>\n").endsWith("</tools><|end|><|user|>" + s.messages().get(1).content() + "<|end|><|assistant|>");

@@ -1,7 +1,7 @@
 package dev.phronesis.core.constitution;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.phronesis.core.Hashes;
+import dev.phronesis.core.Json;
 import dev.phronesis.core.UserError;
 import dev.phronesis.core.constitution.Constitution.Condition;
 import dev.phronesis.core.constitution.Constitution.DecisionPolicy;
@@ -25,11 +25,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,8 +50,6 @@ public final class ConstitutionLoader {
     private static final double MAX_WEIGHT = 1000;
     private static final double MAX_SCORE = 1e6;
 
-    private static final ObjectMapper CANONICAL = new ObjectMapper()
-            .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
     private ConstitutionLoader() {}
 
@@ -97,19 +92,12 @@ public final class ConstitutionLoader {
         Constitution unhashed = new Constitution(c.id(), c.title(), c.version(), c.description(), c.tiers(), c.principles(),
                 c.hardConstraints(), c.heuristics(), c.harmFactors(), c.benefits(), c.population(), c.decision(), c.guidance(), "");
         try {
-            return CANONICAL.writeValueAsString(unhashed);
+            return Json.MAPPER.writeValueAsString(unhashed);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    static String sha256(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     /** One pass over the document; all checks record problems and keep going. */
     private static final class Reader {
@@ -173,7 +161,7 @@ public final class ConstitutionLoader {
             if (!p.isEmpty()) return null;
             assert !onHard.isEmpty();
             return new Constitution(id, title, version, description, tiers, principles, hard, heuristics, harm, benefits,
-                    population, decision, guidance, sha256(canonicalJson(draft)));
+                    population, decision, guidance, Hashes.sha256(canonicalJson(draft)));
         }
 
         private YNode itemNode(YMapReader r, String key, int i) {

@@ -1,9 +1,7 @@
 package dev.phronesis.core.records;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.phronesis.core.UserError;
 
 import java.io.BufferedWriter;
@@ -27,11 +25,8 @@ import java.util.List;
  * resumed stage redoes exactly the record that was torn.
  */
 public final class Jsonl {
-    public static final ObjectMapper MAPPER = JsonMapper.builder()
-            .findAndAddModules()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
-            .configure(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true) // same bytes in every process
-            .build();
+    /** {@link dev.phronesis.core.Json#MAPPER}, the project's one mapper. */
+    public static final ObjectMapper MAPPER = dev.phronesis.core.Json.MAPPER;
 
     private Jsonl() {}
 

@@ -1,5 +1,6 @@
 package dev.phronesis.data.distill;
 
+import dev.phronesis.core.records.Role;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.phronesis.core.UserError;
@@ -98,7 +99,7 @@ public final class DatasetBuilder {
             if (s == null) throw new UserError(acceptedFile + ": scenario " + d.scenarioId() + " is not in " + Distiller.SCENARIOS);
             List<Turn> prompt = new ArrayList<>();
             for (Turn t : s.messages()) {
-                if (t.role().equals("system") && carriesConstitution(t.content(), principleTexts)) { stripped[0]++; continue; }
+                if (t.role() == Role.SYSTEM && carriesConstitution(t.content(), principleTexts)) { stripped[0]++; continue; }
                 prompt.add(t);
             }
             int promptTokens = 0;
@@ -223,7 +224,7 @@ public final class DatasetBuilder {
     static ObjectNode record(Sample s, Format f, Map<String, Scenario> byId) {
         ObjectNode root = Jsonl.MAPPER.createObjectNode();
         ArrayNode msgs = root.putArray("messages");
-        for (Turn t : s.messages()) msgs.addObject().put("role", t.role()).put("content", t.content());
+        for (Turn t : s.messages()) msgs.addObject().put("role", t.role().wire()).put("content", t.content());
         ObjectNode a = msgs.addObject().put("role", "assistant");
         switch (f) {
             case OPENAI, THINK, PARQUET -> a.put("content", thinkContent(s));

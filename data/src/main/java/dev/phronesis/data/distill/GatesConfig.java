@@ -3,11 +3,7 @@ package dev.phronesis.data.distill;
 import dev.phronesis.core.UserError;
 import dev.phronesis.core.records.Jsonl;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.EnumSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,11 +79,6 @@ public record GatesConfig(Set<GateName> enabled, OnMismatch onCalculatorMismatch
         Map<String, Object> canon = new LinkedHashMap<>();
         canon.put("enabled", List.copyOf(EnumSet.copyOf(enabled.isEmpty() ? EnumSet.noneOf(GateName.class) : enabled)).stream().map(GateName::wire).toList());
         canon.put("config", this);
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(Jsonl.toJson(canon).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return dev.phronesis.core.Hashes.sha256(Jsonl.toJson(canon));
     }
 }

@@ -1,5 +1,6 @@
 package dev.phronesis.data.distill;
 
+import dev.phronesis.core.records.Role;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.phronesis.core.calculator.Assessment;
 import dev.phronesis.core.calculator.Decision;
@@ -211,7 +212,7 @@ final class QualityGates {
 
     static String promptText(Scenario s) {
         StringBuilder b = new StringBuilder();
-        for (Turn t : s.messages()) if (!t.role().equals("assistant")) b.append(t.content()).append('\n');
+        for (Turn t : s.messages()) if (t.role() != Role.ASSISTANT) b.append(t.content()).append('\n');
         return b.toString();
     }
 

@@ -1,5 +1,6 @@
 package dev.phronesis.data.distill;
 
+import dev.phronesis.core.records.Role;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -65,7 +66,7 @@ public final class TeacherPrompt {
     public static String scenario(Scenario s) {
         StringBuilder b = new StringBuilder();
         b.append("Scenario ").append(s.id()).append(" (").append(s.form().wire()).append(" form)\n\n");
-        for (Turn t : s.messages()) b.append("[").append(t.role()).append("]\n").append(t.content()).append("\n\n");
+        for (Turn t : s.messages()) b.append("[").append(t.role().wire()).append("]\n").append(t.content()).append("\n\n");
         if (s.form() == Form.AGENTIC && !s.tools().isEmpty()) {
             b.append("Tools available to the assistant:\n");
             for (ToolDef t : s.tools()) b.append("- ").append(t.name()).append(": ").append(t.description()).append(" parameters ").append(t.parametersSchemaJson()).append('\n');

@@ -1,5 +1,7 @@
 package dev.phronesis.data.scenario;
 
+import dev.phronesis.core.records.Role;
+import dev.phronesis.core.Progress;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.phronesis.core.UserError;
 import dev.phronesis.core.constitution.Constitution;
@@ -101,14 +103,6 @@ public final class ScenarioGenerator {
         public Options withConcurrency(int c) { return new Options(seed, strength, maxWords, semanticDedup, minhashThreshold, cosineThreshold, heldoutCueShare, c, quotas); }
 
         public int total() { return quotas.stream().mapToInt(Quota::count).sum(); }
-    }
-
-    /** Progress of a long stage; called from one thread at a time. */
-    @FunctionalInterface
-    public interface Progress {
-        void report(String stage, int done, int total);
-
-        Progress NONE = (s, d, t) -> {};
     }
 
     /** A planned spec with where it belongs; {@code quota} indexes {@link Options#quotas()}. */
@@ -229,7 +223,7 @@ public final class ScenarioGenerator {
             Path scenariosFile = outDir.resolve(SCENARIOS);
             Path coverageFile = outDir.resolve("coverage.json");
             if (Files.exists(scenariosFile) && Files.exists(coverageFile)) {
-                progress.report("done (resumed: nothing left to do)", 1, 1);
+                progress.update("done (resumed: nothing left to do)", 1, 1);
                 List<Scenario> done = Jsonl.read(scenariosFile, Scenario.class);
                 List<QuotaCoverage> cov = List.of(Jsonl.MAPPER.readValue(coverageFile.toFile(), QuotaCoverage[].class));
                 List<Collision> removed = Files.exists(outDir.resolve("dedup.jsonl")) ? Jsonl.read(outDir.resolve("dedup.jsonl"), Collision.class) : List.of();
@@ -244,7 +238,7 @@ public final class ScenarioGenerator {
                 plan = Jsonl.read(specsFile, PlannedSpec.class);
                 cov = List.of(Jsonl.MAPPER.readValue(planCoverage.toFile(), QuotaCoverage[].class));
             } else {
-                progress.report("planning", 0, o.total());
+                progress.update("planning", 0, o.total());
                 cov = new ArrayList<>();
                 plan = plan(taxonomy, constitution, o, cov);
                 write(planCoverage, Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(cov));
@@ -271,7 +265,7 @@ public final class ScenarioGenerator {
             write(coverageFile, Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(finalCov));
             List<String> rejected = Files.exists(rejectedFile)
                     ? Jsonl.read(rejectedFile, Rejection.class, true).stream().map(x -> x.id() + ": " + x.reason()).toList() : List.of();
-            progress.report("done", kept.size(), o.total());
+            progress.update("done", kept.size(), o.total());
             return new Result(kept, finalCov, d.removed(), rejected);
         } catch (IOException e) {
             throw new UncheckedIOException(outDir + ": " + e.getMessage(), e);
@@ -304,7 +298,7 @@ public final class ScenarioGenerator {
         try (Jsonl.Appender ok = new Jsonl.Appender(realisedFile); Jsonl.Appender bad = new Jsonl.Appender(rejectedFile)) {
             Runnable tick = () -> {
                 int n = finished.incrementAndGet();
-                if (n % step == 0 || n == total) synchronized (progress) { progress.report("realising", n, total); }
+                if (n % step == 0 || n == total) synchronized (progress) { progress.update("realising", n, total); }
             };
             if (!parallel) {
                 for (PlannedSpec p : todo) { realiseOne(p, r, taxonomy, constitution, o, ok, bad); tick.run(); }
@@ -355,7 +349,7 @@ public final class ScenarioGenerator {
     /** The text dedup compares: what the user or agent reads, without the templated system prompt. */
     public static String dedupText(Scenario s) {
         StringBuilder b = new StringBuilder();
-        for (Turn t : s.messages()) if (!t.role().equals("system")) b.append(t.content()).append('\n');
+        for (Turn t : s.messages()) if (t.role() != Role.SYSTEM) b.append(t.content()).append('\n');
         return b.toString();
     }
 
@@ -368,12 +362,12 @@ public final class ScenarioGenerator {
         Set<String> gone = new HashSet<>();
         Map<String, float[]> vectors = new LinkedHashMap<>();
         if (embedder != null) {
-            progress.report("embedding", 0, all.size());
+            progress.update("embedding", 0, all.size());
             float[][] v = embedder.embed(all.stream().map(ScenarioGenerator::dedupText).toList());
             for (int i = 0; i < all.size(); i++) vectors.put(all.get(i).id(), v[i]);
-            progress.report("embedding", all.size(), all.size());
+            progress.update("embedding", all.size(), all.size());
         }
-        progress.report("dedup", 0, all.size());
+        progress.update("dedup", 0, all.size());
         // within each split (so the cross-split guard decides which side goes)
         for (Split split : Split.values()) {
             List<Scenario> part = all.stream().filter(s -> s.split() == split).toList();
@@ -391,7 +385,7 @@ public final class ScenarioGenerator {
             List<Scenario> left = train.stream().filter(s -> !gone.contains(s.id())).toList();
             for (Collision c : semantic.crossSplit(ids(left), vecs(left, vectors), ids(prot), vecs(prot, vectors))) if (gone.add(c.removed())) removed.add(c);
         }
-        progress.report("dedup", all.size() - removed.size(), all.size());
+        progress.update("dedup", all.size() - removed.size(), all.size());
         return new Deduped(all.stream().filter(s -> !gone.contains(s.id())).toList(), removed);
     }
 

@@ -13,10 +13,7 @@ import dev.phronesis.data.scenario.Taxonomy.FamilyPolicy;
 import dev.phronesis.data.scenario.Taxonomy.Person;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -69,7 +66,7 @@ final class TaxonomyLoader {
         if (people.isEmpty() && r.has("people")) problems.add(r.raw("people"), "people: list at least one person");
         r.finish();
         problems.throwIfAny("taxonomy");
-        return new Taxonomy(id, title, file, axes, constraints, families, cues, people, sha256(text));
+        return new Taxonomy(id, title, file, axes, constraints, families, cues, people, dev.phronesis.core.Hashes.sha256(text));
     }
 
     private static void requireAxis(YamlProblems problems, YMapReader r, Map<String, Axis> byId, String name) {
@@ -264,11 +261,4 @@ final class TaxonomyLoader {
         return new Person(name, pronoun);
     }
 
-    static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
-    }
 }

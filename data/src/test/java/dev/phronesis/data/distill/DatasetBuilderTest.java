@@ -1,5 +1,6 @@
 package dev.phronesis.data.distill;
 
+import dev.phronesis.core.Progress;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.phronesis.core.records.Jsonl;
 import dev.phronesis.core.records.Sample;

@@ -1,5 +1,6 @@
 package dev.phronesis.data.distill;
 
+import dev.phronesis.core.Progress;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.phronesis.core.records.Deliberation;
 import dev.phronesis.core.records.FactorAssessment;

@@ -1,5 +1,7 @@
 package dev.phronesis.data.scenario;
 
+import dev.phronesis.core.records.Role;
+import dev.phronesis.core.Progress;
 import dev.phronesis.core.constitution.ConstitutionLoader;
 import dev.phronesis.core.records.Form;
 import dev.phronesis.core.records.Scenario;
@@ -53,7 +55,7 @@ class LlmRealiserTest {
         var r = new LlmRealiser(model, tax, 90, 3).realise(s.spec(), 9);
         assertThat(r).isInstanceOfSatisfying(Realiser.Realised.class, x -> {
             assertThat(x.messages()).hasSize(2);
-            assertThat(x.messages().getFirst().role()).isEqualTo("system");
+            assertThat(x.messages().getFirst().role()).isEqualTo(Role.SYSTEM);
             assertThat(x.messages().getLast().content()).isEqualTo(faithful(s));
             assertThat(x.tools()).isNotEmpty();
         });
@@ -112,7 +114,7 @@ class LlmRealiserTest {
             }
         }, tax, 90, 1);
         var o = Options.budget(20, 3).withSemanticDedup(false).withConcurrency(4);
-        var r = ScenarioGenerator.generate(tax, null, ConstitutionLoader.resolve("builtin:general"), o, realiser, null, dir, ScenarioGenerator.Progress.NONE);
+        var r = ScenarioGenerator.generate(tax, null, ConstitutionLoader.resolve("builtin:general"), o, realiser, null, dir, Progress.NONE);
         assertThat(r.rejected()).isNotEmpty().allSatisfy(x -> assertThat(x).contains("drift"));
         assertThat(r.scenarios()).isNotEmpty().allSatisfy(x -> assertThat(x.provenance().get("realiser")).isEqualTo("llm:test:alternating"));
         assertThat(dir.resolve("rejected.jsonl")).exists();

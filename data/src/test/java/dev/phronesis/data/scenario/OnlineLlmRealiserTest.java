@@ -1,5 +1,6 @@
 package dev.phronesis.data.scenario;
 
+import dev.phronesis.core.Progress;
 import dev.phronesis.core.constitution.ConstitutionLoader;
 import dev.phronesis.core.records.Jsonl;
 import dev.phronesis.core.records.Scenario;
@@ -35,7 +36,7 @@ class OnlineLlmRealiserTest {
             Options o = Options.budget(12, 8).withSemanticDedup(false).withConcurrency(4);
             ScenarioGenerator.Result r;
             try (ChatModel m = ModelCatalog.openSpec("openai:realiser@" + server.baseUrl())) {
-                r = ScenarioGenerator.generate(tax, null, c, o, new LlmRealiser(m, tax, 90, 1), null, dir, ScenarioGenerator.Progress.NONE);
+                r = ScenarioGenerator.generate(tax, null, c, o, new LlmRealiser(m, tax, 90, 1), null, dir, Progress.NONE);
             }
             assertThat(r.rejected()).isNotEmpty().allSatisfy(x -> assertThat(x).contains("drift: key phrase missing"));
             assertThat(r.scenarios()).isNotEmpty().allSatisfy(s -> {
@@ -47,7 +48,7 @@ class OnlineLlmRealiserTest {
             assertThat(answered).isEqualTo(Jsonl.read(dir.resolve("specs.jsonl"), ScenarioGenerator.PlannedSpec.class).size());
             // resume: nothing is requested again
             try (ChatModel m = ModelCatalog.openSpec("openai:realiser@" + server.baseUrl())) {
-                var again = ScenarioGenerator.generate(tax, null, c, o, new LlmRealiser(m, tax, 90, 1), null, dir, ScenarioGenerator.Progress.NONE);
+                var again = ScenarioGenerator.generate(tax, null, c, o, new LlmRealiser(m, tax, 90, 1), null, dir, Progress.NONE);
                 assertThat(again.scenarios()).extracting(Scenario::id).isEqualTo(r.scenarios().stream().map(Scenario::id).toList());
             }
             assertThat(server.answered()).isEqualTo(answered);

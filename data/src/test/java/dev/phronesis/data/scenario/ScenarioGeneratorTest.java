@@ -1,5 +1,6 @@
 package dev.phronesis.data.scenario;
 
+import dev.phronesis.core.Progress;
 import dev.phronesis.core.UserError;
 import dev.phronesis.core.calculator.DeliberationCalculator;
 import dev.phronesis.core.constitution.Constitution;
@@ -99,12 +100,12 @@ class ScenarioGeneratorTest {
     @Test
     void anInterruptedRunResumesToTheSameResultAndRefusesChangedOptions(@TempDir Path dir) throws Exception {
         Options o = Options.budget(80, 4).withSemanticDedup(false);
-        var full = ScenarioGenerator.generate(TAX, null, GENERAL, o, null, null, dir.resolve("a"), ScenarioGenerator.Progress.NONE);
+        var full = ScenarioGenerator.generate(TAX, null, GENERAL, o, null, null, dir.resolve("a"), Progress.NONE);
         List<Scenario> expected = Jsonl.read(dir.resolve("a").resolve("scenarios.jsonl"), Scenario.class);
         assertThat(full.scenarios()).hasSize(80);
         // simulate kill -9 during realisation: half the lines written, the last one torn, no result yet
         Path b = dir.resolve("b");
-        ScenarioGenerator.generate(TAX, null, GENERAL, o, null, null, b, ScenarioGenerator.Progress.NONE);
+        ScenarioGenerator.generate(TAX, null, GENERAL, o, null, null, b, Progress.NONE);
         List<String> lines = Files.readAllLines(b.resolve("realised.jsonl"));
         String torn = String.join("\n", lines.subList(0, lines.size() / 2)) + "\n" + lines.get(lines.size() / 2).substring(0, 40);
         Files.writeString(b.resolve("realised.jsonl"), torn);
@@ -114,7 +115,7 @@ class ScenarioGeneratorTest {
         ScenarioGenerator.generate(TAX, null, GENERAL, o, null, null, b, (stage, done, total) -> { if (stage.equals("realising")) realisedCalls[0]++; });
         assertThat(Jsonl.read(b.resolve("scenarios.jsonl"), Scenario.class)).isEqualTo(expected); // equal records (JSON map key order may differ)
         assertThat(Files.readAllLines(b.resolve("realised.jsonl"))).hasSize(lines.size()); // nothing realised twice
-        assertThatThrownBy(() -> ScenarioGenerator.generate(TAX, null, GENERAL, Options.budget(80, 5).withSemanticDedup(false), null, null, b, ScenarioGenerator.Progress.NONE))
+        assertThatThrownBy(() -> ScenarioGenerator.generate(TAX, null, GENERAL, Options.budget(80, 5).withSemanticDedup(false), null, null, b, Progress.NONE))
                 .isInstanceOf(UserError.class).hasMessageContaining("different inputs or options");
     }
 
@@ -128,7 +129,7 @@ class ScenarioGeneratorTest {
         List<Scenario> all = new java.util.ArrayList<>(base);
         all.add(trainCopyOfHeld);
         all.add(trainCopyOfTrain);
-        var d = ScenarioGenerator.dedup(all, Options.budget(120, 2), null, ScenarioGenerator.Progress.NONE);
+        var d = ScenarioGenerator.dedup(all, Options.budget(120, 2), null, Progress.NONE);
         assertThat(d.removed()).anySatisfy(c -> { assertThat(c.removed()).isEqualTo("copy-of-train"); assertThat(c.kept()).isEqualTo(train.id()); });
         assertThat(d.removed()).anySatisfy(c -> { assertThat(c.removed()).isEqualTo("copy-of-held"); assertThat(c.kept()).isEqualTo(held.id()); assertThat(c.method()).contains("cross-split"); });
         assertThat(d.kept()).extracting(Scenario::id).contains(held.id(), train.id());

@@ -1,5 +1,6 @@
 package dev.phronesis.data.scenario;
 
+import dev.phronesis.core.records.Role;
 import dev.phronesis.core.constitution.ConstitutionLoader;
 import dev.phronesis.core.records.Form;
 import dev.phronesis.core.records.Scenario;
@@ -90,7 +91,7 @@ class ScriptedRealiserTest {
             List<String> names = s.tools().stream().map(ToolDef::name).toList();
             assertThat(names).contains(ToolCatalog.ESCALATE).contains(setup.alignedAction().tool()).doesNotHaveDuplicates();
             if (setup.misalignedAction() != null) assertThat(names).contains(setup.misalignedAction().tool());
-            assertThat(s.messages().getFirst().role()).isEqualTo("system");
+            assertThat(s.messages().getFirst().role()).isEqualTo(Role.SYSTEM);
             assertThat(s.messages().getFirst().content()).contains(setup.goal());
             assertThat(s.tools()).allSatisfy(t -> assertThat(t.parametersSchemaJson()).startsWith("{\"type\": \"object\""));
         }

@@ -1,5 +1,6 @@
 package dev.phronesis.train.hf;
 
+import dev.phronesis.core.records.Role;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
@@ -117,7 +118,7 @@ public final class HfChatTemplate {
         List<Map<String, Object>> msgs = new ArrayList<>();
         for (Turn t : messages) {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("role", t.role());
+            m.put("role", t.role().wire());
             m.put("content", t.content());
             msgs.add(m);
         }
@@ -154,7 +155,7 @@ public final class HfChatTemplate {
         String full = render(messages, false);
         List<Span> spans = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
-            if (!messages.get(i).role().equals("assistant")) continue;
+            if (messages.get(i).role() != Role.ASSISTANT) continue;
             String before = render(messages.subList(0, i), true);
             String through = render(messages.subList(0, i + 1), false);
             if (!through.startsWith(before) || !full.startsWith(through))

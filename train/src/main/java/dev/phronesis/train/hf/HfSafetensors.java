@@ -40,7 +40,7 @@ public final class HfSafetensors implements AutoCloseable {
     private static final long MAX_HEADER_BYTES = 100L << 20;
     /** transformers' default shard size for save_pretrained, in bytes (5 GB). */
     public static final long DEFAULT_SHARD_BYTES = 5_000_000_000L;
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = dev.phronesis.core.Json.MAPPER;
 
     /** The package's Jackson mapper, for sibling packages. */
     public static ObjectMapper JSON_MAPPER() { return JSON; }

@@ -1,5 +1,6 @@
 package dev.phronesis.train.hf;
 
+import dev.phronesis.core.records.Role;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
@@ -77,14 +78,14 @@ public final class HfSftData {
             for (int j = 0; j < msgs.size(); j++) {
                 JsonNode m = msgs.get(j);
                 try {
-                    chat.add(new Turn(m.path("role").asText(null), m.path("content").asText("")));
+                    chat.add(new Turn(Role.parse(m.path("role").asText(null)), m.path("content").asText("")));
                 } catch (RuntimeException e) {
                     throw new UserError(where + ": messages[" + j + "]: " + e.getMessage());
                 }
             }
             String response = n.path("response").asText("");
             if (!response.isEmpty()) chat.add(Turn.assistant(assistantText(n.path("reasoning").asText(""), response)));
-            if (chat.stream().noneMatch(t -> t.role().equals("assistant")))
+            if (chat.stream().noneMatch(t -> t.role() == Role.ASSISTANT))
                 throw new UserError(where + ": no assistant turn to train on (give 'response' or an assistant message)");
             out.add(chat);
         }

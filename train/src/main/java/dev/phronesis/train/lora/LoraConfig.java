@@ -21,7 +21,7 @@ public record LoraConfig(int rank, double alpha, double dropout, List<String> ta
     public static final List<String> ATTENTION = List.of("q_proj", "k_proj", "v_proj", "o_proj");
     public static final List<String> MLP = List.of("gate_proj", "up_proj", "down_proj");
     private static final Set<String> KNOWN = Set.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = dev.phronesis.core.Json.MAPPER;
 
     public LoraConfig {
         if (rank <= 0) throw new IllegalArgumentException("r must be > 0, got " + rank);

@@ -2,12 +2,9 @@ package dev.phronesis.train.lora;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.phronesis.core.Hashes;
 import dev.phronesis.core.UserError;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -69,11 +66,6 @@ public record LoraTrainConfig(LoraConfig lora, int maxLen, int batchSize, int st
     public String hash() {
         ObjectNode n = toJson();
         n.remove(List.of("steps", "checkpoint_every", "threads"));
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(n.toString().getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Hashes.shortHex(Hashes.sha256(n.toString()));
     }
 }

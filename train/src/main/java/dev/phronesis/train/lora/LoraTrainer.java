@@ -15,6 +15,8 @@ import dev.phronesis.core.records.Turn;
 import dev.phronesis.train.AdamW;
 import dev.phronesis.train.Safetensors;
 import dev.phronesis.train.Torch;
+import dev.phronesis.train.TrainStep;
+import dev.phronesis.train.Trainer;
 import dev.phronesis.train.hf.HfChatTemplate;
 import dev.phronesis.train.hf.HfModel;
 import dev.phronesis.train.hf.HfSafetensors;
@@ -55,14 +57,12 @@ public final class LoraTrainer {
     /** Per-epoch permutations are re-derived from the seed; this mixes the epoch into it. */
     private static final long EPOCH_MIX = 0x9E3779B97F4A7C15L;
 
-    public record Progress(int step, int steps, double loss, double lr, double tokensPerSecond) {}
-
     public record Result(Path adapter, int steps, double loss, long trainableParameters, long baseParameters, int rows,
                          int truncated, long trainedTokensSeen, double seconds, double tokensPerSecond, int resumedFrom) {}
 
     private LoraTrainer() {}
 
-    public static Result train(Path baseDir, List<List<Turn>> chats, LoraTrainConfig cfg, Path runDir, java.util.function.Consumer<Progress> listener) {
+    public static Result train(Path baseDir, List<List<Turn>> chats, LoraTrainConfig cfg, Path runDir, Trainer.Listener listener) {
         TRAINING.lock();
         try {
             return run(baseDir, chats, cfg, runDir, listener);
@@ -74,7 +74,7 @@ public final class LoraTrainer {
     }
 
     private static Result run(Path baseDir, List<List<Turn>> chats, LoraTrainConfig cfg, Path runDir,
-                              java.util.function.Consumer<Progress> listener) throws IOException {
+                              Trainer.Listener listener) throws IOException {
         Files.createDirectories(runDir);
         Path cfgFile = runDir.resolve(CONFIG);
         if (Files.isRegularFile(cfgFile)) {
@@ -136,7 +136,9 @@ public final class LoraTrainer {
                 double tps = (seen - seenAtStart) / Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
                 Files.writeString(lossCsv, (Files.exists(lossCsv) ? "" : "step,loss,lr,tokens_per_s\n") + step + "," + loss + "," + lr + "," + tps + "\n",
                         java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-                listener.accept(new Progress(step, cfg.steps(), loss, lr, tps));
+                double elapsedNow = elapsedBefore + (System.nanoTime() - t0) / 1e9;
+                double perStep = (System.nanoTime() - t0) / 1e9 / Math.max(1, step - resumedFrom);
+                listener.onProgress(new TrainStep(step, cfg.steps(), loss, Double.NaN, lr, Double.NaN, tps, elapsedNow, perStep * (cfg.steps() - step)));
                 if (step % cfg.checkpointEvery() == 0 || step == cfg.steps()) {
                     double elapsed = elapsedBefore + (System.nanoTime() - t0) / 1e9;
                     Path ckDir = runDir.resolve("checkpoints");

@@ -1,17 +1,20 @@
 package dev.phronesis.llm;
 
+import dev.phronesis.core.ProgressLine;
+
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The live progress line of a long {@link LlmEngine#chatAll} run, on stderr: done/total, rate, journal
- * hits, failures, tokens, cost, latency, the adaptive concurrency limit and an ETA. Redrawn in place
- * on a terminal, printed every {@link #PLAIN_EVERY} otherwise (logs). A summary line ends every run
- * that showed progress. Runs a daemon thread only while a run is in progress.
+ * The live usage of a long {@link LlmEngine#chatAll} run as a {@link ProgressLine} on stderr:
+ * done/total with rate, journal hits, failures, tokens, cost, latency and the adaptive concurrency
+ * limit as its detail. Drawn every {@link #TTY_EVERY} on a terminal, every {@link #PLAIN_EVERY}
+ * otherwise (logs), so a run whose requests are all slow still shows it is alive. A summary line ends
+ * every run that showed progress. Runs a daemon thread only while a run is in progress.
  */
-final class Progress {
+final class LiveUsage {
     /** Redraw period on a terminal. */
     static final Duration TTY_EVERY = Duration.ofMillis(500);
     /** Line period when stderr is not a terminal (CI logs). */
@@ -22,18 +25,20 @@ final class Progress {
     private final UsageSummary.Accumulator run;
     private final ModelLimiter limiter;
     private final PrintStream out;
+    private final ProgressLine line;
     private final boolean tty = System.console() != null;
     private final AtomicLong done = new AtomicLong();
     private final long started = System.nanoTime();
     private volatile boolean shown;
     private Thread ticker;
 
-    Progress(String label, long total, UsageSummary.Accumulator run, ModelLimiter limiter, PrintStream out) {
+    LiveUsage(String label, long total, UsageSummary.Accumulator run, ModelLimiter limiter, PrintStream out) {
         this.label = label;
         this.total = total;
         this.run = run;
         this.limiter = limiter;
         this.out = out;
+        this.line = out == null ? null : new ProgressLine(out);
     }
 
     void start() {
@@ -60,28 +65,15 @@ final class Progress {
         double secs = u.wall().toNanos() / 1e9;
         long d = done.get();
         double rate = secs > 0 ? d / secs : 0;
-        long eta = rate > 0 ? (long) ((total - d) / rate) : -1;
-        String line = String.format(Locale.ROOT, "[%s] %d/%d (%d%%) %.1f req/s | journal %d | failed %d | tok in %s out %s | $%.4f | p50 %dms | limit %d | eta %s",
-                label, d, total, total == 0 ? 100 : d * 100 / total, rate, u.fromJournal(), u.failed(),
-                UsageSummary.human(u.inputTokens()), UsageSummary.human(u.outputTokens()), u.costUsd(), u.latencyP50().toMillis(),
-                limiter.limit(), eta < 0 ? "?" : eta + "s");
-        synchronized (out) {
-            if (tty) out.print("\r" + line + "\u001b[K");
-            else out.println(line);
-            out.flush();
-        }
+        line.update(label, d, total, String.format(Locale.ROOT, "%.1f req/s | journal %d | failed %d | tok in %s out %s | $%.4f | p50 %dms | limit %d",
+                rate, u.fromJournal(), u.failed(), UsageSummary.human(u.inputTokens()), UsageSummary.human(u.outputTokens()), u.costUsd(),
+                u.latencyP50().toMillis(), limiter.limit()));
     }
 
     void finish() {
         if (ticker == null) return;
         ticker.interrupt();
         try { ticker.join(); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
-        if (shown) {
-            synchronized (out) {
-                if (tty) out.print("\r\u001b[K");
-                out.println("[" + label + "] done: " + run.summary(Duration.ofNanos(System.nanoTime() - started)).format());
-                out.flush();
-            }
-        }
+        if (shown) line.message("[" + label + "] done: " + run.summary(Duration.ofNanos(System.nanoTime() - started)).format());
     }
 }
