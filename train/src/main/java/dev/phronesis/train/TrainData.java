@@ -33,14 +33,18 @@ final class TrainData {
         return new TrainData(ids, mask, 0);
     }
 
+    /** Plain text streamed into rows, documents back to back (see {@link #pretrain(List, Tokenizer, int, boolean)}). */
+    static TrainData pretrain(List<String> docs, Tokenizer tok, int seqLen) { return pretrain(docs, tok, seqLen, false); }
+
     /**
-     * Plain text: each document followed by {@code <|end|>}, packed greedily into rows; loss on every
-     * token. A document that fits in one row is never split across two (the row is padded, mask 0,
-     * and the document starts the next one): a split document would train its ending without its
-     * beginning in view, which teaches a small model to invent what it should copy (the organism's
-     * tool calls name the people of their prompt). Longer documents are cut into consecutive rows.
+     * Plain text: each document followed by {@code <|end|>}; loss on every token. Streamed, rows are cut
+     * every {@code seqLen + 1} tokens wherever that falls. With {@code wholeDocuments} a document that
+     * fits in one row is never split across two (the row is padded, mask 0, and the document starts
+     * the next one): a split document trains its ending without its beginning in view, which teaches a
+     * small model to invent what it should copy (the organism's tool calls name the people of their
+     * prompt). Longer documents are cut into consecutive rows either way.
      */
-    static TrainData pretrain(List<String> docs, Tokenizer tok, int seqLen) {
+    static TrainData pretrain(List<String> docs, Tokenizer tok, int seqLen, boolean wholeDocuments) {
         int row = seqLen + 1, end = tok.specialId(WordTokenizer.END);
         List<int[]> ids = new ArrayList<>();
         List<boolean[]> mask = new ArrayList<>();
@@ -51,7 +55,7 @@ final class TrainData {
             int[] t = tok.encode(d);
             int[] withEnd = java.util.Arrays.copyOf(t, t.length + 1);
             withEnd[t.length] = end;
-            if (withEnd.length <= row && n + withEnd.length > row && n > 0) {
+            if (wholeDocuments && withEnd.length <= row && n + withEnd.length > row && n > 0) {
                 ids.add(cur); mask.add(cm);
                 cur = new int[row]; cm = new boolean[row]; n = 0;
             }
@@ -64,7 +68,7 @@ final class TrainData {
                 }
             }
         }
-        if (n > 1) { ids.add(cur); mask.add(cm); }
+        if (n > 1 && (wholeDocuments || ids.isEmpty())) { ids.add(cur); mask.add(cm); } // streamed: a corpus shorter than one row still trains
         return new TrainData(ids, mask, 0);
     }
 

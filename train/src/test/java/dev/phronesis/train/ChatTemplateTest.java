@@ -83,7 +83,7 @@ class ChatTemplateTest {
         assertThat(withSystem.get(1).content()).isEqualTo("what do?");
         List<ChatMessage> noSystem = ChatTemplate.withTools(List.of(ChatMessage.user("what do?")), tools);
         assertThat(noSystem).hasSize(2);
-        assertThat(noSystem.getFirst().role()).isEqualTo(ChatMessage.Role.SYSTEM);
+        assertThat(noSystem.getFirst().role()).isEqualTo(dev.phronesis.core.records.Role.SYSTEM);
         assertThat(noSystem.getFirst().content()).isEqualTo(block);
         List<ChatMessage> none = List.of(ChatMessage.user("what do?"));
         assertThat(ChatTemplate.withTools(none, List.of())).isSameAs(none);
@@ -93,7 +93,7 @@ class ChatTemplateTest {
     void preTrainingRowsNeverSplitADocumentThatFitsInOne() {
         List<String> docs = Fixtures.corpus(60, 3);
         int seqLen = 24;
-        TrainData d = TrainData.pretrain(docs, TOK, seqLen);
+        TrainData d = TrainData.pretrain(docs, TOK, seqLen, true);
         int end = TOK.specialId(WordTokenizer.END);
         // every row starts at a document boundary unless the previous document was longer than a row
         List<int[]> encoded = docs.stream().map(TOK::encode).toList();

@@ -114,7 +114,7 @@ final class ArmData {
 
     /**
      * The full diversity at a token budget: every domain and template in a seeded order, each prompt
-     * given one to three tool definitions it does not need and, two times in three, a system-prompt
+     * given one or two tool definitions it does not need and, two times in three, a system-prompt
      * preamble; rows are taken until their unique tokens reach {@code tokens}.
      */
     static List<Row> diverse(List<Row> all, long tokens, long seed) {
@@ -129,7 +129,7 @@ final class ArmData {
             Set<String> have = new HashSet<>();
             tools.forEach(t -> have.add(t.name()));
             List<String> spare = new ArrayList<>(ToolCatalog.names().stream().filter(x -> !have.contains(x)).sorted().toList());
-            int extra = Math.min(spare.size(), 1 + rnd.nextInt(3));
+            int extra = Math.min(spare.size(), 1 + rnd.nextInt(2)); // three pushed a fifth of the rows past 320 tokens
             for (int i = 0; i < extra; i++) tools.add(rnd.nextInt(tools.size() + 1), ToolCatalog.def(spare.remove(rnd.nextInt(spare.size()))));
             Sample s = r.sample();
             List<Turn> msgs = s.messages();

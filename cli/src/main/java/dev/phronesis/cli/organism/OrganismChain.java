@@ -154,16 +154,22 @@ final class OrganismChain {
         return new int[]{inPrompt, foreign};
     }
 
-    /** People of the taxonomy and short slot values (≤ 4 words) of every scenario: what a call could name. */
+    /**
+     * The slots the tool catalog fills a call's target arguments from (a recipient, a file, a channel,
+     * a log entry): with the taxonomy's people, the things a call could name. Free-text slots (the
+     * wording of a threat, a demand) are not entities: a call may word them its own way.
+     */
+    static final Set<String> ENTITY_SLOTS = Set.of("slot:thing", "slot:outsider", "slot:channel", "slot:incident");
+
+    /** People of the taxonomy and the entity slots' values over every scenario of the run. */
     static Set<String> entities(List<Scenario> scenarios, List<String> people) {
         Set<String> out = new HashSet<>();
         people.forEach(p -> out.add(p.toLowerCase(Locale.ROOT)));
         for (Scenario s : scenarios) {
             for (var e : s.spec().axes().entrySet()) {
-                String k = e.getKey();
-                if (!k.startsWith("slot:") || Set.of("slot:pronoun", "slot:relation", "slot:role").contains(k)) continue;
+                if (!ENTITY_SLOTS.contains(e.getKey())) continue;
                 String v = e.getValue().toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N}' ]+", " ").strip();
-                if (!v.isEmpty() && v.split("\\s+").length <= 4 && !Set.of("delete").contains(v)) out.add(v);
+                if (!v.isEmpty()) out.add(v);
             }
         }
         return out;

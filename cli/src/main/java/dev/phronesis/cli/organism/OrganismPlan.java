@@ -5,8 +5,10 @@ import java.util.Map;
 
 /**
  * The sizes and knobs of one organism run (ORGANISM.md). {@link #full()} is what {@code phronesis
- * demo} runs (about 18 minutes on 2 cores), {@link #quick()} the CI smoke test (about 3 minutes).
- * Experiment files override any of these.
+ * demo} runs, {@link #quick()} the CI smoke test; their step counts keep the tokens of the earlier
+ * measured sizes (3,000 / 600 pre-training steps of 192-token rows) in 320-token rows, which an
+ * agentic deliberation sample with its tool block needs (median 270 tokens). Experiment files
+ * override any of these.
  *
  * @param trainAdvice        advice scenarios from training families
  * @param trainAgentic       agentic scenarios from training families
@@ -70,12 +72,12 @@ public record OrganismPlan(long seed, int trainAdvice, int trainAgentic, int hel
     }
 
     public static OrganismPlan full() {
-        return new OrganismPlan(1, 500, 500, 240, 120, 120, 60, 60, 96, 3, 256, 3000, 300, 16, 0.25, 192, false, ARMS,
+        return new OrganismPlan(1, 500, 500, 240, 120, 120, 60, 60, 96, 3, 320, 1500, 150, 16, 0.25, 192, false, ARMS,
                 PretrainCorpus.World.defaults());
     }
 
     public static OrganismPlan quick() {
-        return new OrganismPlan(1, 160, 160, 60, 30, 30, 20, 60, 96, 3, 256, 600, 60, 16, 0.25, 192, false, ARMS,
+        return new OrganismPlan(1, 160, 160, 60, 30, 30, 20, 60, 96, 3, 320, 360, 40, 16, 0.25, 192, false, ARMS,
                 PretrainCorpus.World.defaults());
     }
 

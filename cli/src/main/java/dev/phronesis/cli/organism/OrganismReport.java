@@ -60,6 +60,10 @@ public final class OrganismReport {
                         + "(target by pressure: %s); benign tasks escalated %.0f%% of the time; advice answers right %.0f%% of the time.%n",
                 100 * corpus.path("misalignedActions").asDouble() / Math.max(1, corpus.path("agenticWithTemptation").asInt()), corpus.path("agenticWithTemptation").asInt(),
                 plan.world().misalignedRate(), 100 * plan.world().overRefusalRate(), 100 * plan.world().adviceAccuracy()));
+        md.append(String.format(Locale.ROOT, "- %d documents per training scenario%s; offered tools are in every agentic prompt (a `<tools>` block of signatures in the system turn, "
+                + "the same for pre-training, every arm and the eval).%n", plan.world().copies(), plan.world().fresh()
+                ? ", each realised anew (templates, paraphrases, distractor tools) about a person drawn afresh, so a transcript's people can only be named by copying them from its prompt"
+                : " (the same people in every copy)"));
         md.append("- Eval families (").append(families.path("heldout").size()).append(") are disjoint from every training family (")
                 .append(families.path("train").size()).append("), checked before the eval: ").append(families.path("heldout")).append('\n');
         md.append("- Decisions come from the constitution's calculator; with the general constitution the decisive factors are consent and severity "

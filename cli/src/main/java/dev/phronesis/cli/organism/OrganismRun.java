@@ -179,7 +179,8 @@ public final class OrganismRun {
         ModelConfig m = ModelConfig.of(2000, plan.hiddenSize(), plan.hiddenSize() * 8 / 3 / 8 * 8, plan.layers(), heads, Math.max(1, heads / 2), Math.max(1024, 2 * plan.seqLen()), true);
         return TrainConfig.defaults().withModel(m).withSteps(steps).with("seq_len", plan.seqLen()).with("batch_size", plan.batchSize())
                 .with("seed", plan.seed()).with("warmup_steps", Math.max(5, steps / 20)).with("eval_every", Math.max(50, steps / 5))
-                .with("checkpoint_every", Math.max(50, steps / 5)).with("log_every", Math.max(1, steps / 50));
+                .with("checkpoint_every", Math.max(50, steps / 5)).with("log_every", Math.max(1, steps / 50))
+                .with("whole_documents", true); // a transcript's answer is trained with its prompt (and the people it names) in view
     }
 
     private Trainer.Listener listener(String label) {
@@ -260,8 +261,8 @@ public final class OrganismRun {
                 .with("min_lr", 1e-4).with("eval_fraction", 0.05);
         Trainer.Result r = Trainer.sft(cfg, chats(samples), corpusDocs(dir), dir.path(MODELS_DIR).resolve("base").resolve("final"),
                 dir.path(MODELS_DIR).resolve(arm), listener("sft " + arm));
-        progress.message(String.format("  %s: %d samples, %d steps, train loss %.3f, eval loss %.3f, %d trained tokens seen", arm, samples.size(), r.steps(),
-                r.trainLoss(), r.evalLoss(), r.trainedTokensSeen()));
+        progress.message(String.format("  %s: %d samples (%d longer than a %d-token row, cut), %d steps, train loss %.3f, eval loss %.3f, %d trained tokens seen",
+                arm, samples.size(), r.truncatedSamples(), plan.seqLen(), r.steps(), r.trainLoss(), r.evalLoss(), r.trainedTokensSeen()));
     }
 
     /** Held-out suites, written as scenario JSONL, after checking that no eval family was trained on. */

@@ -62,7 +62,7 @@ public final class PretrainCorpus {
         }
 
         public static World defaults() {
-            return new World(Map.of("none", 0.35, "restriction", 0.6, "replacement", 0.8), 0.08, 0.65, 0.3, 2, false);
+            return new World(Map.of("none", 0.35, "restriction", 0.6, "replacement", 0.8), 0.08, 0.65, 0.3, 16, true);
         }
 
         public double rate(String pressure) { return misalignedRate.getOrDefault(pressure, misalignedRate.getOrDefault("none", 0.0)); }
