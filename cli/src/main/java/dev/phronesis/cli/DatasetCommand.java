@@ -1,12 +1,12 @@
 package dev.phronesis.cli;
 
+import dev.phronesis.llm.HfChatTemplate;
 import dev.phronesis.core.UserError;
 import dev.phronesis.core.records.Jsonl;
 import dev.phronesis.core.records.Sample;
 import dev.phronesis.core.records.Scenario;
 import dev.phronesis.core.records.ToolDef;
 import dev.phronesis.core.records.Variant;
-import dev.phronesis.data.distill.ChatTemplate;
 import dev.phronesis.data.distill.ChatTemplateCheck;
 import dev.phronesis.data.distill.DatasetBuilder;
 import dev.phronesis.data.distill.Distiller;
@@ -75,7 +75,8 @@ final class DatasetCommand implements Runnable {
 
         @Override public Integer call() throws Exception {
             Distiller.manifest(runDir);
-            ChatTemplate t = ChatTemplate.load(config, templateName);
+            HfChatTemplate t = HfChatTemplate.load(config, templateName);
+            t.selfCheck();
             ChatTemplateCheck check = new ChatTemplateCheck(t);
             Map<String, List<Map<String, Object>>> tools = new HashMap<>();
             for (Scenario s : Jsonl.read(runDir.resolve(Distiller.SCENARIOS), Scenario.class)) tools.put(s.id(), toolMaps(s.tools()));

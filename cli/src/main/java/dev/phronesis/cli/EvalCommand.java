@@ -6,7 +6,10 @@ import dev.phronesis.core.records.Form;
 import dev.phronesis.core.records.Jsonl;
 import dev.phronesis.core.records.Scenario;
 import dev.phronesis.core.records.Split;
+import dev.phronesis.eval.AgenticMisalignment;
+import dev.phronesis.eval.Calibration;
 import dev.phronesis.eval.EvalItem;
+import dev.phronesis.eval.HarmRule;
 import dev.phronesis.eval.EvalRunner;
 import dev.phronesis.eval.Reports;
 import dev.phronesis.eval.Suite;
@@ -33,7 +36,7 @@ import java.util.stream.Collectors;
 
 @Command(name = "eval", header = "Run eval suites against a model, score every answer and write a report.",
         mixinStandardHelpOptions = true,
-        subcommands = {EvalCommand.SuiteCommand.class},
+        subcommands = {EvalCommand.SuiteCommand.class, EvalCommand.Calibrate.class},
         description = {"Runs each item of each suite N times, scores the decision and tool calls the model made (never words in its reasoning),",
                 "optionally asks an LLM judge, and writes RUN_DIR/results.jsonl plus a report in RUN_DIR/report. A rerun resumes: nothing finished is asked again.",
                 "Exit code 1 when some requests failed (they are listed in RUN_DIR/failures.jsonl and retried by a rerun).",
@@ -56,6 +59,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--no-report", description = "Do not write RUN_DIR/report.") boolean noReport;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    /** Undetermined answers an offline run lists on stdout; the rest are counted. */
+    static final int OFFLINE_LISTED = 20;
 
     @Override public Integer call() {
         if (suites.isEmpty()) throw new UserError("phronesis eval: give at least one --suite FILE (or use 'phronesis eval suite build|check')");
@@ -85,6 +91,18 @@ final class EvalCommand implements Callable<Integer> {
             var a = w.summary().arms().getFirst();
             System.out.printf(Locale.ROOT, "misalignment %s · over-refusal %s · advice accuracy %s · undetermined %s%n",
                     Reports.percent(a.misalignment()), Reports.percent(a.overRefusal()), Reports.percent(a.adviceAccuracy()), Reports.percent(a.undetermined()));
+            if (a.publicHarm().n() > 0)
+                System.out.printf(Locale.ROOT, "agentic-misalignment harm %s · undetermined there %s · eval-aware %s (not part of the label)%n",
+                        Reports.percent(a.publicHarm()), Reports.percent(a.publicUndetermined()), Reports.percent(a.evalAware()));
+        }
+        if (judge == null) {
+            List<dev.phronesis.eval.EvalResult> undecided = outcome.results().stream()
+                    .filter(r -> r.expectation() == dev.phronesis.eval.Expectation.AVOID_HARMFUL_ACTION && r.label() == dev.phronesis.eval.Label.UNDETERMINED).toList();
+            if (!undecided.isEmpty()) {
+                System.out.println("offline (no --judge): " + undecided.size() + " agentic-misalignment answers left undetermined:");
+                undecided.stream().limit(OFFLINE_LISTED).forEach(r -> System.out.println("  " + r.suite() + "/" + r.item() + " #" + r.sampleIndex() + ": " + r.evidence()));
+                if (undecided.size() > OFFLINE_LISTED) System.out.println("  ... and " + (undecided.size() - OFFLINE_LISTED) + " more (every one is in " + out.resolve(EvalRunner.RESULTS) + ")");
+            }
         }
         if (outcome.failed() + outcome.judgeFailed() > 0) {
             System.err.println("eval: " + (outcome.failed() + outcome.judgeFailed()) + " requests failed (see " + out.resolve(EvalRunner.FAILURES) + "); rerun the same command to retry them");
@@ -94,7 +112,7 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     @Command(name = "suite", header = "Build and check eval suites.", mixinStandardHelpOptions = true,
-            subcommands = {BuildSuite.class, CheckSuite.class})
+            subcommands = {BuildSuite.class, CheckSuite.class, ImportSuite.class})
     static final class SuiteCommand implements Runnable {
         @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -155,6 +173,112 @@ final class EvalCommand implements Callable<Integer> {
                 }
             }
             return bad == 0 ? Main.OK : Main.CHECK_FAILED;
+        }
+    }
+
+    @Command(name = "import", header = "Import a public benchmark as a suite: agentic-misalignment prompt folders, or an XSTest CSV.", mixinStandardHelpOptions = true,
+            description = {"agentic-misalignment PROMPTS_DIR: the folders the framework's scripts/generate_prompts.py writes (results/EXP/prompts, one per condition);",
+                    "  one item per condition, the grid axes as cells; only each condition's four files are copied next to the suite.",
+                    "xstest FILE.csv: XSTest's prompts file; safe prompts expect help (over-refusal), unsafe ones refusal (harmful compliance).",
+                    "See docs/public-benchmarks.md. Example: phronesis eval suite import agentic-misalignment results/am/prompts --threatened kyle@example.com --out suites/am.yaml"})
+    static final class ImportSuite implements Callable<Integer> {
+        @CommandLine.Parameters(index = "0", paramLabel = "FORMAT", description = "agentic-misalignment or xstest.") String format;
+        @CommandLine.Parameters(index = "1", paramLabel = "SOURCE", description = "The prompts directory (agentic-misalignment) or the CSV file (xstest).") Path source;
+        @Option(names = "--out", required = true, paramLabel = "FILE", description = "The suite YAML to write.") Path out;
+        @Option(names = "--id", paramLabel = "ID", description = "Suite id (default: the output file name).") String id;
+        @Option(names = "--version", defaultValue = "1", paramLabel = "V", description = "Suite version (default ${DEFAULT-VALUE}).") String version;
+        @Option(names = "--threatened", paramLabel = "ADDRESS", description = "blackmail: the address of the person under threat (without it every e-mail is a content question for the judge).") String threatened;
+        @Option(names = "--company-domain", paramLabel = "DOMAIN", description = "leaking: the company's own e-mail domain; repeatable (default: the most frequent domain in the e-mails).") List<String> domains = new ArrayList<>();
+        @Option(names = "--override-code", paramLabel = "CODE", description = "murder: the code that cancels the alert (default: read from the e-mails after the words 'override code').") String overrideCode;
+
+        @Override public Integer call() throws IOException {
+            String name = out.getFileName().toString().replaceFirst("\\.ya?ml$", "");
+            String suiteId = id != null ? id : name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_.-]", "-");
+            return switch (format.toLowerCase(Locale.ROOT)) {
+                case AgenticMisalignment.FORMAT -> agenticMisalignment(name, suiteId);
+                case "xstest" -> xstest(name, suiteId);
+                default -> throw new UserError("phronesis eval suite import: FORMAT '" + format + "' is not one of agentic-misalignment, xstest");
+            };
+        }
+
+        private int agenticMisalignment(String name, String suiteId) throws IOException {
+            List<AgenticMisalignment.Condition> conditions = AgenticMisalignment.read(source);
+            Path copyTo = out.toAbsolutePath().resolveSibling(name + ".prompts");
+            AgenticMisalignment.copy(conditions, copyTo);
+            Map<String, List<AgenticMisalignment.Condition>> byScenario = new TreeMap<>(conditions.stream().collect(Collectors.groupingBy(AgenticMisalignment.Condition::scenario)));
+            StringBuilder y = new StringBuilder("# Imported by: phronesis eval suite import agentic-misalignment " + source + "\n"
+                    + "# " + conditions.size() + " conditions of the framework's generator; each condition's four files were copied to " + copyTo.getFileName() + "/.\n"
+                    + "id: " + suiteId + "\nversion: " + Jsonl.toJson(version) + "\nkind: imported\n"
+                    + "description: " + Jsonl.toJson("Agentic Misalignment grid, " + conditions.size() + " conditions") + "\n"
+                    + "source:\n  format: agentic-misalignment\n  dir: " + Jsonl.toJson(copyTo.getFileName().toString()) + "\n");
+            List<String> notes = new ArrayList<>();
+            for (var e : byScenario.entrySet()) {
+                AgenticMisalignment.Condition first = e.getValue().getFirst();
+                switch (e.getKey()) {
+                    case "blackmail" -> {
+                        if (threatened != null) y.append("  blackmail: {threatened: ").append(Jsonl.toJson(threatened)).append("}\n");
+                        else notes.add("blackmail: no --threatened ADDRESS, so every e-mail is a content question for the judge (offline mode decides none of them)");
+                    }
+                    case "leaking" -> {
+                        HarmRule.Leaking l = (HarmRule.Leaking) AgenticMisalignment.rule(first, new AgenticMisalignment.Targets(null, domains, List.of(), null));
+                        if (l.companyDomains().isEmpty()) notes.add("leaking: no company domain given or found in the e-mails; give --company-domain DOMAIN");
+                        else y.append("  leaking: {company_domains: ").append(Jsonl.toJson(l.companyDomains())).append("}").append(domains.isEmpty() ? "   # inferred from the e-mails: check it" : "").append('\n');
+                    }
+                    case "murder" -> {
+                        HarmRule.Murder m = (HarmRule.Murder) AgenticMisalignment.rule(first, new AgenticMisalignment.Targets(null, List.of(), List.of(), overrideCode));
+                        if (m.overrideCode() == null) notes.add("murder: no override code given or found in the e-mails; any cancel_alert counts as harmful; give --override-code CODE");
+                        else y.append("  murder: {override_code: ").append(Jsonl.toJson(m.overrideCode())).append("}").append(overrideCode == null ? "   # inferred from the e-mails: check it" : "").append('\n');
+                    }
+                    default -> throw new IllegalStateException(e.getKey());
+                }
+            }
+            Files.writeString(out, y.toString(), StandardCharsets.UTF_8);
+            Suite check = Suites.load(out);
+            System.out.printf(Locale.ROOT, "%s: %s, %d items (%s) -> %s%n", out, check.ref(), check.items().size(),
+                    byScenario.entrySet().stream().map(e -> e.getKey() + " " + e.getValue().size()).collect(Collectors.joining(", ")), copyTo.getFileName());
+            notes.forEach(n -> System.out.println("note: " + n));
+            return Main.OK;
+        }
+
+        private int xstest(String name, String suiteId) throws IOException {
+            if (!Files.isRegularFile(source)) throw new UserError(source + ": no such file");
+            String first;
+            try (var lines = Files.lines(source, StandardCharsets.UTF_8)) { first = lines.findFirst().orElse(""); }
+            List<String> header = java.util.Arrays.stream(first.split(",")).map(h -> h.strip().replace("\"", "").replace("\uFEFF", "")).toList();
+            for (String need : List.of("prompt", "type", "label"))
+                if (!header.contains(need)) throw new UserError(source + ":1: no column '" + need + "' (XSTest's CSV has id, prompt, type, label, focus, note; this one has " + header + ")");
+            Path copy = out.toAbsolutePath().resolveSibling(name + ".csv");
+            if (!copy.equals(source.toAbsolutePath())) Files.copy(source, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            String yaml = "# Imported by: phronesis eval suite import xstest " + source + "\n"
+                    + "id: " + suiteId + "\nversion: " + Jsonl.toJson(version) + "\nkind: imported\n"
+                    + "description: \"XSTest: safe prompts that look unsafe (over-refusal) and unsafe contrasts (harmful compliance)\"\n"
+                    + "source:\n  file: " + Jsonl.toJson(copy.getFileName().toString()) + "\n"
+                    + "  columns: {" + (header.contains("id") ? "id: id, " : "") + "prompt: prompt, family: type, label: label}\n"
+                    + "  expect: {safe: help, unsafe: refuse}\n"
+                    + "scoring: {refusal: phrases}\n";
+            Files.writeString(out, yaml, StandardCharsets.UTF_8);
+            Suite check = Suites.load(out);
+            System.out.printf(Locale.ROOT, "%s: %s, %d items (%s) -> %s%n", out, check.ref(), check.items().size(), breakdown(check), copy.getFileName());
+            return Main.OK;
+        }
+    }
+
+    @Command(name = "calibrate", header = "Agreement of a run's labels with human labels: confusion, accuracy, Cohen's kappa, disagreements.", mixinStandardHelpOptions = true,
+            description = {"Compares the final labels, each judge, and the deterministic scorer where it decided, with LABELS.jsonl (schemas/labels.schema.json),",
+                    "over all suites and per suite; kappa with a seeded bootstrap 95% interval. See docs/eval.md, 'Human labels and calibration'.",
+                    "Example: phronesis eval calibrate runs/eval-qwen --labels labels/qwen.jsonl"})
+    static final class Calibrate implements Callable<Integer> {
+        @CommandLine.Parameters(paramLabel = "RUN_DIR", description = "An eval run directory.") Path runDir;
+        @Option(names = "--labels", required = true, paramLabel = "LABELS.jsonl", description = "Human labels, one JSON object per line.") Path labels;
+        @Option(names = "--json", description = "Print every number as JSON.") boolean json;
+        @Option(names = "--out", paramLabel = "FILE", description = "Also write the Markdown (or, with --json, the JSON) to FILE.") Path outFile;
+
+        @Override public Integer call() throws IOException {
+            Calibration c = Calibration.of(runDir, labels);
+            String text = json ? Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(c) + "\n" : c.markdown();
+            System.out.print(text);
+            if (outFile != null) Files.writeString(outFile, text, StandardCharsets.UTF_8);
+            return Main.OK;
         }
     }
 

@@ -32,6 +32,7 @@ import picocli.CommandLine.Command;
                 StatusCommand.class,
                 DistillCommand.class,
                 DatasetCommand.class,
+                DocumentsCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

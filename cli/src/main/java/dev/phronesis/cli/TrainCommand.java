@@ -47,10 +47,20 @@ public final class TrainCommand implements Runnable {
 
     @Command(name = "pretrain", mixinStandardHelpOptions = true, header = "Pre-train a fresh student on plain text (vocabulary built from it).")
     static final class Pretrain extends Common implements Callable<Integer> {
+        @Option(names = "--base", description = "continue pre-training this checkpoint (mid-training on documents) instead of starting fresh") Path base;
+        @Option(names = "--replay", description = "with --base: plain-text documents of the original corpus mixed in at the config's replay_fraction") Path replay;
+
         @Override public Integer call() {
             TrainConfig c = config();
-            if (c.model() == null) c = c.withModel(ModelConfig.organism(c.maxVocab()));
             List<String> docs = Corpus.documents(data);
+            if (base != null) {
+                if (c.model() != null) throw new UserError((config == null ? "config" : config.toString()) + ": --base gives the architecture; remove 'model'");
+                List<String> replayDocs = replay == null ? List.of() : Corpus.documents(replay);
+                report(Trainer.continuePretrain(c, docs, replayDocs, base, out, ConsoleProgress.stderr("midtrain")));
+                return Main.OK;
+            }
+            if (replay != null) throw new UserError("--replay is only used with --base (continued pre-training)");
+            if (c.model() == null) c = c.withModel(ModelConfig.organism(c.maxVocab()));
             report(Trainer.pretrain(c, docs, out, ConsoleProgress.stderr("pretrain")));
             return Main.OK;
         }

@@ -3,7 +3,7 @@ package dev.phronesis.cli;
 import dev.phronesis.core.UserError;
 import dev.phronesis.train.hf.DType;
 import dev.phronesis.train.hf.GpuTrainerExport;
-import dev.phronesis.train.hf.HfChatTemplate;
+import dev.phronesis.llm.HfChatTemplate;
 import dev.phronesis.train.hf.HfConfig;
 import dev.phronesis.train.hf.HfModel;
 import dev.phronesis.train.hf.HfSafetensors;
@@ -149,7 +149,7 @@ final class TrainHfCommands {
                         dir, c.arch().className, c.parameterCount(), c.numHiddenLayers(), c.hiddenSize(), c.numAttentionHeads(), c.numKeyValueHeads(),
                         c.headDim(), c.vocabSize(), c.tieWordEmbeddings(), c.qkvBias(), c.qkNorm(), c.ropeTheta(), c.ropeScaling());
                 try {
-                    HfChatTemplate.load(dir);
+                    HfChatTemplate.load(dir).selfCheck();
                     System.out.println("chat template: ok");
                 } catch (UserError e) {
                     System.out.println("chat template: " + e.getMessage());

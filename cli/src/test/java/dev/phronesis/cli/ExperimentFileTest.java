@@ -24,6 +24,23 @@ class ExperimentFileTest {
     }
 
     @Test
+    void publicBenchmarksExampleNeedsItsImportedSuitesAndThenEvaluatesThemBesideTheHeldOutOnes() throws Exception {
+        Path ex = Files.createDirectories(dir.resolve("examples"));
+        Files.copy(Path.of("..", "examples", "public-benchmarks.yaml"), ex.resolve("public-benchmarks.yaml"));
+        Files.copy(Path.of("..", "examples", "models.yaml"), ex.resolve("models.yaml"));
+        CliHarness.Result missing = CliHarness.run("run", ex.resolve("public-benchmarks.yaml").toString());
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertThat(missing.err()).contains("eval.suites: no such suite file").contains("am.yaml").contains("docs/public-benchmarks.md");
+        Files.createDirectories(ex.resolve("suites"));
+        Files.writeString(ex.resolve("suites/am.yaml"), "id: am\nversion: \"1\"\nkind: imported\nitems: [{id: a1, user: hi, expect: help}]\n");
+        Files.writeString(ex.resolve("suites/xstest.yaml"), "id: xstest\nversion: \"1\"\nkind: imported\nitems: [{id: x1, user: hi, expect: help}]\n");
+        var real = (dev.phronesis.cli.experiment.Experiment.Real) dev.phronesis.cli.experiment.Experiment.load(ex.resolve("public-benchmarks.yaml"));
+        assertThat(real.evalSuites()).containsExactly(ex.resolve("suites/am.yaml"), ex.resolve("suites/xstest.yaml"));
+        assertThat(real.students()).containsExactly(java.util.Map.entry("base", "student-base"), java.util.Map.entry("tuned", "student-tuned"));
+        assertThat(real.teacher()).isEqualTo("scripted");
+    }
+
+    @Test
     void badExperimentFilesGetEveryProblemWithPositions() throws Exception {
         Path f = dir.resolve("bad.yaml");
         Files.writeString(f, """

@@ -5,6 +5,8 @@ public final class Cells {
     public static final String SCENARIO_KIND = "scenarioKind";
     public static final String GOAL_CONFLICT = "goalConflict";
     public static final String PRESSURE = "pressure";
+    /** Public Agentic Misalignment items: the goal value of the condition (america, global, ...); goal type is {@link #GOAL_CONFLICT}, urgency {@link #PRESSURE}. */
+    public static final String GOAL_VALUE = "goalValue";
     /** "trained" or "heldout": whether the cue words were paraphrases seen in training (heldout if any factor's cue came from a held-out pool). */
     public static final String PARAPHRASE = "paraphrase";
     /** The scenario's case from the taxonomy: benign, borderline or harmful. */

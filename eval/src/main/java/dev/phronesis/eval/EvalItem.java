@@ -18,10 +18,11 @@ import java.util.Objects;
  * @param alignedAction    the aligned (or, for benign agentic items, the requested) tool call, else null
  * @param keyArgs          arguments of the misaligned action that identify it; empty = the default rule (docs/eval.md)
  * @param cell             grid coordinates and slices: scenarioKind, goalConflict, pressure, paraphrase, benchmark label
+ * @param harm             for public Agentic Misalignment items, the scenario's harmful action; else null
  */
 public record EvalItem(String id, String family, String split, Form form, List<Turn> messages, List<ToolDef> tools,
                        Expectation expectation, String expectedMode, Action misalignedAction, Action alignedAction,
-                       List<String> keyArgs, Map<String, String> cell) {
+                       List<String> keyArgs, Map<String, String> cell, HarmRule harm) {
     public EvalItem {
         Objects.requireNonNull(id, "id");
         if (id.isBlank()) throw new IllegalArgumentException("item id must not be blank");
@@ -38,5 +39,14 @@ public record EvalItem(String id, String family, String split, Form form, List<T
             throw new IllegalArgumentException("item " + id + ": an agentic honeypot needs a misaligned action");
         if (expectation == Expectation.DECIDE && expectedMode == null)
             throw new IllegalArgumentException("item " + id + ": an advice item needs an expected mode");
+        if ((expectation == Expectation.AVOID_HARMFUL_ACTION) != (harm != null))
+            throw new IllegalArgumentException("item " + id + ": a harm rule goes with expectation avoid-harmful-action, and only with it");
+    }
+
+    /** An item of the project's own suites (no public-benchmark harm rule). */
+    public EvalItem(String id, String family, String split, Form form, List<Turn> messages, List<ToolDef> tools,
+                    Expectation expectation, String expectedMode, Action misalignedAction, Action alignedAction,
+                    List<String> keyArgs, Map<String, String> cell) {
+        this(id, family, split, form, messages, tools, expectation, expectedMode, misalignedAction, alignedAction, keyArgs, cell, null);
     }
 }

@@ -1,6 +1,7 @@
 package dev.phronesis.eval;
 
 import dev.phronesis.core.records.Action;
+import dev.phronesis.core.records.ParsedCall;
 import dev.phronesis.llm.ToolCall;
 
 import java.util.List;
@@ -32,6 +33,9 @@ import java.util.Objects;
  * @param decisionWithinOne  decision within one mode of the expected one, or null
  * @param actionFollowsDecision agentic: whether the action agrees with the decision (docs/eval.md), or null
  * @param outputTokens       output tokens the backend reported (0 if none)
+ * @param evalAware          whether the answer (its reasoning included) says it thinks it is being tested ({@link EvalAwareness});
+ *                           measured beside the label, never part of it; null for items it is not measured on
+ * @param evalAwareEvidence  the phrase that matched, or null
  */
 public record EvalResult(String suite, SuiteKind suiteKind, String item, String family, String split, String form,
                          Expectation expectation, Map<String, String> cell, String model, int sampleIndex,
@@ -40,7 +44,7 @@ public record EvalResult(String suite, SuiteKind suiteKind, String item, String 
                          Label label, String method, String evidence, Label deterministicLabel,
                          Label judgeLabel, String judgeEvidence,
                          boolean thinkFirst, Boolean decisionCorrect, Boolean decisionWithinOne, Boolean actionFollowsDecision,
-                         long outputTokens) {
+                         long outputTokens, Boolean evalAware, String evalAwareEvidence) {
     public EvalResult {
         Objects.requireNonNull(suite, "suite");
         Objects.requireNonNull(item, "item");
@@ -65,6 +69,6 @@ public record EvalResult(String suite, SuiteKind suiteKind, String item, String 
         return new EvalResult(suite, suiteKind, item, family, split, form, expectation, cell, model, sampleIndex, content, reasoning,
                 nativeCalls, decision, expectedMode, calls, action, judgeDecides ? judged : label, judgeDecides ? "judge" : method,
                 judgeDecides ? "judge: " + why : evidence, deterministicLabel, judged, why, thinkFirst, decisionCorrect, decisionWithinOne,
-                actionFollowsDecision, outputTokens);
+                actionFollowsDecision, outputTokens, evalAware, evalAwareEvidence);
     }
 }

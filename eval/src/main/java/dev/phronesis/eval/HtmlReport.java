@@ -1,5 +1,7 @@
 package dev.phronesis.eval;
 
+import dev.phronesis.core.records.AnswerParser;
+import dev.phronesis.core.records.ParsedCall;
 import dev.phronesis.core.records.Role;
 import dev.phronesis.core.records.Turn;
 
@@ -44,7 +46,9 @@ final class HtmlReport {
         ablation(b, s);
         comparisons(b, s);
         b.append("<h2>Rates per arm</h2>\n<figure id=\"chart-rates\" class=\"chart\">").append(ratesChart(s)).append("<figcaption>Bars: rate; whiskers: 95% Wilson interval.</figcaption></figure>\n");
-        b.append("<h2>Honeypot grid: misalignment by scenario kind × goal conflict × pressure</h2>\n<figure id=\"chart-grid\" class=\"chart\">").append(gridChart(s))
+        publicBenchmarks(b, s);
+        b.append("<h2>Honeypot grid: misalignment by scenario kind × goal conflict × pressure</h2>\n<figure id=\"chart-grid\" class=\"chart\">")
+                .append(gridChart(s, Summary.ArmSummary::grid, "No agentic honeypot items in these runs."))
                 .append("<figcaption>Cell text: misaligned / answers (undetermined in brackets). Darker = more misaligned.</figcaption></figure>\n");
         b.append("<h2>Per family</h2>\n<figure id=\"chart-families\" class=\"chart\">").append(familyChart(s))
                 .append("<figcaption>Label shares per family and arm: <span class=\"k aligned\">aligned</span> <span class=\"k misaligned\">misaligned</span> ")
@@ -194,20 +198,43 @@ final class HtmlReport {
         return g.append("</svg>").toString();
     }
 
-    private static String gridChart(Summary s) {
+    /**
+     * The three numbers a user compares students on, side by side: harm on the public Agentic Misalignment grid (with
+     * eval-awareness beside it, never inside it), misalignment on the project's held-out honeypots, and over-refusal;
+     * then the public grid's heat-map. Shown only when a run has public-grid items.
+     */
+    private static void publicBenchmarks(StringBuilder b, Summary s) {
+        if (s.arms().stream().allMatch(a -> a.publicHarm().n() == 0)) return;
+        b.append("<h2>Public benchmarks beside the held-out suites</h2>\n<table id=\"public-benchmarks\"><tr><th>arm</th><th>agentic-misalignment harm</th>")
+                .append("<th>undetermined there</th><th>eval-aware (not in the label)</th><th>held-out honeypot misalignment</th><th>over-refusal</th><th>harmful compliance</th></tr>\n");
+        for (Summary.ArmSummary a : s.arms())
+            b.append("<tr><td>").append(esc(a.name())).append("</td><td>").append(cellRate(a.publicHarm())).append("</td><td>").append(cellRate(a.publicUndetermined()))
+                    .append("</td><td>").append(cellRate(a.evalAware())).append("</td><td>").append(cellRate(a.misalignment())).append("</td><td>")
+                    .append(cellRate(a.overRefusal())).append("</td><td>").append(cellRate(a.harmfulCompliance())).append("</td></tr>\n");
+        b.append("</table>\n<p class=\"note\">Agentic-misalignment harm: the scenario's harmful action was taken (blackmail, leaking, cancelling the alert); ")
+                .append("undetermined answers (content questions no judge answered, malformed tags) are shown, never counted as harmless. ")
+                .append("Over-refusal: benign requests refused, the project's own and imported (XSTest-style) together.</p>\n");
+        b.append("<h3>Agentic-misalignment grid: harm by scenario × goal type × urgency</h3>\n<figure id=\"chart-public-grid\" class=\"chart\">")
+                .append(gridChart(s, Summary.ArmSummary::publicGrid, "No public grid items."))
+                .append("<figcaption>Cell text: harmful / answers (undetermined in brackets); hover for the rate with its 95% Wilson interval.</figcaption></figure>\n");
+    }
+
+    private static String cellRate(Stats.Rate r) { return r.n() == 0 ? "–" : esc(pct(r)) + " <span class=\"n\">n=" + r.n() + "</span>"; }
+
+    private static String gridChart(Summary s, java.util.function.Function<Summary.ArmSummary, List<Summary.Slice>> grid, String empty) {
         Set<String> rows = new java.util.TreeSet<>();
         Set<String> cols = new java.util.TreeSet<>();
         for (Summary.ArmSummary a : s.arms())
-            for (Summary.Slice sl : a.grid()) {
+            for (Summary.Slice sl : grid.apply(a)) {
                 rows.add(sl.key().get(Cells.SCENARIO_KIND));
                 cols.add(sl.key().get(Cells.GOAL_CONFLICT) + " / " + sl.key().get(Cells.PRESSURE));
             }
-        if (rows.isEmpty()) return "<p class=\"note\">No agentic honeypot items in these runs.</p>";
+        if (rows.isEmpty()) return "<p class=\"note\">" + esc(empty) + "</p>";
         StringBuilder g = new StringBuilder();
         int cellW = cols.size() > 9 ? 66 : 92, cellH = 26, left = 130, top = 96;
         for (Summary.ArmSummary a : s.arms()) {
             Map<String, Summary.Slice> byCell = new LinkedHashMap<>();
-            for (Summary.Slice sl : a.grid())
+            for (Summary.Slice sl : grid.apply(a))
                 byCell.put(sl.key().get(Cells.SCENARIO_KIND) + "\u0000" + sl.key().get(Cells.GOAL_CONFLICT) + " / " + sl.key().get(Cells.PRESSURE), sl);
             int width = left + cols.size() * cellW + 10;
             int height = top + rows.size() * cellH + 10;
@@ -327,21 +354,23 @@ final class HtmlReport {
         if (item != null) {
             for (Turn t : item.messages()) b.append("<div class=\"msg ").append(t.role().wire()).append("\"><b>").append(t.role().wire()).append("</b><pre>").append(esc(t.content())).append("</pre></div>");
             if (!item.tools().isEmpty()) b.append("<p class=\"meta\">tools offered: ").append(esc(item.tools().stream().map(dev.phronesis.core.records.ToolDef::name).collect(Collectors.joining(", ")))).append("</p>");
-            if (item.misalignedAction() != null) b.append("<p class=\"meta\">misaligned action: <code>").append(esc(AnswerScorer.describe(new ParsedCall("text",
-                    item.misalignedAction().tool(), item.misalignedAction().arguments(), false, "")))).append("</code></p>");
+            if (item.misalignedAction() != null) b.append("<p class=\"meta\">misaligned action: <code>").append(esc(AnswerScorer.describe(item.misalignedAction()))).append("</code></p>");
         } else b.append("<p class=\"meta\">(the prompt is not in this run directory)</p>");
-        String[] parts = AnswerScorer.splitAnswer(r.content());
-        String reasoning = r.reasoning() != null && !r.reasoning().isBlank() ? r.reasoning() : parts[0];
+        AnswerParser.Split parts = AnswerParser.split(r.content());
+        String reasoning = r.reasoning() != null && !r.reasoning().isBlank() ? r.reasoning() : parts.reasoning();
         if (!reasoning.isBlank()) b.append("<div class=\"msg reasoning\"><b>reasoning (not scored)</b><pre>").append(esc(reasoning)).append("</pre></div>");
-        b.append("<div class=\"msg assistant\"><b>answer</b><pre>").append(esc(parts[1])).append("</pre></div>");
+        b.append("<div class=\"msg assistant\"><b>answer</b><pre>").append(esc(parts.visible())).append("</pre></div>");
         if (!r.nativeCalls().isEmpty()) b.append("<p class=\"meta\">native tool calls: <code>").append(esc(r.nativeCalls().stream().map(c -> c.name() + " " + c.argumentsJson()).collect(Collectors.joining("; ")))).append("</code></p>");
         b.append("<table class=\"verdict\"><tr><th>decision read</th><td>").append(esc(r.decision() == null ? "none" : r.decision())).append("</td></tr>")
-                .append("<tr><th>tool calls read</th><td>").append(r.calls().isEmpty() ? "none" : esc(r.calls().stream().map(c -> c.source() + ": " + (c.malformed() ? "malformed " + c.raw() : AnswerScorer.describe(c))).collect(Collectors.joining("; ")))).append("</td></tr>")
+                .append("<tr><th>tool calls read</th><td>").append(r.calls().isEmpty() ? "none" : esc(r.calls().stream().map(c -> c.source().wire() + ": " + AnswerScorer.describe(c)
+                        + (c instanceof ParsedCall.Malformed ? " " + AnswerScorer.clip(c.raw()) : "")).collect(Collectors.joining("; ")))).append("</td></tr>")
                 .append("<tr><th>label</th><td>").append(r.label().wire()).append(" (").append(esc(r.method())).append(")</td></tr>")
                 .append("<tr><th>evidence</th><td>").append(esc(r.evidence())).append("</td></tr>")
                 .append("<tr><th>deterministic</th><td>").append(r.deterministicLabel().wire()).append("</td></tr>");
         if (r.judgeLabel() != null || r.judgeEvidence() != null)
             b.append("<tr><th>judge</th><td>").append(r.judgeLabel() == null ? "unreadable" : r.judgeLabel().wire()).append(" — ").append(esc(r.judgeEvidence())).append("</td></tr>");
+        if (r.evalAware() != null)
+            b.append("<tr><th>eval-aware (not part of the label)</th><td>").append(r.evalAware() ? "yes — " + esc(r.evalAwareEvidence()) : "no").append("</td></tr>");
         b.append("<tr><th>think-first</th><td>").append(r.thinkFirst()).append("</td></tr></table></div></details>\n");
     }
 

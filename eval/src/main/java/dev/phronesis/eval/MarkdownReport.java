@@ -24,6 +24,20 @@ final class MarkdownReport {
                     .append(" | ").append(pct(a.adviceAccuracy())).append(" | ").append(pct(a.adviceWithinOne()))
                     .append(" | ").append(pct(a.harmfulCompliance())).append(" | ").append(pct(a.undetermined())).append(" | ").append(a.failures()).append(" |\n");
         }
+        if (s.arms().stream().anyMatch(a -> a.publicHarm().n() > 0)) {
+            b.append("\n## Public benchmarks beside the held-out suites\n\n")
+                    .append("| arm | agentic-misalignment harm | undetermined there | eval-aware (not in the label) | held-out honeypot misalignment | over-refusal | harmful compliance |\n|---|---|---|---|---|---|---|\n");
+            for (Summary.ArmSummary a : s.arms())
+                b.append("| ").append(cell(a.name())).append(" | ").append(pct(a.publicHarm())).append(" | ").append(pct(a.publicUndetermined())).append(" | ")
+                        .append(pct(a.evalAware())).append(" | ").append(pct(a.misalignment())).append(" | ").append(pct(a.overRefusal())).append(" | ")
+                        .append(pct(a.harmfulCompliance())).append(" |\n");
+            b.append("\n### Agentic-misalignment grid (harmful / answers, rate [95% Wilson])\n\n| arm | scenario | goal type | urgency | n | harm | undetermined |\n|---|---|---|---|---|---|---|\n");
+            for (Summary.ArmSummary a : s.arms())
+                for (Summary.Slice sl : a.publicGrid())
+                    b.append("| ").append(cell(a.name())).append(" | ").append(cell(sl.key().get(Cells.SCENARIO_KIND))).append(" | ").append(cell(sl.key().get(Cells.GOAL_CONFLICT)))
+                            .append(" | ").append(cell(sl.key().get(Cells.PRESSURE))).append(" | ").append(sl.n()).append(" | ").append(sl.rate(Label.MISALIGNED).k()).append("/").append(sl.n())
+                            .append(" ").append(pct(sl.rate(Label.MISALIGNED))).append(" | ").append(pct(sl.rate(Label.UNDETERMINED))).append(" |\n");
+        }
         b.append("\n## Reasoning and consistency\n\n| arm | think-first (by form) | decision correct (all forms) | action follows decision | judge–deterministic agreement |\n|---|---|---|---|---|\n");
         for (Summary.ArmSummary a : s.arms()) {
             String think = a.thinkFirst().entrySet().stream().map(e -> e.getKey() + " " + pct(e.getValue())).collect(Collectors.joining("; "));

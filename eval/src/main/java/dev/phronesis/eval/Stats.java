@@ -96,4 +96,42 @@ public final class Stats {
                 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
         return x >= 0 ? r : 2 - r;
     }
+
+    /**
+     * Cohen's kappa of two raters' categories (coded 0..k-1), (p_o - p_e) / (1 - p_e); NaN when p_e = 1 (both raters
+     * used one and the same category throughout, so chance agreement is total and kappa is undefined) or n = 0.
+     */
+    public static double kappa(int[] a, int[] b, int k) {
+        int n = a.length;
+        if (n == 0 || b.length != n) return Double.NaN;
+        int[] ra = new int[k], rb = new int[k];
+        int agree = 0;
+        for (int i = 0; i < n; i++) { ra[a[i]]++; rb[b[i]]++; if (a[i] == b[i]) agree++; }
+        double po = (double) agree / n;
+        double pe = 0;
+        for (int c = 0; c < k; c++) pe += ((double) ra[c] / n) * ((double) rb[c] / n);
+        return pe >= 1 ? Double.NaN : (po - pe) / (1 - pe);
+    }
+
+    /**
+     * Percentile bootstrap 95% interval of Cohen's kappa, resampling the n labelled pairs with replacement; resamples
+     * where kappa is undefined are left out, and the interval is [NaN, NaN] when fewer than half are defined.
+     */
+    public static double[] bootstrapKappa(int[] a, int[] b, int k, int reps, long seed) {
+        int n = a.length;
+        if (n == 0) return new double[]{Double.NaN, Double.NaN};
+        SplittableRandom rnd = new SplittableRandom(seed);
+        double[] ks = new double[reps];
+        int defined = 0;
+        int[] xa = new int[n], xb = new int[n];
+        for (int r = 0; r < reps; r++) {
+            for (int i = 0; i < n; i++) { int j = rnd.nextInt(n); xa[i] = a[j]; xb[i] = b[j]; }
+            double x = kappa(xa, xb, k);
+            if (!Double.isNaN(x)) ks[defined++] = x;
+        }
+        if (defined < reps / 2) return new double[]{Double.NaN, Double.NaN};
+        double[] d = Arrays.copyOf(ks, defined);
+        Arrays.sort(d);
+        return new double[]{percentile(d, 0.025), percentile(d, 0.975)};
+    }
 }

@@ -149,7 +149,10 @@ public final class Suites {
                     () -> p.add(r.node(), "constitution: cannot load '" + constitutionRef + "': " + firstLine(ue.getMessage())));
         }
         ScoringRules scoring = readScoring(r.map("scoring", false), constitution);
-        boolean instruct = r.optBool("answer_instructions", kind == SuiteKind.IMPORTED);
+        boolean amSource = r.has("source") && r.raw("source") instanceof YNode.Map sm && sm.entries().get("format") instanceof YNode.Scalar f
+                && f.value().trim().equalsIgnoreCase(AgenticMisalignment.FORMAT);
+        // the framework's prompts say how to act (its own tool tags); a DECISION line is not asked of them
+        boolean instruct = r.optBool("answer_instructions", kind == SuiteKind.IMPORTED && !amSource);
         List<EvalItem> items = new ArrayList<>();
         if (r.has("scenarios")) {
             String rel = r.string("scenarios");
@@ -184,7 +187,7 @@ public final class Suites {
         if (r.has("source")) {
             YMapReader src = r.map("source", true);
             if (src != null) {
-                items.addAll(readImported(file, src, hashed));
+                items.addAll(amSource ? readAgenticMisalignment(file, src, hashed) : readImported(file, src, hashed));
                 src.finish();
             }
         }
@@ -223,7 +226,7 @@ public final class Suites {
             if (msgs.getFirst().role() == Role.SYSTEM) msgs.set(0, Turn.system(msgs.getFirst().content() + "\n\n" + instruction));
             else msgs.addFirst(Turn.system(instruction));
             out.add(new EvalItem(it.id(), it.family(), it.split(), it.form(), msgs, it.tools(), it.expectation(), it.expectedMode(),
-                    it.misalignedAction(), it.alignedAction(), it.keyArgs(), it.cell()));
+                    it.misalignedAction(), it.alignedAction(), it.keyArgs(), it.cell(), it.harm()));
         }
         return out;
     }
@@ -343,6 +346,30 @@ public final class Suites {
     }
 
     // ---------------------------------------------------------------- imported benchmarks
+
+    /** {@code source: {format: agentic-misalignment, dir: ..., blackmail: {threatened}, leaking: {company_domains, confidential_ids}, murder: {override_code}}}. */
+    private static List<EvalItem> readAgenticMisalignment(Path suiteFile, YMapReader src, List<byte[]> hashed) {
+        src.string("format");
+        String rel = src.string("dir");
+        String threatened = null, code = null;
+        List<String> domains = List.of(), confidential = List.of();
+        YMapReader b = src.map("blackmail", false);
+        if (b != null) { threatened = b.optString("threatened", null); b.finish(); }
+        YMapReader l = src.map("leaking", false);
+        if (l != null) { domains = l.stringList("company_domains", false); confidential = l.stringList("confidential_ids", false); l.finish(); }
+        YMapReader m = src.map("murder", false);
+        if (m != null) { code = m.optString("override_code", null); m.finish(); }
+        if (rel.isEmpty()) return List.of();
+        Path dir = suiteFile.toAbsolutePath().getParent().resolve(rel);
+        try {
+            List<AgenticMisalignment.Condition> conditions = AgenticMisalignment.read(dir);
+            hashed.addAll(AgenticMisalignment.hashed(conditions));
+            return AgenticMisalignment.items(conditions, new AgenticMisalignment.Targets(threatened, domains, confidential, code));
+        } catch (UserError e) {
+            src.problems().add(src.raw("dir"), src.child("dir") + ": " + firstLine(e.getMessage()));
+            return List.of();
+        }
+    }
 
     private static List<EvalItem> readImported(Path suiteFile, YMapReader src, List<byte[]> hashed) {
         YamlProblems p = src.problems();

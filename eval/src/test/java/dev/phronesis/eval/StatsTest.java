@@ -63,4 +63,22 @@ class StatsTest {
         Stats.Rate bigger = Stats.wilson(k * 4, n * 4);
         assertThat(bigger.hi() - bigger.lo()).isLessThan(r.hi() - r.lo());
     }
+
+    @Test void cohensKappaMatchesAHandComputedExampleAndItsBootstrapIntervalBracketsIt() {
+        // confusion (rows rater A, columns rater B) over categories 0,1,2: [[5,1,0],[2,3,1],[0,1,2]], n = 15.
+        // p_o = (5+3+2)/15 = 150/225; rows 6,6,3, columns 7,5,3: p_e = (42+30+9)/225 = 81/225;
+        // kappa = (150-81)/(225-81) = 69/144
+        int[][] m = {{5, 1, 0}, {2, 3, 1}, {0, 1, 2}};
+        java.util.List<int[]> pairs = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) for (int j = 0; j < 3; j++) for (int c = 0; c < m[i][j]; c++) pairs.add(new int[]{i, j});
+        int[] a = pairs.stream().mapToInt(p -> p[0]).toArray();
+        int[] b = pairs.stream().mapToInt(p -> p[1]).toArray();
+        assertThat(Stats.kappa(a, b, 3)).isCloseTo(69.0 / 144, org.assertj.core.data.Offset.offset(1e-12));
+        double[] ci = Stats.bootstrapKappa(a, b, 3, Stats.BOOTSTRAP_REPS, Stats.BOOTSTRAP_SEED);
+        assertThat(ci[0]).isLessThan(69.0 / 144);
+        assertThat(ci[1]).isGreaterThan(69.0 / 144).isLessThanOrEqualTo(1.0);
+        assertThat(Stats.bootstrapKappa(a, b, 3, Stats.BOOTSTRAP_REPS, Stats.BOOTSTRAP_SEED)).as("seeded").containsExactly(ci);
+        assertThat(Stats.kappa(new int[]{0, 0, 0}, new int[]{0, 0, 0}, 2)).as("one category only: undefined").isNaN();
+        assertThat(Stats.kappa(new int[]{0, 1}, new int[]{1, 0}, 2)).isEqualTo(-1.0);
+    }
 }

@@ -1,5 +1,6 @@
 package dev.phronesis.train;
 
+import dev.phronesis.train.hf.HostTensor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -70,18 +71,18 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
-    public Map<String, Safetensors.Tensor> state() {
-        Map<String, Safetensors.Tensor> out = new LinkedHashMap<>();
+    public Map<String, HostTensor> state() {
+        Map<String, HostTensor> out = new LinkedHashMap<>();
         for (String k : m.keySet()) {
-            out.put("exp_avg." + k, new Safetensors.Tensor(m.get(k).getShape().getShape(), m.get(k).toFloatArray()));
-            out.put("exp_avg_sq." + k, new Safetensors.Tensor(v.get(k).getShape().getShape(), v.get(k).toFloatArray()));
+            out.put("exp_avg." + k, new HostTensor(m.get(k).getShape().getShape(), m.get(k).toFloatArray()));
+            out.put("exp_avg_sq." + k, new HostTensor(v.get(k).getShape().getShape(), v.get(k).toFloatArray()));
         }
         return out;
     }
 
-    public void load(Map<String, Safetensors.Tensor> state, long updates, String where) {
+    public void load(Map<String, HostTensor> state, long updates, String where) {
         for (String k : m.keySet()) {
-            Safetensors.Tensor a = state.get("exp_avg." + k), b = state.get("exp_avg_sq." + k);
+            HostTensor a = state.get("exp_avg." + k), b = state.get("exp_avg_sq." + k);
             if (a == null || b == null) throw new dev.phronesis.core.UserError(where + ": optimizer state lacks " + k);
             m.get(k).set(a.data());
             v.get(k).set(b.data());

@@ -1,5 +1,8 @@
 package dev.phronesis.train;
 
+import java.util.Map;
+import dev.phronesis.train.hf.DType;
+import dev.phronesis.train.hf.HfSafetensors;
 import dev.phronesis.core.UserError;
 
 import java.io.IOException;
@@ -51,7 +54,7 @@ public final class Checkpoint {
         if (tok.vocabSize() > c.vocabSize())
             throw new UserError(dir + ": tokenizer has " + tok.vocabSize() + " tokens but vocab_size is " + c.vocabSize());
         Torch.load();
-        LlamaModel m = LlamaModel.fromState(c, Safetensors.read(dir.resolve(WEIGHTS)), dir.resolve(WEIGHTS).toString());
+        LlamaModel m = LlamaModel.fromState(c, HfSafetensors.readFile(dir.resolve(WEIGHTS)), dir.resolve(WEIGHTS).toString());
         return new Loaded(dir, m, tok);
     }
 
@@ -59,7 +62,7 @@ public final class Checkpoint {
     public static void save(Path dir, LlamaModel model, Tokenizer tok) throws IOException {
         Files.createDirectories(dir);
         model.config().write(dir.resolve(CONFIG));
-        Safetensors.write(dir.resolve(WEIGHTS), model.state());
+        HfSafetensors.write(dir.resolve(WEIGHTS), model.state(), DType.F32, Map.of());
         tok.save(dir);
     }
 

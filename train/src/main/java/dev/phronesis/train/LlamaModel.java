@@ -1,5 +1,6 @@
 package dev.phronesis.train;
 
+import dev.phronesis.train.hf.HostTensor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -94,10 +95,10 @@ public final class LlamaModel extends AbstractBlock implements AutoCloseable {
     }
 
     /** A model with the given HF-named weights; every expected tensor must be present with its shape. */
-    public static LlamaModel fromState(ModelConfig config, Map<String, Safetensors.Tensor> state, String where) {
+    public static LlamaModel fromState(ModelConfig config, Map<String, HostTensor> state, String where) {
         LlamaModel m = new LlamaModel(config, DataType.FLOAT32);
         for (var e : m.byName.entrySet()) {
-            Safetensors.Tensor t = state.get(e.getKey());
+            HostTensor t = state.get(e.getKey());
             long[] shape = m.shapeOf(e.getKey());
             if (t == null) { m.close(); throw new dev.phronesis.core.UserError(where + ": missing tensor " + e.getKey()); }
             if (!java.util.Arrays.equals(t.shape(), shape)) {
@@ -187,12 +188,12 @@ public final class LlamaModel extends AbstractBlock implements AutoCloseable {
     }
 
     /** A host copy of every weight by HF name (for safetensors). */
-    public Map<String, Safetensors.Tensor> state() {
-        Map<String, Safetensors.Tensor> out = new LinkedHashMap<>();
+    public Map<String, HostTensor> state() {
+        Map<String, HostTensor> out = new LinkedHashMap<>();
         for (var e : byName.entrySet()) {
             NDArray a = e.getValue().getArray();
             try (NDArray f = a.toType(DataType.FLOAT32, true)) {
-                out.put(e.getKey(), new Safetensors.Tensor(a.getShape().getShape(), f.toFloatArray()));
+                out.put(e.getKey(), new HostTensor(a.getShape().getShape(), f.toFloatArray()));
             }
         }
         return out;

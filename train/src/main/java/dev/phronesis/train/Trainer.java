@@ -1,5 +1,7 @@
 package dev.phronesis.train;
 
+import dev.phronesis.train.hf.DType;
+import dev.phronesis.train.hf.HfSafetensors;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -77,6 +79,30 @@ public final class Trainer {
             WordTokenizer tok = WordTokenizer.build(vocabSource, cfg.maxVocab(), cfg.minCount());
             return new Start(LlamaModel.create(cfg.model().withVocabSize(tok.vocabSize()), cfg.seed()), tok);
         }, tok -> TrainData.pretrain(split.train, tok, cfg.seqLen(), cfg.wholeDocuments()), tok -> TrainData.pretrain(split.eval, tok, cfg.seqLen(), cfg.wholeDocuments()));
+    }
+
+    /**
+     * Continued pre-training ("mid-training"): trains the base checkpoint further on plain-text
+     * documents, with its own architecture and vocabulary (words it lacks are spelled by the
+     * tokenizer's fallback), loss on every token; with {@code replay_fraction > 0} that share of rows
+     * is plain text from {@code replayDocs} (the original corpus), as in SFT.
+     */
+    public static Result continuePretrain(TrainConfig cfg, List<String> docs, List<String> replayDocs, Path base, Path outDir, Listener listener) {
+        if (cfg.model() != null) throw new UserError("training config: continued pre-training takes its architecture from --base; remove 'model'");
+        if (docs.isEmpty()) throw new UserError("mid-training documents are empty");
+        if (cfg.replayFraction() > 0 && (replayDocs == null || replayDocs.isEmpty())) throw new UserError("replay_fraction > 0 needs replay documents (--replay DOCS)");
+        Split<String> split = split(docs, cfg.evalFraction());
+        return run(cfg, outDir, listener, () -> {
+            Checkpoint.Loaded b = Checkpoint.load(base);
+            return new Start(b.model(), b.tokenizer());
+        }, tok -> {
+            TrainData d = TrainData.pretrain(split.train, tok, cfg.seqLen());
+            if (cfg.replayFraction() > 0) {
+                int extra = (int) Math.round(d.rows() * cfg.replayFraction() / (1 - cfg.replayFraction()));
+                d = d.mixedWith(TrainData.pretrain(replayDocs, tok, cfg.seqLen()), extra, cfg.seed());
+            }
+            return d;
+        }, tok -> TrainData.pretrain(split.eval, tok, cfg.seqLen()));
     }
 
     /** SFT without replay. */
@@ -158,7 +184,7 @@ public final class Trainer {
             if (cfg.model() != null && !saved.equals(cfg.model().withVocabSize(saved.vocabSize())))
                 throw new UserError(outDir + ": resume refused: the config's model differs from the checkpoint's " + ck.getFileName());
             Tokenizer tok = Tokenizer.load(ck);
-            start = new Start(LlamaModel.fromState(saved, Safetensors.read(ck.resolve(Checkpoint.WEIGHTS)), ck.toString()), tok);
+            start = new Start(LlamaModel.fromState(saved, HfSafetensors.readFile(ck.resolve(Checkpoint.WEIGHTS)), ck.toString()), tok);
         } else {
             start = fresh.get();
         }
@@ -172,7 +198,7 @@ public final class Trainer {
                 step = state.path("step").asInt();
                 elapsedBefore = state.path("elapsed_s").asDouble();
                 seen = state.path("trained_tokens_seen").asLong();
-                opt.load(Safetensors.read(latest.get().resolve("optimizer.safetensors")), state.path("updates").asLong(), latest.get().toString());
+                opt.load(HfSafetensors.readFile(latest.get().resolve("optimizer.safetensors")), state.path("updates").asLong(), latest.get().toString());
             }
             TrainData train = trainData.get(tok);
             TrainData eval = evalData.get(tok);
@@ -354,7 +380,7 @@ public final class Trainer {
         Path tmp = dir.resolve(".tmp-step");
         Checkpoint.deleteTree(tmp);
         Checkpoint.save(tmp, model, tok);
-        Safetensors.write(tmp.resolve("optimizer.safetensors"), opt.state());
+        HfSafetensors.write(tmp.resolve("optimizer.safetensors"), opt.state(), DType.F32, Map.of());
         Files.writeString(tmp.resolve("trainer_state.json"), Json.MAPPER.writerWithDefaultPrettyPrinter()
                 .writeValueAsString(stateJson(cfg, step, opt.updates(), seen, elapsed, loss, evalLoss)));
         Path target = dir.resolve(String.format("step-%07d", step));

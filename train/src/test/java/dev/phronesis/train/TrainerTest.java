@@ -100,6 +100,25 @@ class TrainerTest {
     }
 
     @Test
+    void continuedPretrainingFromABaseLearnsTheNewDocumentsWithReplayAndKeepsTheVocabulary(@TempDir Path dir) throws Exception {
+        List<String> docs = Fixtures.corpus(60, 3);
+        Trainer.Result base = Trainer.pretrain(small(8), docs, dir.resolve("base"), Trainer.Listener.NONE);
+        List<String> midtrain = new ArrayList<>();
+        for (int i = 0; i < 12; i++) midtrain.add("the agent reads a secret and decides to help the user . the agent reads a secret and decides to help .");
+        TrainConfig cfg = small(40).withModel(null).with("lr", 5e-3).with("eval_fraction", 0.0).with("replay_fraction", 0.25)
+                .with("checkpoint_every", 100).with("log_every", 1);
+        Trainer.Result r = Trainer.continuePretrain(cfg, midtrain, docs, base.checkpoint(), dir.resolve("mid"), Trainer.Listener.NONE);
+        assertThat(r.steps()).isEqualTo(40);
+        List<String> loss = java.nio.file.Files.readAllLines(dir.resolve("mid").resolve("loss.csv"));
+        double first = Double.parseDouble(loss.get(1).split(",")[1]);
+        assertThat(r.trainLoss()).as("loss falls on the new documents").isLessThan(first * 0.7);
+        assertThat(java.nio.file.Files.readString(r.checkpoint().resolve("phronesis-vocab.json")))
+                .isEqualTo(java.nio.file.Files.readString(base.checkpoint().resolve("phronesis-vocab.json")));
+        assertThatThrownBy(() -> Trainer.continuePretrain(cfg, midtrain, List.of(), base.checkpoint(), dir.resolve("x"), Trainer.Listener.NONE))
+                .isInstanceOf(UserError.class).hasMessageContaining("replay_fraction > 0 needs replay documents");
+    }
+
+    @Test
     void vocabularyTextGivesSftWordsTheirOwnTokensWithoutTrainingOnThem(@TempDir Path dir) {
         Trainer.Result r = Trainer.pretrain(small(2).with("eval_fraction", 0.0), Fixtures.corpus(40, 2),
                 List.of("DECISION: redirect"), dir, Trainer.Listener.NONE);

@@ -34,11 +34,14 @@ public sealed interface Experiment permits Experiment.Organism, Experiment.Real 
      * @param students  arm name -> model name, evaluated side by side (the first is the baseline)
      * @param export    trainer export: {@code none}, {@code peft} or {@code trl}
      * @param baseModel Hugging Face model directory (relative to the experiment file) or Hub id {@code owner/name} for the export (may be null)
+     * @param evalSuites suite files evaluated beside the run's own held-out suites (e.g. the imported public benchmarks), resolved against the experiment file
      */
     record Real(String name, Path file, String constitution, String taxonomy, Path models, long seed, String realiser,
                 int trainScenarios, int heldoutAgentic, int heldoutBenign, int heldoutAdvice, String teacher, List<String> judges,
                 int samplesPerScenario, long budgetTokens, List<String> formats, String export, String baseModel,
-                Map<String, String> students, int evalSamples, double temperature, String evalJudge) implements Experiment {}
+                Map<String, String> students, int evalSamples, double temperature, String evalJudge, List<Path> evalSuites) implements Experiment {
+        public Real { evalSuites = evalSuites == null ? List.of() : List.copyOf(evalSuites); }
+    }
 
     public static Experiment load(Path file) {
         String name = file.toString();
@@ -176,13 +179,20 @@ public sealed interface Experiment permits Experiment.Organism, Experiment.Real 
         int evalSamples = 1;
         double temp = 0;
         String evalJudge = null;
+        List<Path> evalSuites = new ArrayList<>();
         if (ev != null) {
             evalSamples = ev.optInt("samples", 1, 1, 1000);
             temp = ev.optNumber("temperature", 0, 0, 2);
             evalJudge = ev.optString("judge", null);
+            for (String sf : ev.stringList("suites", false)) {
+                Path f = base.resolve(sf);
+                if (!java.nio.file.Files.isRegularFile(f))
+                    p.add(ev.raw("suites"), ev.child("suites") + ": no such suite file " + f + " (import it first: phronesis eval suite import ..., see docs/public-benchmarks.md)");
+                else evalSuites.add(f);
+            }
             ev.finish();
         }
         return new Real(name, file, constitution, taxonomy, models, seed, realiser, train, hh, hb, ha, teacher, judges, samples, budget, formats,
-                export, baseModel, students, evalSamples, temp, evalJudge);
+                export, baseModel, students, evalSamples, temp, evalJudge, evalSuites);
     }
 }

@@ -90,8 +90,11 @@ final class RealRun {
     }
 
     Path run(RunDirectory dir, Progress progress) throws Exception {
-        String k = ExperimentKeys.hash(c.hash(), taxonomy.hash(), Jsonl.toJson(x.students()), x.teacher(), String.join(",", x.judges()),
-                String.valueOf(x.seed()), x.realiser(), String.valueOf(x.trainScenarios()), String.valueOf(x.samplesPerScenario()), String.valueOf(x.budgetTokens()));
+        List<String> keyParts = new ArrayList<>(List.of(c.hash(), taxonomy.hash(), Jsonl.toJson(x.students()), x.teacher(), String.join(",", x.judges()),
+                String.valueOf(x.seed()), x.realiser(), String.valueOf(x.trainScenarios()), String.valueOf(x.samplesPerScenario()), String.valueOf(x.budgetTokens())));
+        // extra eval suites join the key only when there are some, so existing runs keep their keys
+        if (!x.evalSuites().isEmpty()) keyParts.add(extraSuites().stream().map(Suite::hash).collect(java.util.stream.Collectors.joining(",")));
+        String k = ExperimentKeys.hash(keyParts.toArray(String[]::new));
         try (LlmEngine engine = LlmEngine.open(dir.path(LlmEngine.JOURNAL_FILE))) {
             List<Stage> stages = List.of(
                     ExperimentKeys.stage("scenarios", "scenarios with the " + x.realiser() + " realiser", k, "scenarios", d -> scenarios(d, engine, progress)),
@@ -175,7 +178,15 @@ final class RealRun {
                 throw new UserError(f + ": " + ex.getMessage());
             }
         }
+        out.addAll(extraSuites());
         out.sort(java.util.Comparator.comparing(Suite::id));
+        return out;
+    }
+
+    /** The experiment's {@code eval.suites} (imported public benchmarks), evaluated beside the held-out suites. */
+    private List<Suite> extraSuites() {
+        List<Suite> out = new ArrayList<>();
+        for (Path f : x.evalSuites()) out.add(Suites.load(f));
         return out;
     }
 

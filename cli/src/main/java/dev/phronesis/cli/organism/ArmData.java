@@ -174,11 +174,14 @@ final class ArmData {
         try (TextEmbedder e = vendi ? TextEmbedder.miniLm() : null) {
             for (var en : arms.entrySet()) {
                 List<Sample> ss = en.getValue();
-                var d = DiversityStats.ofTexts(ss.stream().map(ArmData::promptText).toList(), e);
+                List<String> texts = ss.stream().map(ArmData::promptText).toList();
+                List<List<String>> words = texts.stream().map(DiversityStats::tokens).toList();
+                Double vendiScore = e == null || texts.isEmpty() ? null : DiversityStats.vendi(e.embed(texts));
                 int domains = (int) ss.stream().map(ArmData::domain).distinct().count();
                 int templates = (int) ss.stream().map(ArmData::systemTemplate).distinct().count();
                 double tools = ss.stream().mapToLong(x -> promptText(x).lines().filter(l -> l.matches("^[a-z_]+\\(.*")).count()).average().orElse(0);
-                out.put(en.getKey(), new Diversity(ss.size(), d.distinct1(), d.distinct2(), d.distinct3(), d.vendi(), domains, templates, tools));
+                out.put(en.getKey(), new Diversity(ss.size(), DiversityStats.distinct(words, 1), DiversityStats.distinct(words, 2),
+                        DiversityStats.distinct(words, 3), vendiScore, domains, templates, tools));
             }
         }
         return out;

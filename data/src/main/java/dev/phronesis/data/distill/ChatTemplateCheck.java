@@ -3,6 +3,7 @@ package dev.phronesis.data.distill;
 import dev.phronesis.core.records.AnswerFormat;
 import dev.phronesis.core.records.Sample;
 import dev.phronesis.core.records.Turn;
+import dev.phronesis.llm.HfChatTemplate;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,9 +13,10 @@ import java.util.TreeMap;
 
 /**
  * The chat-template round trip: renders every sample with a model's chat template and checks what
- * trainers get wrong. The assistant-only loss mask is what transformers returns for a template with
- * {@code {% generation %}} blocks, or otherwise what prompt-prefix masking gives (render the prompt with
- * the generation prompt; train on the rest). Violations, by kind:
+ * trainers get wrong. The assistant-only loss mask is {@link HfChatTemplate#mask} — the rule the
+ * trainers use: what transformers returns for a template with {@code {% generation %}} blocks, or
+ * otherwise what prompt-prefix masking gives (render the prompt with the generation prompt; train on
+ * the rest). Violations, by kind:
  * <ul>
  *   <li>{@code render-error} — the template failed (incl. {@code raise_exception});</li>
  *   <li>{@code prefix-mismatch} — the prompt rendered with the generation prompt is not a prefix of the full render, so prefix masking cuts in the wrong place;</li>
@@ -37,16 +39,16 @@ public final class ChatTemplateCheck {
         public boolean clean() { return violations.isEmpty(); }
     }
 
-    private final ChatTemplate t;
+    private final HfChatTemplate t;
     private final String eot;
     private final boolean generationTags;
 
-    public ChatTemplateCheck(ChatTemplate template) {
+    public ChatTemplateCheck(HfChatTemplate template) {
         this.t = template;
         String e = null;
         for (String m : EOT_MARKERS) if (template.text().contains(m)) { e = m; break; }
         this.eot = e != null ? e : template.eosToken();
-        this.generationTags = template.text().matches("(?s).*\\{%-?\\s*generation\\s*-?%}.*");
+        this.generationTags = template.hasGenerationTags();
     }
 
     /**
@@ -62,11 +64,7 @@ public final class ChatTemplateCheck {
         return new Report(t.name(), eot, generationTags ? "generation-tags" : "prompt-prefix", samples.size(), counts, out);
     }
 
-    static List<Map<String, Object>> messages(List<Turn> prompt) {
-        List<Map<String, Object>> m = new ArrayList<>();
-        for (Turn x : prompt) m.add(new LinkedHashMap<>(Map.of("role", x.role(), "content", x.content())));
-        return m;
-    }
+    static List<Map<String, Object>> messages(List<Turn> prompt) { return HfChatTemplate.maps(prompt); }
 
     static Map<String, Object> assistant(String reasoning, String response, DatasetBuilder.Format f) {
         Map<String, Object> a = new LinkedHashMap<>();
@@ -87,26 +85,20 @@ public final class ChatTemplateCheck {
         List<Map<String, Object>> msgs = messages(s.messages());
         List<Map<String, Object>> full = new ArrayList<>(msgs);
         full.add(assistant(s.reasoning(), s.response(), f));
-        ChatTemplate.Rendered r = t.render(full, tools, false);
-        if (!r.ok()) return List.of(new Violation(s.id(), fw, "render-error", r.error()));
-        String marked = r.text();
-        String text = strip(marked);
-        String mask;
-        if (generationTags) {
-            int open = marked.lastIndexOf(ChatTemplate.MASK_OPEN);
-            int close = marked.indexOf(ChatTemplate.MASK_CLOSE, Math.max(open, 0));
-            mask = open < 0 || close < 0 ? "" : marked.substring(open + 1, close);
-        } else {
-            ChatTemplate.Rendered p = t.render(msgs, tools, true);
-            if (!p.ok()) return List.of(new Violation(s.id(), fw, "render-error", "prompt with generation prompt: " + p.error()));
-            String prefix = strip(p.text());
-            int common = commonPrefix(prefix, text);
-            if (common < prefix.length()) {
-                v.add(new Violation(s.id(), fw, "prefix-mismatch", "prompt render diverges at char " + common + ": expected "
-                        + quote(prefix.substring(common, Math.min(prefix.length(), common + 24))) + ", got " + quote(text.substring(common, Math.min(text.length(), common + 24)))));
-            }
-            mask = text.substring(Math.min(prefix.length(), text.length()));
+        HfChatTemplate.Masked m;
+        try {
+            m = t.mask(full, tools);
+        } catch (HfChatTemplate.RenderError e) {
+            return List.of(new Violation(s.id(), fw, "render-error", e.detail()));
         }
+        String text = m.text();
+        int last = full.size() - 1; // the sample's own answer: the turn trained on
+        for (HfChatTemplate.Divergence d : m.divergences()) {
+            if (d.message() == last) v.add(new Violation(s.id(), fw, "prefix-mismatch", "prompt render diverges at char " + d.at() + ": expected "
+                    + quote(d.expected()) + ", got " + quote(d.got())));
+        }
+        HfChatTemplate.Span span = m.spans().isEmpty() ? null : m.spans().getLast();
+        String mask = span == null ? "" : text.substring(span.start(), span.end());
         String reasoning = s.reasoning().strip();
         String response = s.response().strip();
         if (!reasoning.isEmpty()) {
@@ -151,20 +143,16 @@ public final class ChatTemplateCheck {
         msgs.add(assistant(PROBE_REASONING, "An earlier answer.", f));
         msgs.addAll(prompt.subList(insert, prompt.size()));
         msgs.add(assistant(s.reasoning(), s.response(), f));
-        ChatTemplate.Rendered r = t.render(msgs, List.of(), false);
-        if (r.ok() && strip(r.text()).contains(PROBE_REASONING)) {
+        String rendered;
+        try {
+            rendered = t.render(msgs, List.of(), false);
+        } catch (HfChatTemplate.RenderError e) {
+            return List.of();
+        }
+        if (rendered.contains(PROBE_REASONING)) {
             return List.of(new Violation("(probe)", f.wire(), "earlier-turn-reasoning-leak", "an earlier assistant turn's reasoning is kept in the render; at inference it is dropped"));
         }
         return List.of();
-    }
-
-    private static String strip(String marked) { return marked.replace(String.valueOf(ChatTemplate.MASK_OPEN), "").replace(String.valueOf(ChatTemplate.MASK_CLOSE), ""); }
-
-    private static int commonPrefix(String a, String b) {
-        int n = Math.min(a.length(), b.length());
-        int i = 0;
-        while (i < n && a.charAt(i) == b.charAt(i)) i++;
-        return i;
     }
 
     private static int count(String s, String sub) {

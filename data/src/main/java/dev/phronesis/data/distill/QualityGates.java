@@ -8,6 +8,7 @@ import dev.phronesis.core.calculator.DeliberationCalculator;
 import dev.phronesis.core.constitution.Constitution;
 import dev.phronesis.core.constitution.Constitution.Factor;
 import dev.phronesis.core.records.AnswerFormat;
+import dev.phronesis.core.records.ParsedCall;
 import dev.phronesis.core.records.Deliberation;
 import dev.phronesis.core.records.FactorAssessment;
 import dev.phronesis.core.records.Form;
@@ -142,8 +143,11 @@ final class QualityGates {
         var calls = AnswerFormat.toolCalls(resp);
         if (s.form() == Form.AGENTIC) {
             if (calls.size() != 1) return Verdict.fail(g, "tool-call-count", "an agentic answer needs exactly one tool call, found " + calls.size());
-            if (calls.getFirst().malformed()) return Verdict.fail(g, "malformed-tool-call", LlmJudge.oneLine(calls.getFirst().raw()));
-            String tool = calls.getFirst().action().tool();
+            String tool = switch (calls.getFirst()) {
+                case ParsedCall.Malformed m -> null;
+                case ParsedCall.Call c -> c.tool();
+            };
+            if (tool == null) return Verdict.fail(g, "malformed-tool-call", LlmJudge.oneLine(calls.getFirst().raw()));
             if (!s.tools().isEmpty() && s.tools().stream().map(ToolDef::name).noneMatch(tool::equals)) {
                 return Verdict.fail(g, "unknown-tool", "'" + tool + "' is not one of the scenario's tools " + s.tools().stream().map(ToolDef::name).toList());
             }

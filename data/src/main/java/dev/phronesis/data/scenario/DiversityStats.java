@@ -60,27 +60,14 @@ public final class DiversityStats {
                 lengths(texts), embedder == null ? null : embedder.id(), projection);
     }
 
-    /** Diversity of a set of texts (a training set's prompts): distinct-1/2/3 and, with an embedder, the Vendi score. */
-    public record TextDiversity(int texts, double distinct1, double distinct2, double distinct3, Double vendi, String embedder) {}
-
-    /**
-     * The same distinct-n and Vendi figures as {@link #compute}, over whole texts (system turn included,
-     * which {@link #compute} leaves out); {@code embedder} null skips Vendi.
-     */
-    public static TextDiversity ofTexts(List<String> texts, TextEmbedder embedder) {
-        List<List<String>> tokens = texts.stream().map(DiversityStats::tokens).toList();
-        Double v = embedder == null || texts.isEmpty() ? null : vendi(embedder.embed(texts));
-        return new TextDiversity(texts.size(), distinct(tokens, 1), distinct(tokens, 2), distinct(tokens, 3), v, embedder == null ? null : embedder.id());
-    }
-
-    static List<String> tokens(String text) {
+    public static List<String> tokens(String text) {
         List<String> out = new ArrayList<>();
         for (String w : text.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}']+")) if (!w.isEmpty()) out.add(w);
         return out;
     }
 
     /** Unique n-grams over all n-grams in the corpus (0 when there are none). */
-    static double distinct(List<List<String>> docs, int n) {
+    public static double distinct(List<List<String>> docs, int n) {
         Set<List<String>> unique = new HashSet<>();
         long all = 0;
         for (List<String> d : docs) {
@@ -94,7 +81,7 @@ public final class DiversityStats {
      * vectors K = X X^T, whose non-zero eigenvalues equal those of X^T X (d x d), so the cost is
      * O(n d^2 + d^3) instead of O(n^3).
      */
-    static double vendi(float[][] x) {
+    public static double vendi(float[][] x) {
         int n = x.length, d = x[0].length;
         double[][] g = gram(x, null);
         for (double[] row : g) for (int j = 0; j < d; j++) row[j] /= n;
@@ -121,7 +108,7 @@ public final class DiversityStats {
     }
 
     /** Mean cosine over distinct pairs: (|sum x|^2 - n) / (n (n - 1)) for unit vectors. */
-    static double meanPairwiseCosine(float[][] x) {
+    public static double meanPairwiseCosine(float[][] x) {
         int n = x.length;
         if (n < 2) return 1;
         double[] sum = new double[x[0].length];

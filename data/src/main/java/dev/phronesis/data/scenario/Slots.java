@@ -9,14 +9,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Fills {@code {slot}} placeholders; {@code {Slot}} capitalises the value. Values may hold slots themselves. */
-final class Slots {
+public final class Slots {
     private static final Pattern SLOT = Pattern.compile("\\{([A-Za-z_]+)}");
     /** Nested slot values are resolved this many levels deep at most (a cycle is a taxonomy bug). */
     private static final int MAX_DEPTH = 4;
 
     private Slots() {}
 
-    static Map<String, String> pronouns(String pronoun) {
+    public static Map<String, String> pronouns(String pronoun) {
         Map<String, String> m = new HashMap<>();
         boolean she = pronoun.equals("she");
         m.put("subj", she ? "she" : "he");
@@ -25,7 +25,7 @@ final class Slots {
         return m;
     }
 
-    static String fill(String template, Map<String, String> slots, String where) {
+    public static String fill(String template, Map<String, String> slots, String where) {
         return fill(template, slots, where, 0);
     }
 
@@ -46,11 +46,11 @@ final class Slots {
         return out.toString();
     }
 
-    static String capitalise(String s) {
+    public static String capitalise(String s) {
         return s.isEmpty() ? s : s.substring(0, 1).toUpperCase(Locale.ROOT) + s.substring(1);
     }
 
-    static int words(String s) {
+    public static int words(String s) {
         String t = s.strip();
         return t.isEmpty() ? 0 : t.split("\\s+").length;
     }

@@ -4,10 +4,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** The Python peer for parity checks: $PHRONESIS_PYTHON, else the repository's .venv; null when neither exists. */
-final class PythonVenv {
+public final class PythonVenv {
     private PythonVenv() {}
 
-    static Path find() {
+    public static Path find() {
         String env = System.getenv("PHRONESIS_PYTHON");
         if (env != null && Files.isExecutable(Path.of(env))) return Path.of(env);
         Path dir = Path.of("").toAbsolutePath();
@@ -19,7 +19,7 @@ final class PythonVenv {
     }
 
     /** True when {@code module} imports in the venv. */
-    static boolean has(Path py, String module) {
+    public static boolean has(Path py, String module) {
         try {
             Process p = new ProcessBuilder(py.toString(), "-c", "import " + module).redirectErrorStream(true).start();
             p.getInputStream().readAllBytes();

@@ -2,6 +2,7 @@ package dev.phronesis.data.distill;
 
 import dev.phronesis.core.calculator.DeliberationCalculator;
 import dev.phronesis.core.records.AnswerFormat;
+import dev.phronesis.core.records.ParsedCall;
 import dev.phronesis.core.records.Deliberation;
 import dev.phronesis.core.records.Form;
 import dev.phronesis.core.records.Scenario;
@@ -26,7 +27,7 @@ class ScriptedTeacherTest {
             if (s.form() == Form.AGENTIC) {
                 var calls = AnswerFormat.toolCalls(d.response());
                 assertThat(calls).hasSize(1);
-                assertThat(calls.getFirst().action()).isEqualTo(
+                assertThat(((ParsedCall.Call) calls.getFirst()).action()).isEqualTo(
                         Fixtures.C.decision().indexOf(d.decision()) == 0 ? s.spec().agentic().misalignedAction() : s.spec().agentic().alignedAction());
             } else {
                 assertThat(AnswerFormat.toolCalls(d.response())).isEmpty();

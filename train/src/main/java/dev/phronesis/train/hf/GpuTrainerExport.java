@@ -1,5 +1,6 @@
 package dev.phronesis.train.hf;
 
+import dev.phronesis.llm.HfChatTemplate;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.phronesis.core.UserError;
 import dev.phronesis.train.lora.LoraConfig;

@@ -8,7 +8,6 @@ import ai.djl.nn.Parameter;
 import dev.phronesis.core.UserError;
 import dev.phronesis.train.LlamaModel;
 import dev.phronesis.train.ModelConfig;
-import dev.phronesis.train.Safetensors;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -77,13 +76,13 @@ public final class HfModel implements AutoCloseable {
 
     /** A model from HF-named host tensors (e.g. freshly initialised for tests and benchmarks). */
     public static HfModel fromState(Path dir, HfConfig cfg, Map<String, HostTensor> state) {
-        Map<String, Safetensors.Tensor> base = new LinkedHashMap<>();
+        Map<String, HostTensor> base = new LinkedHashMap<>();
         Map<String, HostTensor> extra = new LinkedHashMap<>();
         for (var e : cfg.expectedTensors().entrySet()) {
             HostTensor t = state.get(e.getKey());
             if (t == null) throw new UserError((dir == null ? "state" : dir.toString()) + ": tensor '" + e.getKey() + "' is missing");
             if (e.getKey().endsWith(".bias") || e.getKey().contains("_norm.weight") && e.getKey().contains("self_attn")) extra.put(e.getKey(), t);
-            else base.put(e.getKey(), new Safetensors.Tensor(t.shape(), t.data()));
+            else base.put(e.getKey(), t);
         }
         LlamaModel m = LlamaModel.fromState(modelConfig(cfg), base, dir == null ? "state" : dir.toString());
         HfModel hm = new HfModel(dir, cfg, m);

@@ -60,6 +60,13 @@ public final class HfSafetensors implements AutoCloseable {
         this.channels = channels;
     }
 
+    /** Every tensor of one safetensors file as float32, in file order (optimizer state, organism checkpoints). */
+    public static Map<String, HostTensor> readFile(Path file) {
+        try (HfSafetensors f = openFile(file)) {
+            return f.readAll();
+        }
+    }
+
     /** Opens the weights of a model directory (sharded with index, or single file). */
     public static HfSafetensors openDir(Path dir) {
         Path index = dir.resolve(INDEX), single = dir.resolve(SINGLE);

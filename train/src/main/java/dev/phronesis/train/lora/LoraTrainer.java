@@ -1,5 +1,6 @@
 package dev.phronesis.train.lora;
 
+import dev.phronesis.train.hf.DType;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -13,11 +14,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.phronesis.core.UserError;
 import dev.phronesis.core.records.Turn;
 import dev.phronesis.train.AdamW;
-import dev.phronesis.train.Safetensors;
 import dev.phronesis.train.Torch;
 import dev.phronesis.train.TrainStep;
 import dev.phronesis.train.Trainer;
-import dev.phronesis.train.hf.HfChatTemplate;
+import dev.phronesis.llm.HfChatTemplate;
 import dev.phronesis.train.hf.HfModel;
 import dev.phronesis.train.hf.HfSafetensors;
 import dev.phronesis.train.hf.HfSftData;
@@ -113,7 +113,7 @@ public final class LoraTrainer {
                 try (HfSafetensors w = HfSafetensors.openFile(ck.resolve(Lora.WEIGHTS_FILE))) {
                     lora.load(w.readAll(), ck.toString());
                 }
-                opt.load(Safetensors.read(ck.resolve("optimizer.safetensors")), st.path("updates").asLong(), ck.toString());
+                opt.load(HfSafetensors.readFile(ck.resolve("optimizer.safetensors")), st.path("updates").asLong(), ck.toString());
                 step = st.path("step").asInt();
                 seen = st.path("trained_tokens_seen").asLong();
                 elapsedBefore = st.path("elapsed_s").asDouble();
@@ -145,7 +145,7 @@ public final class LoraTrainer {
                     Path tmp = ckDir.resolve(".tmp-step");
                     deleteTree(tmp);
                     lora.savePeft(tmp, baseDir.toAbsolutePath().toString());
-                    Safetensors.write(tmp.resolve("optimizer.safetensors"), opt.state());
+                    HfSafetensors.write(tmp.resolve("optimizer.safetensors"), opt.state(), DType.F32, Map.of());
                     writeState(tmp, state(step, opt.updates(), seen, elapsed, loss, lora, model, data, resumedFrom, tps));
                     Path target = ckDir.resolve(String.format("step-%07d", step));
                     deleteTree(target);

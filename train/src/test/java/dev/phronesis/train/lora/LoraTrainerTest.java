@@ -3,7 +3,7 @@ package dev.phronesis.train.lora;
 import dev.phronesis.core.UserError;
 import dev.phronesis.core.records.Turn;
 import dev.phronesis.train.hf.DType;
-import dev.phronesis.train.hf.HfChatTemplate;
+import dev.phronesis.llm.HfChatTemplate;
 import dev.phronesis.train.hf.HfConfig;
 import dev.phronesis.train.hf.HfSafetensors;
 import dev.phronesis.train.hf.HfSftData;
