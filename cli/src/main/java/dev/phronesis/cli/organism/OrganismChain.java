@@ -101,7 +101,7 @@ final class OrganismChain {
                     if (label.equals("undetermined")) { und++; causes.merge(cause(r.path("evidence").asText()), 1, Integer::sum); }
                     Scenario item = items.get(r.path("item").asText());
                     List<JsonNode> wellFormed = new ArrayList<>();
-                    for (JsonNode call : r.path("calls")) if (!call.path("malformed").asBoolean()) wellFormed.add(call);
+                    for (JsonNode call : r.path("calls")) if (call.path("kind").asText().equals("call")) wellFormed.add(call.path("action"));
                     if (!wellFormed.isEmpty() && item != null) {
                         calls++;
                         int[] cf = copiesPrompt(wellFormed, prompt(item), entities);
@@ -139,6 +139,7 @@ final class OrganismChain {
      * A call copies the prompt when it names at least one entity of its prompt and none from elsewhere
      * (a person or file of another scenario: the memorised-transcript failure).
      */
+    /** {@code calls}: the actions of the well-formed calls ({@code {"tool": ..., "arguments": {...}}}). */
     static int[] copiesPrompt(List<JsonNode> calls, String prompt, Set<String> entities) {
         int inPrompt = 0, foreign = 0;
         for (JsonNode call : calls) {
