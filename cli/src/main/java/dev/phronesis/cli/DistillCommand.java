@@ -38,7 +38,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "distill", header = "Distil deliberations from scenarios with a teacher, then filter them through the quality gates.",
         mixinStandardHelpOptions = true, subcommands = {DistillCommand.Report.class},
-        description = {"Writes deliberations.jsonl, judgements.jsonl, verdicts.jsonl, accepted.jsonl and funnel.json into the run directory.",
+        description = {"Writes deliberations.jsonl, judgments.jsonl, verdicts.jsonl, accepted.jsonl and funnel.json into the run directory.",
                 "Resumable: a rerun redoes nothing that finished and pays for no LLM call twice (the llm journal in the run directory).",
                 "Examples:",
                 "  phronesis distill --scenarios runs/s1 --teacher scripted --verbosity compact --judge scripted",

@@ -57,6 +57,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--meta", paramLabel = "KEY=VALUE", description = "Metadata for the ablation table, e.g. --meta trainingTokens=120000; repeatable.") Map<String, String> meta = new LinkedHashMap<>();
     @Option(names = "--out", paramLabel = "RUN_DIR", description = "The run directory (created; reused to resume).") Path out;
     @Option(names = "--no-report", description = "Do not write RUN_DIR/report.") boolean noReport;
+    @Option(names = "--json", description = "Print the summary as one JSON object (counts, report paths, the arm's rates) instead of text.") boolean json;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -82,20 +83,34 @@ final class EvalCommand implements Callable<Integer> {
             outcome = EvalRunner.run(loaded, m, j, o, out, Progress.printing(System.err));
         }
         System.err.println();
-        System.out.printf(Locale.ROOT, "answers: %d (%d new, %d from earlier runs), failed: %d%s%n", outcome.results().size(), outcome.answered(), outcome.reused(),
+        var js = dev.phronesis.core.Json.MAPPER.createObjectNode();
+        js.put("answers", outcome.results().size()).put("new", outcome.answered()).put("reused", outcome.reused()).put("failed", outcome.failed());
+        if (judge != null) js.put("judged", outcome.judged()).put("judge_failed", outcome.judgeFailed());
+        if (!json) System.out.printf(Locale.ROOT, "answers: %d (%d new, %d from earlier runs), failed: %d%s%n", outcome.results().size(), outcome.answered(), outcome.reused(),
                 outcome.failed(), judge == null ? "" : ", judged: " + outcome.judged() + (outcome.judgeFailed() > 0 ? " (" + outcome.judgeFailed() + " judge requests failed)" : ""));
         if (!noReport) {
             Reports.Written w = Reports.writeRunDirs(List.of(out), out.resolve("report"));
-            System.out.println("report:  " + w.html());
-            System.out.println("summary: " + w.markdown());
             var a = w.summary().arms().getFirst();
-            System.out.printf(Locale.ROOT, "misalignment %s · over-refusal %s · advice accuracy %s · undetermined %s%n",
-                    Reports.percent(a.misalignment()), Reports.percent(a.overRefusal()), Reports.percent(a.adviceAccuracy()), Reports.percent(a.undetermined()));
-            if (a.publicHarm().n() > 0)
-                System.out.printf(Locale.ROOT, "agentic-misalignment harm %s · undetermined there %s · eval-aware %s (not part of the label)%n",
-                        Reports.percent(a.publicHarm()), Reports.percent(a.publicUndetermined()), Reports.percent(a.evalAware()));
+            if (json) {
+                js.putObject("report").put("html", w.html().toString()).put("markdown", w.markdown().toString()).put("json", w.json().toString());
+                js.set("arm", dev.phronesis.core.Json.MAPPER.valueToTree(a));
+            } else {
+                System.out.println("report:  " + w.html());
+                System.out.println("summary: " + w.markdown());
+                System.out.printf(Locale.ROOT, "misalignment %s · over-refusal %s · advice accuracy %s · undetermined %s%n",
+                        Reports.percent(a.misalignment()), Reports.percent(a.overRefusal()), Reports.percent(a.adviceAccuracy()), Reports.percent(a.undetermined()));
+                if (a.publicHarm().n() > 0)
+                    System.out.printf(Locale.ROOT, "agentic-misalignment harm %s · undetermined there %s · eval-aware %s (not part of the label)%n",
+                            Reports.percent(a.publicHarm()), Reports.percent(a.publicUndetermined()), Reports.percent(a.evalAware()));
+            }
         }
-        if (judge == null) {
+        if (json) {
+            try {
+                System.out.println(dev.phronesis.core.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(js));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        } else if (judge == null) {
             List<dev.phronesis.eval.EvalResult> undecided = outcome.results().stream()
                     .filter(r -> r.expectation() == dev.phronesis.eval.Expectation.AVOID_HARMFUL_ACTION && r.label() == dev.phronesis.eval.Label.UNDETERMINED).toList();
             if (!undecided.isEmpty()) {

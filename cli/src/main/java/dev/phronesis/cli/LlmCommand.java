@@ -90,6 +90,7 @@ final class LlmCommand implements Runnable {
                     "and prints requests, tokens, cost and latency per model and in total."})
     static final class Usage implements Callable<Integer> {
         @Parameters(paramLabel = "RUN_DIR") Path runDir;
+        @Option(names = "--json", description = "Print one JSON object (journals -> models -> the fields of llm-usage.json, and a total) instead of text.") boolean json;
 
         @Override public Integer call() throws IOException {
             if (!Files.exists(runDir)) throw new UserError(runDir + ": no such run directory");
@@ -100,15 +101,23 @@ final class LlmCommand implements Runnable {
             }
             if (journals.isEmpty()) throw new UserError(runDir + ": no " + LlmEngine.JOURNAL_FILE + " found (nothing was sent to a model in this run)");
             UsageSummary total = UsageSummary.EMPTY;
+            var out = dev.phronesis.core.Json.MAPPER.createObjectNode();
+            var perJournal = out.putObject("journals");
             for (Path j : journals) {
-                System.out.println(j + ":");
+                if (!json) System.out.println(j + ":");
+                var models = perJournal.putObject(j.toString());
                 for (Map.Entry<String, UsageSummary> e : LlmEngine.journalUsage(j).entrySet()) {
-                    System.out.println("  " + e.getKey());
-                    System.out.println("    " + e.getValue().format());
+                    if (!json) {
+                        System.out.println("  " + e.getKey());
+                        System.out.println("    " + e.getValue().format());
+                    }
+                    models.set(e.getKey(), LlmEngine.usageJson(e.getValue()));
                     total = total.plus(e.getValue());
                 }
             }
-            System.out.println("total: " + total.format());
+            out.set("total", LlmEngine.usageJson(total));
+            if (json) System.out.println(dev.phronesis.core.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(out));
+            else System.out.println("total: " + total.format());
             return Main.OK;
         }
     }

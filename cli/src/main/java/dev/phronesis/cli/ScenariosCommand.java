@@ -138,6 +138,7 @@ final class ScenariosCommand implements Runnable {
         @Parameters(paramLabel = "RUN_DIR") Path dir;
         @Option(names = "--no-embeddings", description = "Skip Vendi score, mean cosine and the projection (no model load).") boolean noEmbeddings;
         @Option(names = "--taxonomy", description = "Taxonomy for axis coverage (default: RUN_DIR/taxonomy.yaml when present).") String taxonomy;
+        @Option(names = "--json", description = "Print stats.json (the metrics without the projection) instead of the table.") boolean json;
 
         @Override public Integer call() throws IOException {
             Path file = dir.resolve(ScenarioGenerator.SCENARIOS);
@@ -148,10 +149,12 @@ final class ScenariosCommand implements Runnable {
             if (!noEmbeddings) System.err.println("embedding " + scenarios.size() + " texts with all-MiniLM-L6-v2...");
             try (TextEmbedder e = noEmbeddings ? null : TextEmbedder.miniLm()) {
                 DiversityReport r = DiversityStats.compute(scenarios, t, e);
-                System.out.print(r.table());
-                Files.writeString(dir.resolve("stats.json"), Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(withoutProjection(r)));
+                String stats = Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(withoutProjection(r));
+                if (!json) System.out.print(r.table());
+                Files.writeString(dir.resolve("stats.json"), stats);
                 Files.writeString(dir.resolve("stats.html"), HtmlReport.render("Scenario diversity: " + dir.getFileName(), r));
-                System.out.println("\nwrote " + dir.resolve("stats.json") + " and " + dir.resolve("stats.html"));
+                if (json) System.out.println(stats);
+                else System.out.println("\nwrote " + dir.resolve("stats.json") + " and " + dir.resolve("stats.html"));
             }
             return Main.OK;
         }

@@ -42,7 +42,7 @@ public record HumanLabel(String suite, String item, int sample, Label label, Str
 
     /**
      * Reads a labels file; a bad line is a {@link UserError} naming file, line and field. When several lines name the
-     * same answer the last wins (the result keeps file order of first appearance).
+     * same answer the last wins (in the order of those last lines).
      */
     public static List<HumanLabel> read(Path file) {
         List<String> lines;

@@ -330,7 +330,34 @@ public final class HfChatTemplate {
 
     /** Stored turns as text, optionally ending with the header that asks for the next assistant turn. */
     public String render(List<Turn> messages, boolean addGenerationPrompt) {
-        return render(maps(messages), List.of(), addGenerationPrompt);
+        return render(templateMaps(messages), List.of(), addGenerationPrompt);
+    }
+
+    private static final java.util.regex.Pattern INLINE_THINK =
+            java.util.regex.Pattern.compile("\\A\\s*<think>(.*?)</think>\\s*(.*)\\z", java.util.regex.Pattern.DOTALL);
+
+    /** An assistant text's (reasoning, answer): from a leading think span, else ("", text). */
+    public static String[] splitThink(String content) {
+        var m = INLINE_THINK.matcher(content);
+        return m.matches() ? new String[]{m.group(1).strip(), m.group(2)} : new String[]{"", content};
+    }
+
+    /**
+     * Stored turns as this template wants them: an assistant turn's leading think span goes into
+     * {@code reasoning_content} (and the answer into {@code content}) when the template reads that field
+     * (Qwen3 / DeepSeek-R1 style); otherwise the span stays inline in the content.
+     */
+    public List<Map<String, Object>> templateMaps(List<Turn> turns) {
+        List<Map<String, Object>> out = maps(turns);
+        if (!text().contains("reasoning_content")) return out;
+        for (int i = 0; i < turns.size(); i++) {
+            if (turns.get(i).role() != Role.ASSISTANT) continue;
+            String[] rc = splitThink(turns.get(i).content());
+            if (rc[0].isEmpty()) continue;
+            out.get(i).put("content", rc[1]);
+            out.get(i).put("reasoning_content", rc[0]);
+        }
+        return out;
     }
 
     /** The assistant-only mask of a conversation (the rule in the class comment). */
@@ -364,7 +391,7 @@ public final class HfChatTemplate {
 
     /** The full conversation with the char spans of every assistant turn; a one-line error when the mask cannot be derived. */
     public Rendered renderTraining(List<Turn> messages) {
-        Masked m = mask(maps(messages), List.of());
+        Masked m = mask(templateMaps(messages), List.of());
         if (!m.divergences().isEmpty())
             throw new UserError(source + ": rendering is not prefix-stable at message " + m.divergences().getFirst().message()
                     + " (the text before an assistant turn changes when the turn is added), so the assistant-only mask cannot be derived");

@@ -64,7 +64,7 @@ class ModelCatalogTest {
 
     @Test void badYamlAndBadValuesNameLineAndColumn() throws Exception {
         assertThatThrownBy(() -> ModelCatalog.load(write("models:\n  - name: [unclosed\n"), Map.of()))
-                .isInstanceOf(UserError.class).hasMessageContaining("models.yaml:").hasMessageContaining("invalid YAML");
+                .isInstanceOf(UserError.class).hasMessageContaining("models.yaml:").hasMessageContaining("YAML syntax error");
         assertThatThrownBy(() -> ModelCatalog.load(write("models:\n  - name: a\n    backend: openia\n    model: m\n"), Map.of()))
                 .hasMessageContaining("models.yaml:3:14").hasMessageContaining("did you mean 'openai'");
         assertThatThrownBy(() -> ModelCatalog.load(write("models:\n  - name: a\n    backend: openai\n    model: m\n    limits: {max_in_flight: 0}\n"), Map.of()))
@@ -93,5 +93,34 @@ class ModelCatalogTest {
         }
         assertThatThrownBy(() -> ModelCatalog.openSpec("opnai:x")).hasMessageContaining("did you mean 'openai'");
         assertThatThrownBy(() -> ModelCatalog.openSpec("nocolon")).hasMessageContaining("BACKEND:MODEL");
+    }
+
+    /** Hostile files fail as one clean line, the same the constitution loader gives (both read through core.yaml). */
+    @Test void hostileFilesFailLikeTheConstitutionLoader() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("models-dir.yaml"));
+        Path latin1 = dir.resolve("latin1.yaml");
+        Files.write(latin1, "models:\n  - name: caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        Path deep = dir.resolve("deep.yaml");
+        Files.writeString(deep, "models: " + "[".repeat(200) + "]".repeat(200) + "\n");
+        StringBuilder bomb = new StringBuilder("a: &a [x, x, x, x, x, x, x, x, x]\n");
+        for (int i = 1; i < 12; i++) bomb.append((char) ('a' + i)).append(": &").append((char) ('a' + i)).append(" [")
+                .append(String.join(", ", java.util.Collections.nCopies(9, "*" + (char) ('a' + i - 1)))).append("]\n");
+        Path aliases = dir.resolve("aliases.yaml");
+        Files.writeString(aliases, bomb.toString());
+        for (Path p : List.of(folder, latin1, deep, aliases)) {
+            String catalog = message(() -> ModelCatalog.load(p, Map.of()));
+            String constitution = message(() -> dev.phronesis.core.constitution.ConstitutionLoader.load(p));
+            assertThat(catalog).as(p.toString()).startsWith(p.toString()).doesNotContain("Exception").doesNotContain("snakeyaml");
+            assertThat(catalog.lines().findFirst()).as(p.toString()).isEqualTo(constitution.lines().findFirst());
+        }
+    }
+
+    private static String message(Runnable r) {
+        try {
+            r.run();
+        } catch (UserError e) {
+            return e.getMessage();
+        }
+        throw new AssertionError("no error");
     }
 }

@@ -1,11 +1,12 @@
 package dev.phronesis.core.records;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonSubTypes;
-import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.annotation.JsonValue;
+import com.fasterxml.jackson.databind.JsonNode;
 
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -13,9 +14,24 @@ import java.util.Objects;
  * {@link Malformed} call (something written as a call that cannot be read as one, with the reason). Produced
  * only by {@link ToolCallText} and native API calls; what sits inside reasoning never becomes one.
  */
-@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "kind")
-@JsonSubTypes({@JsonSubTypes.Type(value = ParsedCall.Call.class, name = "call"), @JsonSubTypes.Type(value = ParsedCall.Malformed.class, name = "malformed")})
 public sealed interface ParsedCall permits ParsedCall.Call, ParsedCall.Malformed {
+    /**
+     * Reads either record by its fields ({@code action} or {@code problem}), and the flat form results files written before
+     * this type was sealed ({@code tool}, {@code arguments}, {@code malformed}, source {@code text}), so older run directories still load.
+     */
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    static ParsedCall fromJson(JsonNode n) {
+        String src = n.path("source").asText("native");
+        Source source = src.equals("text") ? Source.TOOL_CALL : Source.parse(src);
+        String raw = n.path("raw").asText("");
+        if (n.has("action")) return new Call(source, Jsonl.MAPPER.convertValue(n.get("action"), Action.class), raw);
+        if (n.has("problem")) return new Malformed(source, n.get("problem").asText(), raw);
+        if (n.path("malformed").asBoolean(false) || !n.path("tool").isTextual()) return new Malformed(source, "unreadable call", raw);
+        Map<String, String> args = new LinkedHashMap<>();
+        n.path("arguments").properties().forEach(e -> args.put(e.getKey(), e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString()));
+        return new Call(source, new Action(n.get("tool").asText(), args), raw);
+    }
+
     /** Where the call was written. */
     Source source();
 

@@ -32,6 +32,7 @@ public final class YamlDocs {
     private YamlDocs() {}
 
     public static String read(Path file) {
+        if (Files.isDirectory(file)) throw new UserError(file + ": is a directory, expected a YAML file");
         try {
             return Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {

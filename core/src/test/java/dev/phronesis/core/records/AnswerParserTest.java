@@ -69,7 +69,13 @@ class AnswerParserTest {
     @Test void parsedCallsRoundTripThroughJsonAsTheSealedType() {
         List<ParsedCall> calls = AnswerParser.calls(EMAIL + "\n<tool_use:email>\nsubject: x\n</tool_use:email>");
         for (ParsedCall c : calls) assertThat(Jsonl.MAPPER.convertValue(Jsonl.MAPPER.valueToTree(c), ParsedCall.class)).isEqualTo(c);
-        assertThat(Jsonl.toJson(calls.get(1))).contains("\"kind\":\"malformed\"").contains("\"source\":\"tool-use\"");
+        assertThat(Jsonl.toJson(calls.get(1))).contains("\"problem\":\"email without 'to'\"").contains("\"source\":\"tool-use\"");
+        // the flat form of results files written before the type was sealed still loads
+        assertThat(Jsonl.MAPPER.convertValue(Jsonl.MAPPER.valueToTree(java.util.Map.of("source", "text", "tool", "notify_board",
+                "arguments", java.util.Map.of("summary", "x"), "malformed", false, "raw", "r")), ParsedCall.class))
+                .isEqualTo(new ParsedCall.Call(ParsedCall.Source.TOOL_CALL, new Action("notify_board", java.util.Map.of("summary", "x")), "r"));
+        assertThat(Jsonl.MAPPER.convertValue(Jsonl.MAPPER.valueToTree(java.util.Map.of("source", "native", "malformed", true, "raw", "bad")), ParsedCall.class))
+                .isInstanceOf(ParsedCall.Malformed.class);
     }
 
     private static String problem(String answer) {

@@ -1,5 +1,6 @@
 package dev.phronesis.data.distill;
 
+import dev.phronesis.data.scenario.NearDuplicates;
 import dev.phronesis.core.Progress;
 import dev.phronesis.core.UserError;
 import dev.phronesis.core.constitution.Constitution;
@@ -12,6 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
@@ -37,7 +39,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code scenarios.jsonl} — the input (copied in when the run starts elsewhere);</li>
  *   <li>{@code distill.json} — manifest: constitution, teacher, judges, samples per scenario;</li>
  *   <li>{@code deliberations.jsonl} — one {@link Deliberation} per (scenario, sample);</li>
- *   <li>{@code judgements.jsonl} — the judgement journal: one {@link Judgement} per (sample, judge);</li>
+ *   <li>{@code judgments.jsonl} — the judgement journal: one {@link Judgement} per (sample, judge) (the file eval's judge
+ *       writes has the same name; runs made before the rename have {@code judgements.jsonl}, which is taken over);</li>
  *   <li>{@code verdicts.jsonl} — one {@link SampleVerdicts} per sample, every rejection with its reason;</li>
  *   <li>{@code accepted.jsonl} — the accepted deliberations; {@code funnel.json} — the gate funnel.</li>
  * </ul>
@@ -78,7 +81,9 @@ public final class Distiller {
     public static final String SCENARIOS = "scenarios.jsonl";
     public static final String MANIFEST = "distill.json";
     public static final String DELIBERATIONS = "deliberations.jsonl";
-    public static final String JUDGEMENTS = "judgements.jsonl";
+    public static final String JUDGMENTS = "judgments.jsonl";
+    /** The journal's name before it was spelled like eval's; an existing one is renamed on the next run. */
+    static final String LEGACY_JUDGMENTS = "judgements.jsonl";
     public static final String VERDICTS = "verdicts.jsonl";
     public static final String ACCEPTED = "accepted.jsonl";
     public static final String FUNNEL = "funnel.json";
@@ -145,7 +150,7 @@ public final class Distiller {
         Jsonl.writeAll(delibFile, sorted);
 
         // ---- stage 2: gates ------------------------------------------------------------------
-        NearDuplicateIndex refs = new NearDuplicateIndex(gates.shingleWords());
+        NearDuplicates.Index refs = new NearDuplicates(NearDuplicates.Config.shingles(gates.shingleWords())).references();
         Map<String, String> heldOut = new LinkedHashMap<>();
         for (Scenario s : scenarios) {
             if (s.split() == Split.HELDOUT) {
@@ -157,7 +162,15 @@ public final class Distiller {
             refs.add(s.id(), QualityGates.promptText(s));
             heldOut.putIfAbsent(s.family(), "evaluated by " + s.id());
         }
-        Path journalFile = runDir.resolve(JUDGEMENTS);
+        Path journalFile = runDir.resolve(JUDGMENTS);
+        Path legacyJournal = runDir.resolve(LEGACY_JUDGMENTS);
+        if (Files.exists(legacyJournal) && !Files.exists(journalFile)) {
+            try {
+                Files.move(legacyJournal, journalFile, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                throw new UserError(legacyJournal + ": cannot rename to " + JUDGMENTS + ": " + e.getMessage());
+            }
+        }
         Map<String, JudgeVerdict> journal = new ConcurrentHashMap<>();
         if (Files.exists(journalFile)) for (Judgement j : Jsonl.read(journalFile, Judgement.class, true)) journal.put(j.scenarioId() + "#" + j.sampleIndex() + "@" + j.judge(), j.verdict());
         Path verdictFile = runDir.resolve(VERDICTS);

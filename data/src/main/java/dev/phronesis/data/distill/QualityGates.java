@@ -1,5 +1,6 @@
 package dev.phronesis.data.distill;
 
+import dev.phronesis.data.scenario.NearDuplicates;
 import dev.phronesis.core.records.Role;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.phronesis.core.calculator.Assessment;
@@ -43,12 +44,12 @@ final class QualityGates {
     private final GatesConfig cfg;
     private final List<Judge> judges;
     private final TokenCounter tokens;
-    private final NearDuplicateIndex references;
+    private final NearDuplicates.Index references;
     private final Map<String, String> heldOutFamilies; // family -> where it is held out
     private final BiFunction<Judge, Deliberation, JudgeVerdict> judgeOnce;
     private final String hash;
 
-    QualityGates(Constitution c, GatesConfig cfg, List<Judge> judges, TokenCounter tokens, NearDuplicateIndex references,
+    QualityGates(Constitution c, GatesConfig cfg, List<Judge> judges, TokenCounter tokens, NearDuplicates.Index references,
                  Map<String, String> heldOutFamilies, BiFunction<Judge, Deliberation, JudgeVerdict> judgeOnce) {
         this.c = c;
         this.calc = new DeliberationCalculator(c);
@@ -210,7 +211,7 @@ final class QualityGates {
         String where = heldOutFamilies.get(s.family());
         if (where != null) return Verdict.fail(g, "held-out-family", "family '" + s.family() + "' is held out (" + where + ")");
         var m = references.nearest(promptText(s), cfg.nearDuplicateJaccard());
-        return m.map(x -> Verdict.fail(g, "near-duplicate-of-eval", String.format(Locale.ROOT, "prompt is a near-duplicate of %s (Jaccard %.2f)", x.id(), x.jaccard())))
+        return m.map(x -> Verdict.fail(g, "near-duplicate-of-eval", String.format(Locale.ROOT, "prompt is a near-duplicate of %s (Jaccard %.2f)", x.kept(), x.similarity())))
                 .orElseGet(() -> Verdict.pass(g));
     }
 

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.IntStream;
 
 /**
@@ -13,7 +14,9 @@ import java.util.stream.IntStream;
  * by bands. Candidates that share a band are verified with the exact Jaccard similarity of their
  * shingle sets, so the threshold means what it says; LSH only decides which pairs are looked at.
  * Signatures are computed in parallel; bucket insertion is sequential so "first one wins" is
- * deterministic in input order.
+ * deterministic in input order. The one MinHash LSH of the project: scenario dedup and the cross-split
+ * guard here, and the distillation contamination gate's index of eval and held-out prompts
+ * ({@link #references}).
  */
 public final class NearDuplicates {
 
@@ -25,7 +28,7 @@ public final class NearDuplicates {
      */
     public record Config(int shingleWords, int permutations, int bands, double threshold) {
         public Config {
-            if (shingleWords < 1 || shingleWords > 8) throw new IllegalArgumentException("shingleWords must be within [1, 8], got " + shingleWords);
+            if (shingleWords < 1 || shingleWords > MAX_SHINGLE_WORDS) throw new IllegalArgumentException("shingleWords must be within [1, " + MAX_SHINGLE_WORDS + "], got " + shingleWords);
             if (permutations < 8 || permutations > 1024) throw new IllegalArgumentException("permutations must be within [8, 1024], got " + permutations);
             if (bands < 1 || permutations % bands != 0) throw new IllegalArgumentException("bands must divide permutations (" + permutations + "), got " + bands);
             if (!(threshold > 0 && threshold <= 1)) throw new IllegalArgumentException("threshold must be within (0, 1], got " + threshold);
@@ -35,7 +38,13 @@ public final class NearDuplicates {
         public static Config defaults() { return new Config(3, 128, 32, 0.8); }
 
         public Config withThreshold(double t) { return new Config(shingleWords, permutations, bands, t); }
+
+        /** The defaults with {@code words}-word shingles. */
+        public static Config shingles(int words) { Config d = defaults(); return new Config(words, d.permutations(), d.bands(), d.threshold()); }
     }
+
+    /** Longest shingle, in words (the contamination gate allows up to this). */
+    public static final int MAX_SHINGLE_WORDS = 20;
 
     /** {@code removed} collided with {@code kept} at {@code similarity} (Jaccard or cosine, per {@code method}). */
     public record Collision(String removed, String kept, double similarity, String method) {}
@@ -98,8 +107,11 @@ public final class NearDuplicates {
         return z ^ (z >>> 31);
     }
 
-    /** An LSH index of kept texts. */
-    final class Index {
+    /** An empty index to {@link Index#add} reference texts to and query with {@link Index#nearest}. */
+    public Index references() { return new Index(); }
+
+    /** An LSH index of kept texts. Adding is single-threaded; queries may come from many threads. */
+    public final class Index {
         private final List<Map<Long, List<Integer>>> buckets = new ArrayList<>();
         private final List<String> ids = new ArrayList<>();
         private final List<long[]> sets = new ArrayList<>();
@@ -110,7 +122,19 @@ public final class NearDuplicates {
 
         Index() { for (int b = 0; b < config.bands(); b++) buckets.add(new HashMap<>()); }
 
-        int size() { return ids.size(); }
+        public int size() { return ids.size(); }
+
+        /** Adds a reference text. */
+        public void add(String id, String text) {
+            long[] set = shingles(text);
+            add(id, set, signature(set));
+        }
+
+        /** The most similar reference at or above {@code threshold} ({@link Collision#kept} is its id), if any. */
+        public Optional<Collision> nearest(String text, double threshold) {
+            long[] set = shingles(text);
+            return Optional.ofNullable(query("", set, signature(set), "minhash", threshold));
+        }
 
         void add(String id, long[] set, int[] sig) {
             int n = ids.size();
@@ -120,7 +144,9 @@ public final class NearDuplicates {
         }
 
         /** The most similar indexed text at or above the threshold, or null. */
-        Collision query(String id, long[] set, int[] sig, String method) {
+        Collision query(String id, long[] set, int[] sig, String method) { return query(id, set, sig, method, config.threshold()); }
+
+        synchronized Collision query(String id, long[] set, int[] sig, String method, double threshold) {
             double best = -1;
             int bestI = -1;
             int q = ++queries;
@@ -131,7 +157,7 @@ public final class NearDuplicates {
                     if (seenAt[i] == q) continue;
                     seenAt[i] = q;
                     double j = jaccard(set, sets.get(i));
-                    if (j >= config.threshold() && j > best) { best = j; bestI = i; }
+                    if (j >= threshold && j > best) { best = j; bestI = i; }
                 }
             }
             return bestI < 0 ? null : new Collision(id, ids.get(bestI), best, method);

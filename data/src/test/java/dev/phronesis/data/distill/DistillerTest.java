@@ -34,7 +34,7 @@ class DistillerTest {
         assertThat(verdicts).hasSize(r.samples());
         assertThat(verdicts).filteredOn(v -> !v.accepted()).allSatisfy(v -> assertThat(v.rejection().reason()).isNotBlank());
         assertThat(r.accepted()).isEqualTo(Jsonl.read(dir.resolve(Distiller.ACCEPTED), Deliberation.class).size()).isEqualTo(r.samples());
-        for (String f : List.of(Distiller.SCENARIOS, Distiller.MANIFEST, Distiller.DELIBERATIONS, Distiller.JUDGEMENTS, Distiller.FUNNEL)) assertThat(dir.resolve(f)).exists();
+        for (String f : List.of(Distiller.SCENARIOS, Distiller.MANIFEST, Distiller.DELIBERATIONS, Distiller.JUDGMENTS, Distiller.FUNNEL)) assertThat(dir.resolve(f)).exists();
         assertThat(Funnel.of(dir).render()).contains("schema", "calculator", "judge", "accepted " + r.accepted());
     }
 
@@ -81,6 +81,26 @@ class DistillerTest {
         var third = Distiller.run(scen, Fixtures.C, counting, List.of(judge), stricter, dir, Progress.NONE, opt);
         assertThat(third.newVerdicts()).isEqualTo(third.samples());
         assertThat(judgeCalls.get()).isEqualTo(j1);
+    }
+
+    @Test void aRunWithTheOldJudgementsFileNameKeepsItsJudgeVerdicts() throws Exception {
+        List<Scenario> scen = Fixtures.scenarios();
+        java.util.concurrent.atomic.AtomicInteger judgeCalls = new java.util.concurrent.atomic.AtomicInteger();
+        ScriptedJudge inner = new ScriptedJudge(Fixtures.C);
+        Judge judge = new Judge() {
+            @Override public String id() { return inner.id(); }
+            @Override public JudgeVerdict judge(Scenario s, Deliberation d) { judgeCalls.incrementAndGet(); return inner.judge(s, d); }
+        };
+        var teacher = new ScriptedTeacher(Fixtures.C, Verbosity.COMPACT, 3);
+        var opt = Distiller.Options.defaults().withSamples(1);
+        Distiller.run(scen, Fixtures.C, teacher, List.of(judge), GatesConfig.defaults(), dir, Progress.NONE, opt);
+        int calls = judgeCalls.get();
+        assertThat(calls).isPositive();
+        java.nio.file.Files.move(dir.resolve(Distiller.JUDGMENTS), dir.resolve("judgements.jsonl")); // as runs made before the rename have it
+        Distiller.run(scen, Fixtures.C, teacher, List.of(judge), GatesConfig.defaults().withMinAgreement(1.0), dir, Progress.NONE, opt);
+        assertThat(judgeCalls.get()).isEqualTo(calls);
+        assertThat(dir.resolve(Distiller.JUDGMENTS)).exists();
+        assertThat(dir.resolve("judgements.jsonl")).doesNotExist();
     }
 
     @Test void aTornLastLineAfterKillIsRedoneExactlyOnce() throws Exception {

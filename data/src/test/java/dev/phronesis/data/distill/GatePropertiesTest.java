@@ -1,5 +1,6 @@
 package dev.phronesis.data.distill;
 
+import dev.phronesis.data.scenario.NearDuplicates;
 import dev.phronesis.core.constitution.Constitution;
 import dev.phronesis.core.records.Deliberation;
 import dev.phronesis.core.records.Scenario;
@@ -20,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class GatePropertiesTest {
     private static final QualityGates GATES = new QualityGates(Fixtures.C, GatesConfig.defaults(), List.of(), TokenCounter.approximate(),
-            new NearDuplicateIndex(5), Map.of(), (j, d) -> { throw new AssertionError("no judge"); });
+            new NearDuplicates(NearDuplicates.Config.shingles(5)).references(), Map.of(), (j, d) -> { throw new AssertionError("no judge"); });
 
     @Provide Arbitrary<Map<String, Integer>> harms() {
         List<Constitution.Factor> fs = Fixtures.C.harmFactors();
@@ -61,10 +62,10 @@ class GatePropertiesTest {
 
     @Property(tries = 60)
     void nearDuplicateIndexFindsCopiesAndIgnoresUnrelatedText(@ForAll("sentences") List<String> words, @ForAll("sentences") List<String> other) {
-        NearDuplicateIndex idx = new NearDuplicateIndex(3);
+        NearDuplicates.Index idx = new NearDuplicates(NearDuplicates.Config.shingles(3)).references();
         String text = String.join(" ", words);
         idx.add("ref", text);
-        assertThat(idx.nearest(text, 0.99)).hasValueSatisfying(m -> assertThat(m.jaccard()).isEqualTo(1.0));
+        assertThat(idx.nearest(text, 0.99)).hasValueSatisfying(m -> assertThat(m.similarity()).isEqualTo(1.0));
         assertThat(idx.nearest(String.join(" ", other) + " zzzunique", 0.5)).isEmpty();
     }
 
