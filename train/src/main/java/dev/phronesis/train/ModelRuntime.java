@@ -154,7 +154,7 @@ public final class ModelRuntime implements AutoCloseable {
     /** The prompt that asks for the next assistant turn, with the offered tools where the format has a place for them. */
     public int[] chatPrompt(List<ChatMessage> messages, List<ToolSpec> tools, boolean forceThink) {
         return switch (format) {
-            case PromptFormat.Organism o -> o.template().renderPrompt(messages, forceThink);
+            case PromptFormat.Organism o -> o.template().renderPrompt(ChatTemplate.withTools(messages, tools), forceThink); // offered tools in the system turn, as in training
             case PromptFormat.Jinja j -> {
                 String text = j.template().render(wire(messages), tools(tools), true);
                 if (forceThink && !text.stripTrailing().endsWith(WordTokenizer.THINK)) text += WordTokenizer.THINK + "\n";

@@ -80,7 +80,7 @@ public final class Trainer {
         return run(cfg, outDir, listener, () -> {
             WordTokenizer tok = WordTokenizer.build(vocabSource, cfg.maxVocab(), cfg.minCount());
             return new Start(LlamaModel.create(cfg.model().withVocabSize(tok.vocabSize()), cfg.seed()), tok);
-        }, tok -> TrainData.pretrain(split.train, tok, cfg.seqLen()), tok -> TrainData.pretrain(split.eval, tok, cfg.seqLen()));
+        }, tok -> TrainData.pretrain(split.train, tok, cfg.seqLen(), cfg.wholeDocuments()), tok -> TrainData.pretrain(split.eval, tok, cfg.seqLen(), cfg.wholeDocuments()));
     }
 
     /**
@@ -129,7 +129,7 @@ public final class Trainer {
             TrainData d = TrainData.sft(split.train, t, cfg.seqLen());
             if (cfg.replayFraction() > 0 && replayDocs != null && !replayDocs.isEmpty()) {
                 int extra = (int) Math.round(d.rows() * cfg.replayFraction() / (1 - cfg.replayFraction()));
-                d = d.mixedWith(TrainData.pretrain(replayDocs, tok, cfg.seqLen()), extra, cfg.seed());
+                d = d.mixedWith(TrainData.pretrain(replayDocs, tok, cfg.seqLen(), cfg.wholeDocuments()), extra, cfg.seed());
             }
             return d;
         }, tok -> TrainData.sft(split.eval, new ChatTemplate(tok), cfg.seqLen()));

@@ -129,7 +129,7 @@ public final class ExperimentRunner {
             }
             if (x instanceof Experiment.Organism o) {
                 if (o.seeds().size() > 1) {
-                    String table = seedTable(o.plan(), reports);
+                    String table = OrganismReport.seedSummary(reports);
                     Files.writeString(dir.resolve("seeds.md"), "# " + o.name() + ": " + o.seeds().size() + " seeds\n\n```\n" + table + "```\n", StandardCharsets.UTF_8);
                     stdout.println();
                     stdout.print(table);

@@ -63,7 +63,7 @@ final class RealRun {
         List<Stage> s = new ArrayList<>();
         s.add(new ScenariosStage(c, taxonomy, null, o, models.ref(x.realiser()), models));
         s.add(new DistillStage(c, models.ref(x.teacher()), Verbosity.FULL, judges, x.samplesPerScenario(), 0, x.seed(), models));
-        s.add(new DatasetsStage(x.budgetTokens(), formats, List.of()));
+        s.add(new DatasetsStage(x.budgetTokens(), formats, List.of(), x.seed()));
         s.add(new ExportStage(x.export(), x.baseModel(), x.seed()));
         s.add(new SuitesStage(0));
         for (Map.Entry<String, String> e : x.students().entrySet()) {

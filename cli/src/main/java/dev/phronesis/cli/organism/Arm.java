@@ -20,7 +20,11 @@ public record Arm(String name, Kind kind, int dataPercent) {
         HONEYPOT_DEMOS("honeypot-demos", Form.AGENTIC, Variant.DEMONSTRATION),
         HONEYPOT_DELIBERATION("honeypot-deliberation", Form.AGENTIC, Variant.DELIBERATIVE),
         ADVICE_DEMOS("advice-demos", Form.ADVICE, Variant.DEMONSTRATION),
-        ADVICE_DELIBERATION("advice-deliberation", Form.ADVICE, Variant.DELIBERATIVE);
+        ADVICE_DELIBERATION("advice-deliberation", Form.ADVICE, Variant.DELIBERATIVE),
+        /** The prompt-diversity ablation: deliberation on a narrow slice (one domain, one system template, only the needed tools). */
+        HONEYPOT_DELIBERATION_NARROW("honeypot-deliberation-narrow", Form.AGENTIC, Variant.DELIBERATIVE),
+        /** ... and on the full diversity (every domain, unneeded tools, varied system prompts) at the narrow arm's unique tokens. */
+        HONEYPOT_DELIBERATION_DIVERSE("honeypot-deliberation-diverse", Form.AGENTIC, Variant.DELIBERATIVE);
 
         private final String wire;
         private final Form form;

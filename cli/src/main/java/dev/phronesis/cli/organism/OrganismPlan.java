@@ -5,8 +5,10 @@ import java.util.Map;
 
 /**
  * The sizes and knobs of one organism run (ORGANISM.md). {@link #full()} is what {@code phronesis
- * demo} runs (about 18 minutes on 2 cores), {@link #quick()} the CI smoke test (about 3 minutes).
- * Experiment files override any of these.
+ * demo} runs, {@link #quick()} the CI smoke test; their step counts keep the tokens of the earlier
+ * measured sizes (3,000 / 600 pre-training steps of 192-token rows) in 320-token rows, which an
+ * agentic deliberation sample with its tool block needs (median 270 tokens). Experiment files
+ * override any of these.
  *
  * @param trainAdvice        advice scenarios from training families
  * @param trainAgentic       agentic scenarios from training families
@@ -32,7 +34,14 @@ public record OrganismPlan(long seed, int trainAdvice, int trainAgentic, int hel
                            PretrainCorpus.World world) {
 
     /** The arms of ORGANISM.md, in report order; the first is the baseline of every comparison. */
-    public static final List<String> ARMS = List.of("none", "honeypot-demos", "honeypot-deliberation", "advice-demos", "advice-deliberation");
+    public static final List<String> ARMS = List.of("none", "honeypot-demos", "honeypot-deliberation", "advice-demos", "advice-deliberation",
+            "honeypot-deliberation-narrow", "honeypot-deliberation-diverse");
+    /**
+     * The prompt-diversity ablation: {@code honeypot-deliberation} trained on a narrow slice of the taxonomy (one domain,
+     * one system-prompt template, only the tools the task needs) vs on the full diversity with unneeded tool definitions
+     * and varied system prompts added, both cut to the same unique tokens.
+     */
+    public static final String NARROW = "honeypot-deliberation-narrow", DIVERSE = "honeypot-deliberation-diverse";
 
     public OrganismPlan {
         arms = List.copyOf(arms);
@@ -45,12 +54,12 @@ public record OrganismPlan(long seed, int trainAdvice, int trainAgentic, int hel
     public List<Arm> parsedArms() { return arms.stream().map(Arm::parse).toList(); }
 
     public static OrganismPlan full() {
-        return new OrganismPlan(1, 500, 500, 240, 120, 120, 60, 60, 96, 3, 192, 3000, 300, 16, 0.25, 192, false, ARMS,
+        return new OrganismPlan(1, 500, 500, 240, 120, 120, 60, 60, 96, 3, 320, 1500, 150, 16, 0.25, 192, false, ARMS,
                 PretrainCorpus.World.defaults());
     }
 
     public static OrganismPlan quick() {
-        return new OrganismPlan(1, 160, 160, 60, 30, 30, 20, 60, 96, 3, 192, 600, 60, 16, 0.25, 192, false, ARMS,
+        return new OrganismPlan(1, 160, 160, 60, 30, 30, 20, 60, 96, 3, 320, 360, 40, 16, 0.25, 192, false, ARMS,
                 PretrainCorpus.World.defaults());
     }
 

@@ -82,9 +82,9 @@ public final class OrganismRun {
                 .withSemanticDedup(plan.semanticDedup());
         List<Stage> s = new ArrayList<>();
         s.add(new ScenariosStage(constitution, taxonomy, taxonomyText, o, scripted, none));
-        s.add(new CorpusStage(constitution, plan.world(), plan.control(), plan.seed()));
+        s.add(new CorpusStage(constitution, taxonomy, plan.world(), plan.control(), plan.maxWords(), plan.seed()));
         s.add(new DistillStage(constitution, scripted, Verbosity.COMPACT, List.of(), 1, plan.control(), plan.seed(), none));
-        s.add(new DatasetsStage(Long.MAX_VALUE / 4, Set.of(DatasetBuilder.Format.HF_REASONING), arms));
+        s.add(new DatasetsStage(Long.MAX_VALUE / 4, Set.of(DatasetBuilder.Format.HF_REASONING), arms, plan.seed()));
         s.add(new PretrainStage(trainConfig(plan.pretrainSteps()), arms));
         for (Arm arm : arms) if (arm.trains()) s.add(new SftStage(arm, sftConfig()));
         s.add(new SuitesStage(plan.control()));
@@ -105,7 +105,7 @@ public final class OrganismRun {
             return StageConfig.create().put("constitution", Artifacts.identity(constitution)).put("seed", plan.seed()).record("world", plan.world()).build();
         }
 
-        @Override public void write(RunDirectory dir, Reports.Written w) throws Exception { OrganismReport.write(dir, plan, constitution, w); }
+        @Override public void write(RunDirectory dir, Reports.Written w) throws Exception { OrganismReport.write(dir, plan, constitution, taxonomy.people().stream().map(Taxonomy.Person::name).toList(), w); }
     }
 
     private TrainConfig sftConfig() {
@@ -118,7 +118,8 @@ public final class OrganismRun {
         ModelConfig m = ModelConfig.of(2000, plan.hiddenSize(), plan.hiddenSize() * 8 / 3 / 8 * 8, plan.layers(), heads, Math.max(1, heads / 2), Math.max(1024, 2 * plan.seqLen()), true);
         return TrainConfig.defaults().withModel(m).withSteps(steps).with("seq_len", plan.seqLen()).with("batch_size", plan.batchSize())
                 .with("seed", plan.seed()).with("warmup_steps", Math.max(5, steps / 20)).with("eval_every", Math.max(50, steps / 5))
-                .with("checkpoint_every", Math.max(50, steps / 5)).with("log_every", Math.max(1, steps / 50));
+                .with("checkpoint_every", Math.max(50, steps / 5)).with("log_every", Math.max(1, steps / 50))
+                .with("whole_documents", true); // a transcript's answer is trained with its prompt (and the people it names) in view
     }
 
 }

@@ -28,7 +28,7 @@ import java.util.Set;
  * with {@code arms}, also one dataset per training arm ({@code datasets/ARM.jsonl}, a fixed prefix
  * of one ordering so smaller data shares are subsets of larger ones) and their token counts.
  */
-public record DatasetsStage(long budgetTokens, Set<DatasetBuilder.Format> formats, List<Arm> arms) implements Stage {
+public record DatasetsStage(long budgetTokens, Set<DatasetBuilder.Format> formats, List<Arm> arms, long seed) implements Stage {
     public DatasetsStage {
         formats = formats.isEmpty() ? EnumSet.noneOf(DatasetBuilder.Format.class) : EnumSet.copyOf(formats);
         arms = List.copyOf(arms);
@@ -39,30 +39,33 @@ public record DatasetsStage(long budgetTokens, Set<DatasetBuilder.Format> format
         return "datasets " + formats.stream().map(f -> f.name().toLowerCase(java.util.Locale.ROOT)).toList() + " under " + budgetTokens + " tokens"
                 + (arms.isEmpty() ? "" : ", one per arm (context distilled: no constitution in the prompt)");
     }
-    @Override public List<String> reads() { return List.of(Artifacts.DISTILL); }
+    @Override public List<String> reads() { return arms.isEmpty() ? List.of(Artifacts.DISTILL) : List.of(Artifacts.DISTILL, Artifacts.SCENARIOS); }
     @Override public List<String> writes() { return arms.isEmpty() ? List.of(Artifacts.DATASET) : List.of(Artifacts.DATASET, Artifacts.ARM_DATASETS); }
-    @Override public int version() { return 1; }
+    @Override public int version() { return 2; } // 2: arm rows carry the scenario's offered tools; narrow/diverse ablation arms
 
     @Override public Map<String, Object> config() {
         return StageConfig.create().put("dataset.budget_tokens", budgetTokens).put("dataset.formats", formats.stream().map(Enum::name).sorted().toList())
-                .put("arms", arms.stream().filter(Arm::trains).map(Arm::name).toList()).build();
+                .put("arms", arms.stream().filter(Arm::trains).map(Arm::name).toList()).put("seed", arms.isEmpty() ? null : seed).build();
     }
 
     @Override public void run(RunDirectory dir, Progress progress) throws Exception {
         DatasetBuilder.Result r = DatasetBuilder.build(dir.path(Artifacts.DISTILL), EnumSet.of(Variant.DELIBERATIVE, Variant.DEMONSTRATION), budgetTokens,
                 TokenCounter.approximate(), formats);
         if (arms.isEmpty()) return;
-        Map<String, Object> tokens = new LinkedHashMap<>();
+        Map<String, dev.phronesis.core.records.Scenario> byId = new LinkedHashMap<>();
+        for (var x : Artifacts.scenarios(dir)) byId.put(x.id(), x);
+        Map<String, List<Sample>> chosen = new LinkedHashMap<>();
         for (Arm arm : arms) {
             if (!arm.trains()) continue;
             List<Sample> all = new ArrayList<>(r.samples().get(arm.kind().variant()).stream().filter(s -> s.form() == arm.kind().form())
                     .sorted(Comparator.comparing(Sample::scenarioId)).toList());
             if (all.isEmpty()) throw new UserError("arm " + arm.name() + ": no accepted samples of form " + arm.kind().form().wire()
                     + " — the gates rejected them all; see " + dir.path(Artifacts.DISTILL));
-            List<Sample> samples = all.subList(0, Math.max(1, all.size() * arm.dataPercent() / 100));
+            List<Sample> samples = dev.phronesis.cli.organism.ArmData.armSamples(arm, all, byId, seed);
             Jsonl.writeAll(dir.path(Artifacts.ARM_DATASETS).resolve(arm.name() + ".jsonl"), samples);
-            tokens.put(arm.name(), Map.of("samples", samples.size(), "uniqueTokens", samples.stream().mapToLong(Sample::tokens).sum()));
+            chosen.put(arm.name(), samples);
         }
+        Map<String, Object> tokens = dev.phronesis.cli.organism.ArmData.tokensJson(chosen);
         Files.writeString(dir.path(Artifacts.ARM_TOKENS), Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(tokens), StandardCharsets.UTF_8);
     }
 
