@@ -68,8 +68,9 @@ final class DatasetCommand implements Runnable {
         static final int EXAMPLES = 3;
 
         @Parameters(paramLabel = "RUN_DIR") Path runDir;
-        @Option(names = "--chat-template", required = true, paramLabel = "tokenizer_config.json") Path config;
-        @Option(names = "--template-name", description = "Which named template when chat_template is a list (default: default).") String templateName;
+        @Option(names = "--chat-template", required = true, paramLabel = "MODEL_DIR|tokenizer_config.json|FILE.jinja",
+                description = "The model directory, its tokenizer_config.json, or a .jinja template (chat_template.jinja and additional_chat_templates/ are found as transformers finds them).") Path config;
+        @Option(names = "--template-name", description = "Which named template when there are several (chat_template list, additional_chat_templates/NAME.jinja; default: default).") String templateName;
         @Option(names = "--format", split = ",", description = "Export styles to check: think (also openai), hf-reasoning (default both).") List<String> formats;
         @Option(names = "--variant", split = ",", description = "deliberative, demonstration (default both).") List<String> variants;
 
