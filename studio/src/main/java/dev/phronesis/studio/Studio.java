@@ -164,8 +164,9 @@ public final class Studio implements AutoCloseable {
 
     /** The constitution the run was distilled under: the one given (its hash must match), else the built-in with that hash. */
     static Constitution constitutionFor(Path distillDir, JsonNode manifest, String given) {
-        String hash = manifest.path("constitution_hash").asText();
-        String name = manifest.path("constitution").asText();
+        JsonNode ref = manifest.path("constitution"); // a ConstitutionRef object; older manifests: a display string + constitution_hash
+        String hash = ref.isObject() ? ref.path("hash").asText() : manifest.path("constitution_hash").asText();
+        String name = ref.isObject() ? ref.path("id").asText() + "@" + ref.path("version").asText() : ref.asText();
         Path mf = distillDir.resolve(Distiller.MANIFEST);
         if (given != null) {
             Constitution c = ConstitutionLoader.resolve(given);
@@ -175,6 +176,11 @@ public final class Studio implements AutoCloseable {
         }
         for (String b : ConstitutionLoader.BUILTINS) {
             Constitution c = ConstitutionLoader.builtin(b);
+            if (c.hash().equals(hash)) return c;
+        }
+        String source = ref.path("source").asText("");
+        if (!source.isBlank() && java.nio.file.Files.isRegularFile(java.nio.file.Path.of(source))) {
+            Constitution c = ConstitutionLoader.resolve(source);
             if (c.hash().equals(hash)) return c;
         }
         throw new UserError(mf + ": distilled under " + name + ", which is not a built-in constitution; pass --constitution FILE (the file it was distilled with)");

@@ -97,7 +97,8 @@ public final class DatasetBuilder {
                 throw new UserError(acceptedFile + ": deliberation " + d.scenarioId() + " sample " + d.sampleIndex() + " appears twice with different content");
         }
         // experts' reviews (docs/studio.md): rejected samples are dropped, edited ones replaced by the edit
-        ExpertReviews.Applied reviewed = ExpertReviews.apply(runDir, unique, manifest.path("constitution_hash").asText());
+        ExpertReviews.Applied reviewed = ExpertReviews.apply(runDir, unique, manifest.path("constitution").isObject()
+                ? manifest.path("constitution").path("hash").asText() : manifest.path("constitution_hash").asText());
         List<Deliberation> accepted = reviewed.deliberations();
         List<String> principleTexts = constitutionTexts(runDir);
 
