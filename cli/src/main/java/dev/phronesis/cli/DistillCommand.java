@@ -140,7 +140,7 @@ final class DistillCommand implements Callable<Integer> {
             if (json) System.out.println(Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(f));
             else {
                 var m = Distiller.manifest(runDir);
-                System.out.printf(Locale.ROOT, "run %s%nconstitution %s  teacher %s  judges %s%n%n", runDir, m.path("constitution").asText(), m.path("teacher").asText(), m.path("judges"));
+                System.out.printf(Locale.ROOT, "run %s%nconstitution %s  teacher %s  judges %s%n%n", runDir, m.path("constitution").isObject() ? m.path("constitution").path("id").asText() + "@" + m.path("constitution").path("version").asText() + "#" + m.path("constitution").path("hash").asText().substring(0, Math.min(12, m.path("constitution").path("hash").asText().length())) : m.path("constitution").asText(), m.path("teacher").asText(), m.path("judges"));
                 System.out.print(f.render());
             }
             return Main.OK;
