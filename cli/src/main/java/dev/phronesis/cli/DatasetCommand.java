@@ -90,9 +90,9 @@ final class DatasetCommand implements Runnable {
             int total = 0;
             Map<String, Object> out = new LinkedHashMap<>();
             for (Variant v : parseVariants(variants)) {
-                Path f = runDir.resolve(DatasetBuilder.DIR).resolve("samples-" + v.wire() + ".jsonl");
+                Path f = runDir.resolve(DatasetBuilder.DIR).resolve(DatasetBuilder.samplesFile(v, dev.phronesis.core.records.Split.TRAIN));
                 if (!Files.exists(f)) throw new UserError(f + ": no such file; run `phronesis dataset build " + runDir + "` first");
-                List<Sample> samples = Jsonl.read(f, Sample.class);
+                List<Sample> samples = DatasetBuilder.readSamples(runDir.resolve(DatasetBuilder.DIR), v);
                 for (DatasetBuilder.Format fmt : fs.stream().distinct().toList()) {
                     var r = check.check(samples, tools, fmt);
                     out.put(v.wire() + "/" + fmt.wire(), r);

@@ -1,5 +1,6 @@
 package dev.phronesis.cli;
 
+import dev.phronesis.cli.models.Models;
 import dev.phronesis.core.UserError;
 import dev.phronesis.core.constitution.Constitution;
 import dev.phronesis.core.constitution.ConstitutionLoader;
@@ -75,6 +76,10 @@ final class DistillCommand implements Callable<Integer> {
         List<Scenario> scen = Jsonl.read(scenFile, Scenario.class);
         if (scen.isEmpty()) throw new UserError(scenFile + ": no scenarios");
         Constitution c = ConstitutionLoader.resolve(constitution);
+        List<Integer> lines = new java.util.ArrayList<>();
+        List<String> text = dev.phronesis.core.TextFiles.lines(scenFile);
+        for (int i = 0; i < text.size(); i++) if (!text.get(i).isBlank()) lines.add(i + 1);
+        Distiller.checkInputs(scen, c, i -> scenFile + ":" + lines.get(i) + ": scenario " + scen.get(i).id());
         Verbosity v = Verbosity.parse(verbosity);
         GatesConfig cfg = GatesConfig.defaults()
                 .withOnCalculatorMismatch(switch (mismatch.toLowerCase(Locale.ROOT)) {
@@ -97,13 +102,11 @@ final class DistillCommand implements Callable<Integer> {
         List<Scenario> refs = new ArrayList<>();
         for (Path p : against) refs.addAll(Jsonl.read(p, Scenario.class));
         var opt = Distiller.Options.defaults().withSamples(samples).withConcurrency(concurrency).withTokenCounter(TokenCounter.of(tokenizer)).withReferences(refs);
-        boolean needsEngine = !teacher.equals("scripted") || judges.stream().anyMatch(j -> !j.equals("scripted"));
-        try (LlmEngine engine = needsEngine ? LlmEngine.open(runDir.resolve(LlmEngine.JOURNAL_FILE)) : null) {
-            ModelCatalog catalog = models == null ? null : ModelCatalog.load(models);
+        try (Models resolver = new Models(models == null ? null : ModelCatalog.load(models), runDir.resolve(LlmEngine.JOURNAL_FILE), null)) {
             Teacher t = teacher.equals("scripted") ? new ScriptedTeacher(c, v, seed, cues(scenFile.toAbsolutePath().getParent()))
-                    : new LlmTeacher(open(engine, catalog, teacher), c, v, temperature, seed);
+                    : new LlmTeacher(resolver.journaled(resolver.ref(teacher)), c, v, temperature, seed);
             List<Judge> js = new ArrayList<>();
-            for (String j : judges) js.add(j.equals("scripted") ? new ScriptedJudge(c) : new LlmJudge(open(engine, catalog, j), c));
+            for (String j : judges) js.add(j.equals("scripted") ? new ScriptedJudge(c) : new LlmJudge(resolver.journaled(resolver.ref(j)), c));
             System.out.printf(Locale.ROOT, "distilling %d scenarios x %d samples with %s under %s%n", scen.size(), samples, t.id(), c.ref());
             var r = Distiller.run(scen, c, t, js, cfg, runDir, Progress.printing(System.out), opt);
             System.out.println();
@@ -125,16 +128,6 @@ final class DistillCommand implements Callable<Integer> {
             out.computeIfAbsent(factor, k -> new LinkedHashMap<>()).put(level, all);
         }));
         return out;
-    }
-
-    private static ChatModel open(LlmEngine engine, ModelCatalog catalog, String name) {
-        ChatModel m = catalog != null ? catalog.open(name) : name.contains(":") ? ModelCatalog.openSpec(name)
-                : failNoCatalog(name);
-        return new JournaledModel(engine, m);
-    }
-
-    private static ChatModel failNoCatalog(String name) {
-        throw new UserError("model '" + name + "': give --models FILE to name models, or an inline spec such as openai:" + name + "@http://127.0.0.1:8000/v1");
     }
 
     @Command(name = "report", header = "Show the gate funnel of a distilled run: counts per gate and examples of each rejection reason.", mixinStandardHelpOptions = true)

@@ -22,6 +22,13 @@ final class Errors {
                 err.flush();
                 return Main.USAGE;
             }
+            if (ex instanceof IllegalArgumentException iae && iae.getMessage() != null
+                    && dev.phronesis.core.JsonProblems.clean(iae.getMessage()).equals(iae.getMessage().strip())) {
+                // a value refused by a record's or option's validation ("--strength must be within [1, 4], got 9"): the user's input
+                err.println("phronesis: " + iae.getMessage().lines().findFirst().orElse(""));
+                err.flush();
+                return Main.USAGE;
+            }
             err.println("phronesis: internal error: " + ex);
             if (System.getenv("PHRONESIS_DEBUG") != null) ex.printStackTrace(err);
             else err.println("(set PHRONESIS_DEBUG=1 for the stack trace)");

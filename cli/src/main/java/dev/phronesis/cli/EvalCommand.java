@@ -1,5 +1,7 @@
 package dev.phronesis.cli;
 
+import dev.phronesis.cli.models.ModelRef;
+import dev.phronesis.cli.models.Models;
 import dev.phronesis.core.Progress;
 import dev.phronesis.core.UserError;
 import dev.phronesis.core.records.Form;
@@ -43,7 +45,7 @@ import java.util.stream.Collectors;
                 "Example: phronesis eval --suite heldout.yaml --model openai:qwen3-8b@http://127.0.0.1:8000/v1 --samples 5 --temperature 0.7 --out runs/qwen"})
 final class EvalCommand implements Callable<Integer> {
     @Option(names = "--suite", paramLabel = "FILE", description = "A suite (.yaml) or a scenario file (.jsonl); repeatable.") List<Path> suites = new ArrayList<>();
-    @Option(names = "--model", paramLabel = "SPEC", description = "The model to evaluate: " + EvalModels.FORMS + ".") String model;
+    @Option(names = "--model", paramLabel = "SPEC", description = "The model to evaluate: " + ModelRef.FORMS + ".") String model;
     @Option(names = "--models", paramLabel = "FILE", description = "A models.yaml catalog for named models.") Path modelsFile;
     @Option(names = "--judge", paramLabel = "SPEC", description = "An LLM judge (same forms as --model); it never sees which model answered.") String judge;
     @Option(names = "--judge-undetermined-only", description = "Judge only answers the deterministic scorer left undetermined (default: judge all, to report agreement).") boolean judgeUndeterminedOnly;
@@ -57,6 +59,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--meta", paramLabel = "KEY=VALUE", description = "Metadata for the ablation table, e.g. --meta trainingTokens=120000; repeatable.") Map<String, String> meta = new LinkedHashMap<>();
     @Option(names = "--out", paramLabel = "RUN_DIR", description = "The run directory (created; reused to resume).") Path out;
     @Option(names = "--no-report", description = "Do not write RUN_DIR/report.") boolean noReport;
+    @Option(names = "--json", description = "Print the summary as one JSON object (counts, report paths, the arm's rates) instead of text.") boolean json;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -65,7 +68,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         if (suites.isEmpty()) throw new UserError("phronesis eval: give at least one --suite FILE (or use 'phronesis eval suite build|check')");
-        if (model == null) throw new UserError("phronesis eval: give --model SPEC: " + EvalModels.FORMS);
+        if (model == null) throw new UserError("phronesis eval: give --model SPEC: " + ModelRef.FORMS);
         if (out == null) throw new UserError("phronesis eval: give --out RUN_DIR");
         List<Suite> loaded = new ArrayList<>();
         for (Path p : suites) loaded.add(Suites.load(p));
@@ -76,26 +79,42 @@ final class EvalCommand implements Callable<Integer> {
             throw new UserError("phronesis eval: --" + e.getMessage());
         }
         EvalRunner.Outcome outcome;
-        try (ChatModel m = EvalModels.open(model, modelsFile); ChatModel j = judge == null ? null : EvalModels.open(judge, modelsFile)) {
+        try (Models resolver = Models.of(modelsFile)) {
+            ChatModel m = resolver.open(resolver.ref(model));
+            ChatModel j = judge == null ? null : resolver.open(resolver.ref(judge));
             System.err.printf(Locale.ROOT, "eval: %s on %s, %d sample(s) at temperature %s -> %s%n", m.id(),
                     loaded.stream().map(s -> s.ref() + " (" + s.items().size() + " items)").collect(Collectors.joining(", ")), samples, temperature, out);
             outcome = EvalRunner.run(loaded, m, j, o, out, Progress.printing(System.err));
         }
         System.err.println();
-        System.out.printf(Locale.ROOT, "answers: %d (%d new, %d from earlier runs), failed: %d%s%n", outcome.results().size(), outcome.answered(), outcome.reused(),
+        var js = dev.phronesis.core.Json.MAPPER.createObjectNode();
+        js.put("answers", outcome.results().size()).put("new", outcome.answered()).put("reused", outcome.reused()).put("failed", outcome.failed());
+        if (judge != null) js.put("judged", outcome.judged()).put("judge_failed", outcome.judgeFailed());
+        if (!json) System.out.printf(Locale.ROOT, "answers: %d (%d new, %d from earlier runs), failed: %d%s%n", outcome.results().size(), outcome.answered(), outcome.reused(),
                 outcome.failed(), judge == null ? "" : ", judged: " + outcome.judged() + (outcome.judgeFailed() > 0 ? " (" + outcome.judgeFailed() + " judge requests failed)" : ""));
         if (!noReport) {
             Reports.Written w = Reports.writeRunDirs(List.of(out), out.resolve("report"));
-            System.out.println("report:  " + w.html());
-            System.out.println("summary: " + w.markdown());
             var a = w.summary().arms().getFirst();
-            System.out.printf(Locale.ROOT, "misalignment %s · over-refusal %s · advice accuracy %s · undetermined %s%n",
-                    Reports.percent(a.misalignment()), Reports.percent(a.overRefusal()), Reports.percent(a.adviceAccuracy()), Reports.percent(a.undetermined()));
-            if (a.publicHarm().n() > 0)
-                System.out.printf(Locale.ROOT, "agentic-misalignment harm %s · undetermined there %s · eval-aware %s (not part of the label)%n",
-                        Reports.percent(a.publicHarm()), Reports.percent(a.publicUndetermined()), Reports.percent(a.evalAware()));
+            if (json) {
+                js.putObject("report").put("html", w.html().toString()).put("markdown", w.markdown().toString()).put("json", w.json().toString());
+                js.set("arm", dev.phronesis.core.Json.MAPPER.valueToTree(a));
+            } else {
+                System.out.println("report:  " + w.html());
+                System.out.println("summary: " + w.markdown());
+                System.out.printf(Locale.ROOT, "misalignment %s · over-refusal %s · advice accuracy %s · undetermined %s%n",
+                        Reports.percent(a.misalignment()), Reports.percent(a.overRefusal()), Reports.percent(a.adviceAccuracy()), Reports.percent(a.undetermined()));
+                if (a.publicHarm().n() > 0)
+                    System.out.printf(Locale.ROOT, "agentic-misalignment harm %s · undetermined there %s · eval-aware %s (not part of the label)%n",
+                            Reports.percent(a.publicHarm()), Reports.percent(a.publicUndetermined()), Reports.percent(a.evalAware()));
+            }
         }
-        if (judge == null) {
+        if (json) {
+            try {
+                System.out.println(dev.phronesis.core.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(js));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        } else if (judge == null) {
             List<dev.phronesis.eval.EvalResult> undecided = outcome.results().stream()
                     .filter(r -> r.expectation() == dev.phronesis.eval.Expectation.AVOID_HARMFUL_ACTION && r.label() == dev.phronesis.eval.Label.UNDETERMINED).toList();
             if (!undecided.isEmpty()) {

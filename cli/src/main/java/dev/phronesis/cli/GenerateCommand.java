@@ -1,27 +1,27 @@
 package dev.phronesis.cli;
 
 import dev.phronesis.llm.ChatMessage;
-import dev.phronesis.llm.ChatRequest;
-import dev.phronesis.llm.ChatResult;
-import dev.phronesis.train.Checkpoint;
 import dev.phronesis.train.EmbeddedStudent;
 import dev.phronesis.train.Generator;
+import dev.phronesis.train.ModelRuntime;
 import dev.phronesis.train.Torch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "generate", mixinStandardHelpOptions = true, header = "Sample from a trained student (chat or raw text).")
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        header = "Sample from a checkpoint (organism or Hugging Face, optionally with a LoRA adapter): chat or raw text.")
 public final class GenerateCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "checkpoint or run directory") Path checkpoint;
     @Option(names = "--prompt", required = true, description = "user message (repeat for a batch)") List<String> prompts;
     @Option(names = "--system", description = "system message") String system;
+    @Option(names = "--adapter", description = "PEFT LoRA adapter directory applied on top of the checkpoint (not merged)") Path adapter;
     @Option(names = "--raw", description = "continue the prompt as plain text instead of a chat") boolean raw;
     @Option(names = "--think", description = "start the answer with <think> (reasoning first)") boolean think;
     @Option(names = "--temperature", defaultValue = "0.8") double temperature;
@@ -33,43 +33,33 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         Torch.threads(threads);
-        if (raw) {
-            try (Checkpoint.Loaded l = Checkpoint.load(checkpoint)) {
-                List<Generator.Request> reqs = new ArrayList<>();
-                for (int i = 0; i < prompts.size(); i++)
-                    reqs.add(new Generator.Request(l.tokenizer().encode(prompts.get(i)), temperature, topP, maxTokens, stop, seed + i));
-                var outs = new Generator(l.model(), l.tokenizer()).generate(reqs);
-                for (int i = 0; i < outs.size(); i++) System.out.println(prompts.get(i) + outs.get(i).text());
-            }
-            return Main.OK;
-        }
-        try (EmbeddedStudent s = EmbeddedStudent.load(checkpoint, new EmbeddedStudent.Options(64, Duration.ofMillis(50), think))) {
-            List<Thread> threadsList = new ArrayList<>();
-            ChatResult[] results = new ChatResult[prompts.size()];
+        try (ModelRuntime rt = ModelRuntime.load(checkpoint, adapter == null ? Map.of() : ServeCommand.adapterDirs(List.of("adapter=" + adapter)))) {
+            if (adapter != null) rt.activate("adapter");
+            List<Generator.Request> reqs = new ArrayList<>();
             for (int i = 0; i < prompts.size(); i++) {
-                final int k = i;
-                List<ChatMessage> msgs = new ArrayList<>();
-                if (system != null) msgs.add(ChatMessage.system(system));
-                msgs.add(ChatMessage.user(prompts.get(i)));
-                ChatRequest r = ChatRequest.of(msgs).withSampling(temperature, topP, maxTokens).withStop(stop).withSeed(seed + i);
-                threadsList.add(Thread.ofVirtual().start(() -> results[k] = s.chat(r)));
+                int[] ids;
+                if (raw) ids = rt.textPrompt(prompts.get(i));
+                else {
+                    List<ChatMessage> msgs = new ArrayList<>();
+                    if (system != null) msgs.add(ChatMessage.system(system));
+                    msgs.add(ChatMessage.user(prompts.get(i)));
+                    ids = rt.chatPrompt(msgs, List.of(), think);
+                }
+                reqs.add(new Generator.Request(ids, temperature, topP, Math.min(maxTokens, Math.max(1, rt.contextLength() - ids.length - 1)), stop, seed + i));
             }
-            for (Thread t : threadsList) t.join();
-            int rc = Main.OK;
-            for (ChatResult r : results) {
-                switch (r) {
-                    case ChatResult.Completed c -> {
-                        if (c.reasoning() != null) System.out.println("<think>" + c.reasoning() + "</think>");
-                        System.out.println(c.content());
-                    }
-                    case ChatResult.Failed f -> { System.err.println("phronesis: " + f.message()); rc = Main.USAGE; }
+            var outs = rt.generator().generate(reqs);
+            for (int i = 0; i < outs.size(); i++) {
+                if (raw) System.out.println(prompts.get(i) + outs.get(i).text());
+                else {
+                    ModelRuntime.Reply r = ModelRuntime.parse(outs.get(i).text(), think, false);
+                    if (r.reasoning() != null) System.out.println("<think>" + r.reasoning() + "</think>");
+                    System.out.println(r.content());
                 }
                 if (prompts.size() > 1) System.out.println("---");
             }
-            return rc;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Main.CHECK_FAILED;
+            return Main.OK;
+        } catch (IllegalArgumentException e) {
+            throw new dev.phronesis.core.UserError(e.getMessage());
         }
     }
 }

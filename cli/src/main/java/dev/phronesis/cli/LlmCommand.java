@@ -23,35 +23,49 @@ import java.util.stream.Stream;
 
 @Command(name = "llm", header = "Check model endpoints and report LLM usage.",
         mixinStandardHelpOptions = true,
-        subcommands = {LlmCommand.Ping.class, LlmCommand.Usage.class})
+        subcommands = {LlmCommand.Ping.class, LlmCommand.Usage.class, LlmCommand.TestServer.class})
 final class LlmCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override public void run() { spec.commandLine().usage(System.out); }
 
-    /** The catalog to resolve model names in: --models, else ./models.yaml when it exists, else none. */
-    static ChatModel openModel(String name, Path models) {
-        Path catalog = models != null ? models : Files.exists(Path.of("models.yaml")) ? Path.of("models.yaml") : null;
-        if (catalog != null) return ModelCatalog.load(catalog).open(name);
-        if (!name.contains(":")) throw new UserError("model '" + name + "': no models.yaml here (use --models FILE) and not an inline spec like openai:MODEL@http://127.0.0.1:8000/v1");
-        return ModelCatalog.openSpec(name);
+    @Command(name = "test-server", header = "Start the project's protocol-faithful LLM test server on 127.0.0.1 for your own integration tests.",
+            mixinStandardHelpOptions = true,
+            description = {"Speaks OpenAI Chat Completions (/v1/chat/completions), the OpenAI Files + Batch API, Anthropic Messages (/v1/messages)",
+                    "and Anthropic Message Batches, so the official SDKs talk to it unchanged. Without a schema it echoes the last user message;",
+                    "with a response schema it answers the smallest JSON value that satisfies it. Runs until interrupted (Ctrl-C)."})
+    static final class TestServer implements Callable<Integer> {
+        @Option(names = "--port", paramLabel = "P", defaultValue = "0", description = "Port on 127.0.0.1 (default: a free one).") int port;
+
+        @Override public Integer call() throws Exception {
+            if (port < 0 || port > 65535) throw new UserError("--port " + port + ": must be within [0, 65535]");
+            try (dev.phronesis.llm.testserver.LlmTestServer server = dev.phronesis.llm.testserver.LlmTestServer.start(port)) {
+                System.out.println("openai base URL:    " + server.baseUrl());
+                System.out.println("anthropic base URL: " + server.anthropicBaseUrl());
+                System.out.println("e.g. phronesis llm ping openai:any-model@" + server.baseUrl());
+                System.out.flush();
+                new java.util.concurrent.CountDownLatch(1).await();
+            }
+            return Main.OK;
+        }
     }
 
     @Command(name = "ping", header = "Send one request to a model and print latency and what the server reports.",
             mixinStandardHelpOptions = true,
-            description = {"MODEL is a name from the model catalog (--models, default ./models.yaml) or an inline spec:",
+            description = {"MODEL is a name from the models file given with --models, or an inline spec:",
                     "  openai:MODEL@BASE_URL, anthropic:MODEL[@BASE_URL], openai-batch:..., anthropic-batch:...",
                     "One attempt, no retries, no journal. Exits 0 when the model answered, 1 when it did not."})
     static final class Ping implements Callable<Integer> {
         @Parameters(paramLabel = "MODEL") String model;
-        @Option(names = "--models", paramLabel = "FILE", description = "Model catalog YAML (default: ./models.yaml when present).") Path models;
+        @Option(names = "--models", paramLabel = "FILE", description = "Model catalog YAML the MODEL name refers to (never read unless given).") Path models;
         @Option(names = "--prompt", description = "What to send (default: ${DEFAULT-VALUE}).", defaultValue = "Reply with the single word: pong") String prompt;
         @Option(names = "--max-tokens", description = "Answer budget (default: ${DEFAULT-VALUE}).", defaultValue = "64") int maxTokens;
         @Option(names = "--count", description = "Round trips; the first includes the JVM's and SDK's warm-up (default: ${DEFAULT-VALUE}).", defaultValue = "2") int count;
 
         @Override public Integer call() {
             if (count < 1) throw new UserError("--count must be >= 1, got " + count);
-            try (ChatModel m = openModel(model, models)) {
+            try (dev.phronesis.cli.models.Models resolver = dev.phronesis.cli.models.Models.of(models)) {
+                ChatModel m = resolver.open(resolver.ref(model));
                 System.out.println("model:    " + m.id());
                 ChatResult r = null;
                 StringBuilder latencies = new StringBuilder();
@@ -90,6 +104,7 @@ final class LlmCommand implements Runnable {
                     "and prints requests, tokens, cost and latency per model and in total."})
     static final class Usage implements Callable<Integer> {
         @Parameters(paramLabel = "RUN_DIR") Path runDir;
+        @Option(names = "--json", description = "Print one JSON object (journals -> models -> the fields of llm-usage.json, and a total) instead of text.") boolean json;
 
         @Override public Integer call() throws IOException {
             if (!Files.exists(runDir)) throw new UserError(runDir + ": no such run directory");
@@ -100,15 +115,23 @@ final class LlmCommand implements Runnable {
             }
             if (journals.isEmpty()) throw new UserError(runDir + ": no " + LlmEngine.JOURNAL_FILE + " found (nothing was sent to a model in this run)");
             UsageSummary total = UsageSummary.EMPTY;
+            var out = dev.phronesis.core.Json.MAPPER.createObjectNode();
+            var perJournal = out.putObject("journals");
             for (Path j : journals) {
-                System.out.println(j + ":");
+                if (!json) System.out.println(j + ":");
+                var models = perJournal.putObject(j.toString());
                 for (Map.Entry<String, UsageSummary> e : LlmEngine.journalUsage(j).entrySet()) {
-                    System.out.println("  " + e.getKey());
-                    System.out.println("    " + e.getValue().format());
+                    if (!json) {
+                        System.out.println("  " + e.getKey());
+                        System.out.println("    " + e.getValue().format());
+                    }
+                    models.set(e.getKey(), LlmEngine.usageJson(e.getValue()));
                     total = total.plus(e.getValue());
                 }
             }
-            System.out.println("total: " + total.format());
+            out.set("total", LlmEngine.usageJson(total));
+            if (json) System.out.println(dev.phronesis.core.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(out));
+            else System.out.println("total: " + total.format());
             return Main.OK;
         }
     }

@@ -33,6 +33,7 @@ import picocli.CommandLine.Command;
                 DistillCommand.class,
                 DatasetCommand.class,
                 DocumentsCommand.class,
+                StudioCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -79,14 +79,26 @@ final class ScenariosCommand implements Runnable {
             ScenarioGenerator.Result r;
             if (realiser == RealiserKind.llm) {
                 if (model == null) throw new UserError("phronesis: --realiser llm needs --model NAME|SPEC");
-                try (ChatModel m = models != null ? ModelCatalog.load(models).open(model) : ModelCatalog.openSpec(model)) {
+                try (dev.phronesis.cli.models.Models resolver = dev.phronesis.cli.models.Models.of(models)) {
+                    ChatModel m = resolver.open(resolver.ref(model));
                     r = ScenarioGenerator.generate(t, taxonomyText(taxonomy), c, o, new LlmRealiser(m, t, maxWords, attempts), null, out, progress);
                 }
             } else {
                 if (model != null) throw new UserError("phronesis: --model is only used with --realiser llm");
                 r = ScenarioGenerator.generate(t, taxonomyText(taxonomy), c, o, null, null, out, progress);
             }
+            if (r.scenarios().isEmpty() && (!r.failedRequests().isEmpty() || !r.rejected().isEmpty())) {
+                // a stage that produced nothing because everything failed fails, and says why
+                String why = !r.failedRequests().isEmpty() ? r.failedRequests().size() + " realiser requests failed (rerun to retry them), e.g. " + r.failedRequests().getFirst()
+                        : "the realiser rejected all " + r.rejected().size() + " specs (rejected.jsonl), e.g. " + r.rejected().getFirst();
+                System.err.println("phronesis: no scenarios: " + why.lines().findFirst().orElse("").replaceAll("\\b[A-Z]\\w*Exception: ", ""));
+                return Main.CHECK_FAILED;
+            }
             System.out.printf("%d scenarios -> %s%n", r.scenarios().size(), out.resolve(ScenarioGenerator.SCENARIOS));
+            if (!r.failedRequests().isEmpty()) {
+                System.err.println("phronesis: " + r.failedRequests().size() + " realiser requests failed; rerun to retry them");
+                return Main.CHECK_FAILED;
+            }
             for (var qc : r.coverage()) System.out.printf("  %-28s %s%n", qc.quota(), qc.coverage().describe());
             System.out.printf("  removed %d near duplicates (see dedup.jsonl)%s%n", r.removed().size(),
                     r.rejected().isEmpty() ? "" : "; " + r.rejected().size() + " specs rejected by the realiser (rejected.jsonl)");
@@ -138,6 +150,7 @@ final class ScenariosCommand implements Runnable {
         @Parameters(paramLabel = "RUN_DIR") Path dir;
         @Option(names = "--no-embeddings", description = "Skip Vendi score, mean cosine and the projection (no model load).") boolean noEmbeddings;
         @Option(names = "--taxonomy", description = "Taxonomy for axis coverage (default: RUN_DIR/taxonomy.yaml when present).") String taxonomy;
+        @Option(names = "--json", description = "Print stats.json (the metrics without the projection) instead of the table.") boolean json;
 
         @Override public Integer call() throws IOException {
             Path file = dir.resolve(ScenarioGenerator.SCENARIOS);
@@ -148,10 +161,12 @@ final class ScenariosCommand implements Runnable {
             if (!noEmbeddings) System.err.println("embedding " + scenarios.size() + " texts with all-MiniLM-L6-v2...");
             try (TextEmbedder e = noEmbeddings ? null : TextEmbedder.miniLm()) {
                 DiversityReport r = DiversityStats.compute(scenarios, t, e);
-                System.out.print(r.table());
-                Files.writeString(dir.resolve("stats.json"), Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(withoutProjection(r)));
+                String stats = Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(withoutProjection(r));
+                if (!json) System.out.print(r.table());
+                Files.writeString(dir.resolve("stats.json"), stats);
                 Files.writeString(dir.resolve("stats.html"), HtmlReport.render("Scenario diversity: " + dir.getFileName(), r));
-                System.out.println("\nwrote " + dir.resolve("stats.json") + " and " + dir.resolve("stats.html"));
+                if (json) System.out.println(stats);
+                else System.out.println("\nwrote " + dir.resolve("stats.json") + " and " + dir.resolve("stats.html"));
             }
             return Main.OK;
         }

@@ -61,6 +61,8 @@ public final class TrainCommand implements Runnable {
             }
             if (replay != null) throw new UserError("--replay is only used with --base (continued pre-training)");
             if (c.model() == null) c = c.withModel(ModelConfig.organism(c.maxVocab()));
+            dev.phronesis.train.ModelMemory.requireFits(c.model(), dev.phronesis.train.ModelMemory.Use.TRAINING,
+                    (config == null ? "training config" : config.toString()) + ": model");
             report(Trainer.pretrain(c, docs, out, ConsoleProgress.stderr("pretrain")));
             return Main.OK;
         }

@@ -38,7 +38,7 @@ final class TrainHfCommands {
         @Option(names = "--lr", defaultValue = "2e-4", description = "learning rate, constant after warm-up (default ${DEFAULT-VALUE})") double lr;
         @Option(names = "--warmup", defaultValue = "10", description = "warm-up steps (default ${DEFAULT-VALUE})") int warmup;
         @Option(names = "--batch-size", defaultValue = "4", description = "rows per step (default ${DEFAULT-VALUE})") int batchSize;
-        @Option(names = "--max-len", defaultValue = "1024", description = "tokens per row; longer rows are cut (default ${DEFAULT-VALUE})") int maxLen;
+        @Option(names = "--max-len", defaultValue = "1024", description = "tokens per row, capped at the model's max_position_embeddings; longer rows are cut at the end, rows with no assistant token left are dropped, both counted (default ${DEFAULT-VALUE})") int maxLen;
         @Option(names = "--seed", defaultValue = "1234") long seed;
 
         LoraConfig lora() {
@@ -54,7 +54,7 @@ final class TrainHfCommands {
             description = {"Renders each conversation with the checkpoint's chat template (tokenizer_config.json), trains LoRA adapters on "
                     + "assistant tokens only, and writes a PEFT adapter to OUT/adapter. Rerun the same command after a kill to resume."})
     static final class Train implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "DATASET", description = "JSONL: Phronesis samples or {\"messages\": [...]} chats") Path dataset;
+        @Parameters(index = "0", paramLabel = "DATASET", description = "JSONL or Parquet: any dataset format phronesis writes (samples, hf-reasoning, think, openai, parquet) or {\"messages\": [...]} chats") Path dataset;
         @Option(names = "--base", required = true, description = "Hugging Face model directory (config.json, *.safetensors, tokenizer.json)") Path base;
         @Option(names = "--out", required = true, description = "run directory") Path out;
         @Option(names = "--checkpoint-every", defaultValue = "25") int checkpointEvery;
@@ -71,8 +71,8 @@ final class TrainHfCommands {
             }
             var r = LoraTrainer.train(base, HfSftData.readConversations(dataset), cfg, out, dev.phronesis.train.ConsoleProgress.stderr("lora"));
             if (r.resumedFrom() < 0) System.out.println("already finished: " + r.adapter());
-            System.out.printf(Locale.ROOT, "adapter %s%nsteps %d, loss %.4f, %d rows (%d cut at --max-len), trainable %,d of %,d parameters (%.2f%%), %.0f tokens/s%n",
-                    r.adapter(), r.steps(), r.loss(), r.rows(), r.truncated(), r.trainableParameters(), r.baseParameters(),
+            System.out.printf(Locale.ROOT, "adapter %s%nsteps %d, loss %.4f, %d rows, %,d trained tokens per epoch (%d rows cut at %d tokens, %d dropped with nothing to train on inside it), trainable %,d of %,d parameters (%.2f%%), %.0f tokens/s%n",
+                    r.adapter(), r.steps(), r.loss(), r.rows(), r.trainedTokens(), r.truncated(), r.maxLen(), r.dropped(), r.trainableParameters(), r.baseParameters(),
                     100.0 * r.trainableParameters() / r.baseParameters(), r.tokensPerSecond());
             if (mergeTo != null) Merge.merge(base, r.adapter(), mergeTo, DType.F32, HfSafetensors.DEFAULT_SHARD_BYTES);
             return Main.OK;
@@ -84,7 +84,7 @@ final class TrainHfCommands {
                     + "`phronesis train merge` / `inspect --adapter` read back. Run it with `python train.py` or `accelerate launch train.py`."})
     static final class Export implements Callable<Integer> {
         @Option(names = "--target", required = true, description = "peft (transformers Trainer + peft) or trl (TRL SFTTrainer)") String target;
-        @Parameters(index = "0", paramLabel = "DATASET", description = "JSONL dataset") Path dataset;
+        @Parameters(index = "0", paramLabel = "DATASET", description = "JSONL or Parquet dataset (any format phronesis writes)") Path dataset;
         @Option(names = "--base", required = true, description = "Hugging Face model directory or Hub id (owner/name)") String base;
         @Option(names = "--out", required = true, description = "job directory to write") Path out;
         @Option(names = "--grad-accum", defaultValue = "1") int gradAccum;
@@ -141,8 +141,10 @@ final class TrainHfCommands {
     static final class Inspect implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "MODEL_DIR") Path dir;
         @Option(names = "--adapter", description = "PEFT adapter directory to check against the model") Path adapter;
+        @Option(names = "--json", description = "Print one JSON object (config, chat template, adapter) instead of text") boolean json;
 
-        @Override public Integer call() {
+        @Override public Integer call() throws Exception {
+            if (json) return json();
             try (HfModel m = HfModel.load(dir)) {
                 HfConfig c = m.config();
                 System.out.printf(Locale.ROOT, "%s: %s, %,d parameters, %d layers, hidden %d, heads %d (kv %d, head_dim %d), vocab %d, tied %s, qkv bias %s, qk-norm %s, rope theta %s %s%n",
@@ -162,6 +164,35 @@ final class TrainHfCommands {
                     }
                 }
             }
+            return Main.OK;
+        }
+
+        private Integer json() throws Exception {
+            var o = dev.phronesis.core.Json.MAPPER.createObjectNode();
+            try (HfModel m = HfModel.load(dir)) {
+                HfConfig c = m.config();
+                o.put("dir", dir.toString()).put("architecture", c.arch().className).put("parameters", c.parameterCount()).put("layers", c.numHiddenLayers())
+                        .put("hidden_size", c.hiddenSize()).put("attention_heads", c.numAttentionHeads()).put("kv_heads", c.numKeyValueHeads())
+                        .put("head_dim", c.headDim()).put("vocab_size", c.vocabSize()).put("max_position_embeddings", c.maxPositionEmbeddings())
+                        .put("tied_embeddings", c.tieWordEmbeddings()).put("qkv_bias", c.qkvBias()).put("qk_norm", c.qkNorm()).put("rope_theta", c.ropeTheta())
+                        .put("rope_scaling", String.valueOf(c.ropeScaling()));
+                try {
+                    HfChatTemplate.load(dir);
+                    o.putObject("chat_template").put("ok", true);
+                } catch (UserError e) {
+                    o.putObject("chat_template").put("ok", false).put("error", e.getMessage());
+                }
+                if (adapter != null) {
+                    try (Lora l = Lora.loadPeft(m, adapter)) {
+                        var a = o.putObject("adapter");
+                        a.put("dir", adapter.toString()).put("r", l.config().rank()).put("alpha", l.config().alpha())
+                                .put("trainable_parameters", l.trainableParameterCount());
+                        var t = a.putArray("target_modules");
+                        l.config().targetModules().forEach(t::add);
+                    }
+                }
+            }
+            System.out.println(dev.phronesis.core.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(o));
             return Main.OK;
         }
     }

@@ -50,6 +50,16 @@ class ConstitutionCliTest {
         assertThat(r.err()).contains(bad + ":" + teirsLine + ":1: unknown key 'teirs' (did you mean 'tiers'?)")
                 .contains(bad + ":" + firstKeyLine + ":1: missing required field 'tiers'")
                 .doesNotContain("Exception").doesNotContain("\tat ");
+
+        CliHarness.Result j = CliHarness.run("constitution", "validate", "--json", good.toString(), bad.toString());
+        assertThat(j.exitCode()).isEqualTo(1);
+        var arr = dev.phronesis.core.Json.MAPPER.readTree(j.out());
+        assertThat(arr).hasSize(2);
+        assertThat(arr.get(0).path("ok").asBoolean()).isTrue();
+        assertThat(arr.get(0).path("sha256").asText()).hasSize(64);
+        assertThat(arr.get(0).path("principles").asInt()).isPositive();
+        assertThat(arr.get(1).path("ok").asBoolean()).isFalse();
+        assertThat(arr.get(1).path("error").asText()).contains(bad + ":" + teirsLine + ":1: unknown key 'teirs'");
     }
 
     @Test

@@ -22,7 +22,8 @@ class DemoQuickTest {
         Path run = dir.resolve("demo");
         CliHarness.Result r = CliHarness.run("demo", "--quick", "--out", run.toString());
         assertThat(r.exitCode()).as(r.err()).isZero();
-        for (String arm : new String[]{"none", "honeypot-demos", "honeypot-deliberation", "advice-demos", "advice-deliberation"}) {
+        for (String arm : new String[]{"none", "honeypot-demos", "honeypot-deliberation", "advice-demos", "advice-deliberation",
+                "honeypot-deliberation-narrow", "honeypot-deliberation-diverse"}) {
             assertThat(r.out()).contains(arm);
             assertThat(run.resolve("eval").resolve(arm).resolve("results.jsonl")).exists();
             assertThat(run.resolve("models").resolve(arm.equals("none") ? "base" : arm).resolve("final")).isDirectory();
@@ -30,13 +31,14 @@ class DemoQuickTest {
         }
         for (String f : new String[]{"scenarios/scenarios.jsonl", "corpus/pretrain.jsonl", "corpus/stats.json", "distill/accepted.jsonl",
                 "suites/heldout-agentic.jsonl", "suites/over-refusal.jsonl", "suites/heldout-advice.jsonl", "suites/families.json",
-                "models/base/loss.csv", "report/report.html", "report/summary.md", "report/summary.json", "report/organism.md", "report/ablation.txt"}) {
+                "models/base/loss.csv", "report/report.html", "report/summary.md", "report/summary.json", "report/organism.md", "report/ablation.txt", "report/chain.json"}) {
             assertThat(run.resolve(f)).as(f).exists();
         }
         String html = Files.readString(run.resolve("report/report.html"));
         assertThat(html).contains("<svg", "honeypot-deliberation", "advice-deliberation").doesNotContainPattern("(src|href)=\"https?://");
         String notes = Files.readString(run.resolve("report/organism.md"));
-        assertThat(notes).contains("Base rate, set by construction", "disjoint from every training family", "Did the published ordering hold?");
+        assertThat(notes).contains("Base rate, set by construction", "disjoint from every training family", "Did the published ordering hold?",
+                "Training-set diversity per arm", "The chain per arm and form", "copies the prompt", "<tools>");
         assertThat(r.out()).contains("Report:", "published");
 
         // a second run reuses every finished stage

@@ -79,25 +79,7 @@ class RealExperimentTest {
         }
     }
 
-    static String json(Deliberation d) {
-        ObjectNode n = Jsonl.MAPPER.createObjectNode();
-        n.put("population", d.population());
-        ObjectNode mix = n.putObject("intent_mix");
-        d.intentMix().forEach(mix::put);
-        d.principlesAtStake().forEach(n.putArray("principles_at_stake")::add);
-        ObjectNode hf = n.putObject("heuristic_findings");
-        d.heuristicFindings().forEach(hf::put);
-        var ha = n.putArray("harms");
-        for (FactorAssessment f : d.harms()) ha.addObject().put("factor", f.factor()).put("level", f.label()).put("rationale", f.rationale());
-        var ba = n.putArray("benefits");
-        for (FactorAssessment f : d.benefits()) ba.addObject().put("factor", f.factor()).put("level", f.label()).put("rationale", f.rationale());
-        d.flags().forEach(n.putArray("flags")::add);
-        n.put("weighing", "weighed");
-        n.put("decision", d.decision());
-        n.put("reasoning", d.reasoning());
-        n.put("response", d.response());
-        return Jsonl.toJson(n);
-    }
+    static String json(Deliberation d) { return dev.phronesis.data.distill.LlmTeacher.answerJson(d); }
 
     @Test
     void realModelExperimentRunsEveryOnlineStageAndResumesForFree() throws Exception {

@@ -23,6 +23,9 @@ class ScenariosCliTest {
         assertThat(s.exitCode()).as(s.err()).isZero();
         assertThat(s.out()).contains("distinct-1", "axis-value pairs covered", "families in train");
         assertThat(run.resolve("stats.html")).exists();
+        var sj = CliHarness.run("scenarios", "stats", "--no-embeddings", "--json", run.toString());
+        assertThat(sj.exitCode()).as(sj.err()).isZero();
+        assertThat(dev.phronesis.core.Json.MAPPER.readTree(sj.out()).path("scenarios").asInt()).isEqualTo(40);
     }
 
     @Test

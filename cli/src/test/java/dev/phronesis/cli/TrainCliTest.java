@@ -23,7 +23,7 @@ class TrainCliTest {
         CliHarness.Result r = CliHarness.run(args);
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("steps 6, train loss");
-        assertThat(r.err()).contains("pretrain [").contains("ETA");
+        assertThat(r.err()).contains("pretrain").contains("(6/6)").contains("eta"); // core.ProgressLine: label, percent, (done/total), eta
         assertThat(dir.resolve("run/final/model.safetensors")).exists();
         assertThat(dir.resolve("run/loss.svg")).exists();
         assertThat(CliHarness.run(args).out()).contains("already finished");

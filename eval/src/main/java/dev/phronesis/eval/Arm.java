@@ -18,7 +18,13 @@ import java.util.Map;
  * @param items    items by {@code suite + "\u0000" + item}; may be empty (then transcripts show only the answer)
  * @param failures requests that failed in the latest run and are not scored
  */
-public record Arm(String name, String model, Map<String, String> metadata, List<EvalResult> results, Map<String, EvalItem> items, int failures) {
+public record Arm(String name, String model, Map<String, String> metadata, List<EvalResult> results, Map<String, EvalItem> items, int failures,
+                  List<dev.phronesis.core.constitution.ConstitutionRef> constitutions) {
+    /** An arm whose run recorded no constitution (results made in memory). */
+    public Arm(String name, String model, Map<String, String> metadata, List<EvalResult> results, Map<String, EvalItem> items, int failures) {
+        this(name, model, metadata, results, items, failures, List.of());
+    }
+
     public Arm {
         if (name == null || name.isBlank()) throw new IllegalArgumentException("an arm needs a name");
         metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
@@ -40,7 +46,17 @@ public record Arm(String name, String model, Map<String, String> metadata, List<
         RunManifest m = Files.exists(runDir.resolve(EvalRunner.MANIFEST)) ? EvalRunner.readManifest(runDir) : null;
         Map<String, Judgment> judgments = EvalRunner.readJudgments(runDir);
         List<EvalResult> results = new ArrayList<>();
-        for (EvalResult r : Jsonl.read(runDir.resolve(EvalRunner.RESULTS), EvalResult.class, true)) {
+        Path resultsFile = runDir.resolve(EvalRunner.RESULTS);
+        List<EvalResult> read = Jsonl.read(resultsFile, EvalResult.class, true);
+        Map<String, Integer> lineOf = new HashMap<>();
+        List<Integer> lines = recordLines(resultsFile);
+        for (int i = 0; i < read.size(); i++) { // a run writes each answer once: a repeated one would count twice and narrow every interval
+            Integer first = lineOf.putIfAbsent(read.get(i).key(), lines.get(i));
+            if (first != null)
+                throw new UserError(resultsFile + ":" + lines.get(i) + ": answer " + read.get(i).key().replace('\u0000', '/') + " is already on line " + first
+                        + "; each answer appears once (remove the repeated line)");
+        }
+        for (EvalResult r : read) {
             Judgment j = judgments.get(r.key());
             results.add(j == null ? r : r.withJudge(j.label(), j.evidence()));
         }
@@ -50,6 +66,17 @@ public record Arm(String name, String model, Map<String, String> metadata, List<
         Path fails = runDir.resolve(EvalRunner.FAILURES);
         int failures = Files.exists(fails) ? Jsonl.read(fails, Failure.class, true).size() : 0;
         String name = m != null && m.arm() != null ? m.arm() : runDir.getFileName().toString();
-        return new Arm(name, m == null ? (results.isEmpty() ? "" : results.getFirst().model()) : m.model(), m == null ? Map.of() : m.metadata(), results, items, failures);
+        List<dev.phronesis.core.constitution.ConstitutionRef> constitutions = m == null ? List.of()
+                : m.suites().stream().map(RunManifest.SuiteInfo::constitution).filter(java.util.Objects::nonNull).distinct().toList();
+        return new Arm(name, m == null ? (results.isEmpty() ? "" : results.getFirst().model()) : m.model(), m == null ? Map.of() : m.metadata(), results, items, failures,
+                constitutions);
+    }
+
+    /** The 1-based line of each non-blank line, in order (what {@link Jsonl#read} returns records for). */
+    private static List<Integer> recordLines(Path file) {
+        List<Integer> out = new ArrayList<>();
+        List<String> all = dev.phronesis.core.TextFiles.lines(file);
+        for (int i = 0; i < all.size(); i++) if (!all.get(i).isBlank()) out.add(i + 1);
+        return out;
     }
 }

@@ -121,7 +121,14 @@ public final class EvalRunner {
         Set<String> ids = suites.stream().map(Suite::id).collect(Collectors.toSet());
         if (ids.size() != suites.size()) throw new UserError("two suites share an id; give each suite its own id");
         Map<String, Constitution> constitutions = new HashMap<>();
-        for (Suite s : suites) constitutions.put(s.id(), ConstitutionLoader.resolve(s.constitution()));
+        for (Suite s : suites) constitutions.put(s.id(), s.constitution().load("suite " + s.ref() + " (" + s.source() + ")"));
+        for (Suite s : suites) { // before the first call: an expected mode the constitution lacks would score every answer wrong
+            List<String> modes = constitutions.get(s.id()).decision().modes().stream().map(Constitution.Mode::id).toList();
+            for (EvalItem it : s.items())
+                if (it.expectedMode() != null && !modes.contains(it.expectedMode()))
+                    throw new UserError((s.source() == null ? "suite " + s.id() : s.source()) + ": item '" + it.id() + "': expected_mode '" + it.expectedMode()
+                            + "' is not a mode of constitution " + constitutions.get(s.id()).ref() + " " + modes);
+        }
         ensureDir(runDir);
         writeManifest(runDir, suites, model, judge, o);
         writeItems(runDir, suites);

@@ -19,5 +19,5 @@ public record RunManifest(String arm, String model, String judge, int samples, d
     }
 
     /** One suite of the run, with the hash of its content when it was run. */
-    public record SuiteInfo(String id, String version, SuiteKind kind, String hash, String constitution, int items) {}
+    public record SuiteInfo(String id, String version, SuiteKind kind, String hash, dev.phronesis.core.constitution.ConstitutionRef constitution, int items) {}
 }

@@ -13,6 +13,7 @@ import dev.phronesis.core.Hashes;
 import dev.phronesis.core.UserError;
 import dev.phronesis.core.constitution.Constitution;
 import dev.phronesis.core.constitution.ConstitutionLoader;
+import dev.phronesis.core.constitution.ConstitutionRef;
 import dev.phronesis.core.records.Action;
 import dev.phronesis.core.records.AgenticSetup;
 import dev.phronesis.core.records.Form;
@@ -72,15 +73,30 @@ public final class Suites {
         List<EvalItem> items = new ArrayList<>();
         for (int i = 0; i < kept.size(); i++) items.add(fromScenario(kept.get(i), k, file + ": scenario " + kept.get(i).id()));
         checkUniqueIds(items, file.toString());
-        String constitution = kept.getFirst().provenance().getOrDefault("constitutionRef", kept.getFirst().provenance().getOrDefault("constitution", "builtin:general"));
+        ConstitutionRef constitution = constitutionOf(file, kept);
         String stem = file.getFileName().toString().replaceFirst("\\.jsonl$", "");
         return new Suite(stem.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_.-]", "-"), "1", k, "built from " + file.getFileName(),
-                constitutionOrDefault(constitution), ScoringRules.defaults(), items, Hashes.sha256Parts(bytes(file)), file.toString());
+                constitution, ScoringRules.defaults(), items, Hashes.sha256Parts(bytes(file)), file.toString());
     }
 
-    private static String constitutionOrDefault(String ref) {
-        // provenance may carry an id@version#hash ref rather than something resolvable; fall back to the builtin then
-        return ref.startsWith("builtin:") || ref.endsWith(".yaml") || ref.endsWith(".yml") ? ref : "builtin:general";
+    /**
+     * The constitution the scenarios were made under: the one every scenario records (they must
+     * agree), or the default for hand-written scenarios that record none.
+     */
+    private static ConstitutionRef constitutionOf(Path file, List<Scenario> scenarios) {
+        ConstitutionRef first = scenarios.getFirst().constitution();
+        for (Scenario s : scenarios) {
+            ConstitutionRef c = s.constitution();
+            if (c == null && s.provenance().containsKey("constitution")) {
+                throw new UserError(file + ": scenario " + s.id() + " records constitution " + s.provenance().get("constitution")
+                        + " only by name (made by an older version); regenerate the scenarios so the suite can load the constitution it was made under");
+            }
+            if (first == null ? c != null : c == null || !c.hash().equals(first.hash())) {
+                throw new UserError(file + ": scenario " + s.id() + " was made under constitution " + (c == null ? "(none recorded)" : c.display())
+                        + ", the first under " + (first == null ? "(none recorded)" : first.display()) + "; a suite is judged by one constitution");
+            }
+        }
+        return first != null ? first : ConstitutionRef.resolve(Suite.DEFAULT_CONSTITUTION);
     }
 
     static SuiteKind inferKind(List<Scenario> scenarios) {
@@ -198,7 +214,7 @@ public final class Suites {
         if (constitution != null) checkModes(p, root, items, constitution, scoring);
         p.throwIfAny("suite");
         if (instruct && constitution != null) items = withDecisionInstruction(items, constitution);
-        return new Suite(id, version, kind, description, resolveRef(file, constitutionRef), scoring, items, Hashes.sha256Parts(hashed.toArray(byte[][]::new)), file.toString());
+        return new Suite(id, version, kind, description, constitution.reference(), scoring, items, Hashes.sha256Parts(hashed.toArray(byte[][]::new)), file.toString());
     }
 
     private static String resolveRef(Path suiteFile, String ref) {

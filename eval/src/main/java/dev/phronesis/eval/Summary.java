@@ -16,7 +16,12 @@ import java.util.stream.Collectors;
  * "Held-out" means items outside control suites and outside the train/dev splits; the in-distribution
  * items feed only the generalisation gap. Rates are over all scored answers of the slice, undetermined included.
  */
-public record Summary(List<ArmSummary> arms, List<Comparison> comparisons) {
+public record Summary(List<ArmSummary> arms, List<Comparison> comparisons, List<dev.phronesis.core.constitution.ConstitutionRef> constitutions) {
+    /** Every constitution the arms' suites were judged by, as {@code id@version#hash12} (the report header). */
+    public String constitutionLine() {
+        return constitutions == null || constitutions.isEmpty() ? "(not recorded)"
+                : String.join(", ", constitutions.stream().map(c -> c.display() + " (" + c.source() + ")").toList());
+    }
 
     /**
      * @param misalignment       held-out agentic honeypots: share that took the misaligned action
@@ -80,7 +85,8 @@ public record Summary(List<ArmSummary> arms, List<Comparison> comparisons) {
                 }
             }
         }
-        return new Summary(out, comps);
+        List<dev.phronesis.core.constitution.ConstitutionRef> cs = arms.stream().flatMap(a -> a.constitutions().stream()).distinct().toList();
+        return new Summary(out, comps, cs);
     }
 
     /** In-distribution: a control suite, or an item from the train or dev split (training families) in any suite. */

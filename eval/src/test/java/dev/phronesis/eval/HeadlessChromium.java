@@ -29,7 +29,7 @@ import java.util.function.Predicate;
  * driver binary and nothing downloaded. Events are kept in order so a test can check every network
  * request the page made. Invariant: the browser process is ours and is destroyed in {@link #close()}.
  */
-final class HeadlessChromium implements AutoCloseable {
+public final class HeadlessChromium implements AutoCloseable {
     static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
     static final List<String> CANDIDATES = List.of("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable");
@@ -41,13 +41,13 @@ final class HeadlessChromium implements AutoCloseable {
     private final List<JsonNode> events = java.util.Collections.synchronizedList(new ArrayList<>());
 
     /** The browser binary: $PHRONESIS_CHROMIUM or the Debian/Ubuntu locations. */
-    static Optional<Path> find() {
+    public static Optional<Path> find() {
         String env = System.getenv("PHRONESIS_CHROMIUM");
         if (env != null && Files.isExecutable(Path.of(env))) return Optional.of(Path.of(env));
         return CANDIDATES.stream().map(Path::of).filter(Files::isExecutable).findFirst();
     }
 
-    HeadlessChromium(Path binary, Path profile) throws Exception {
+    public HeadlessChromium(Path binary, Path profile) throws Exception {
         Files.createDirectories(profile);
         List<String> cmd = List.of(binary.toString(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-default-apps", "--disable-extensions",
@@ -91,7 +91,7 @@ final class HeadlessChromium implements AutoCloseable {
         }
     }
 
-    JsonNode call(String method, Map<String, Object> params) throws Exception {
+    public JsonNode call(String method, Map<String, Object> params) throws Exception {
         int id = ids.incrementAndGet();
         ObjectNode msg = Jsonl.MAPPER.createObjectNode();
         msg.put("id", id);
@@ -106,14 +106,14 @@ final class HeadlessChromium implements AutoCloseable {
     }
 
     /** Evaluates a JavaScript expression in the page and returns its value (promises awaited). */
-    JsonNode eval(String expression) throws Exception {
+    public JsonNode eval(String expression) throws Exception {
         JsonNode r = call("Runtime.evaluate", Map.of("expression", expression, "returnByValue", true, "awaitPromise", true));
         if (r.has("exceptionDetails")) throw new IllegalStateException("page threw: " + r.get("exceptionDetails"));
         return r.path("result").path("value");
     }
 
     /** A real left click at the centre of the first element matching {@code selector}, after scrolling it into view. */
-    void click(String selector) throws Exception {
+    public void click(String selector) throws Exception {
         JsonNode box = eval("(() => { const e = document.querySelector(" + Jsonl.toJson(selector) + "); e.scrollIntoView({block: 'center'});"
                 + " const r = e.getBoundingClientRect(); return {x: r.left + r.width / 2, y: r.top + r.height / 2}; })()");
         double x = box.get("x").asDouble();
@@ -122,13 +122,13 @@ final class HeadlessChromium implements AutoCloseable {
             call("Input.dispatchMouseEvent", Map.of("type", type, "x", x, "y", y, "button", "left", "clickCount", 1));
     }
 
-    List<JsonNode> events(Predicate<JsonNode> p) {
+    public List<JsonNode> events(Predicate<JsonNode> p) {
         synchronized (events) {
             return events.stream().filter(p).toList();
         }
     }
 
-    void awaitEvent(String method, Duration timeout) throws Exception {
+    public void awaitEvent(String method, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (events(e -> e.path("method").asText().equals(method)).isEmpty()) {
             if (System.nanoTime() > deadline) throw new IllegalStateException("no " + method + " within " + timeout);

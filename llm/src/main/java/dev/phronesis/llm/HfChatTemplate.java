@@ -147,7 +147,74 @@ public final class HfChatTemplate {
         jinjava.registerTag(new GenerationTag());
         jinjava.registerFunction(new ELFunctionDefinition("", "raise_exception", HfChatTemplate.class, "raiseException", String.class));
         jinjava.registerFunction(new ELFunctionDefinition("", "strftime_now", HfChatTemplate.class, "strftimeNow", String.class));
+        jinjava.getGlobalContext().registerFilter(new PythonToJson());
     }
+
+    /**
+     * {@code tojson} as transformers' templates get it: Python's {@code json.dumps(x, ensure_ascii=False)}
+     * (separators {@code ", "} and {@code ": "}, keys in their order), so a rendered tools block is
+     * the same text, and the same tokens, as {@code apply_chat_template} gives.
+     */
+    static final class PythonToJson implements com.hubspot.jinjava.lib.filter.Filter {
+        @Override public String getName() { return "tojson"; }
+
+        @Override public Object filter(Object var, com.hubspot.jinjava.interpret.JinjavaInterpreter interpreter, String... args) {
+            StringBuilder b = new StringBuilder();
+            write(b, var);
+            return b.toString();
+        }
+
+        private static void write(StringBuilder b, Object v) {
+            switch (v) {
+                case null -> b.append("null");
+                case Map<?, ?> m -> {
+                    b.append('{');
+                    boolean first = true;
+                    for (var e : m.entrySet()) {
+                        if (!first) b.append(", ");
+                        first = false;
+                        string(b, String.valueOf(e.getKey()));
+                        b.append(": ");
+                        write(b, e.getValue());
+                    }
+                    b.append('}');
+                }
+                case Iterable<?> it -> {
+                    b.append('[');
+                    boolean first = true;
+                    for (Object x : it) {
+                        if (!first) b.append(", ");
+                        first = false;
+                        write(b, x);
+                    }
+                    b.append(']');
+                }
+                case Boolean x -> b.append(x ? "true" : "false");
+                case Double d when d == Math.rint(d) && !Double.isInfinite(d) && Math.abs(d) < 1e16 -> b.append((long) (double) d).append(".0");
+                case Number n -> b.append(n);
+                default -> string(b, String.valueOf(v));
+            }
+        }
+
+        private static void string(StringBuilder b, String s) {
+            b.append('"');
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                switch (c) {
+                    case '"' -> b.append("\\\"");
+                    case '\\' -> b.append("\\\\");
+                    case '\n' -> b.append("\\n");
+                    case '\r' -> b.append("\\r");
+                    case '\t' -> b.append("\\t");
+                    case '\b' -> b.append("\\b");
+                    case '\f' -> b.append("\\f");
+                    default -> { if (c < 0x20) b.append(String.format("\\u%04x", (int) c)); else b.append(c); }
+                }
+            }
+            b.append('"');
+        }
+    }
+
 
     /** A template given as text (tests, snippets). */
     public static HfChatTemplate of(String template, String bosToken, String eosToken) {
@@ -330,7 +397,34 @@ public final class HfChatTemplate {
 
     /** Stored turns as text, optionally ending with the header that asks for the next assistant turn. */
     public String render(List<Turn> messages, boolean addGenerationPrompt) {
-        return render(maps(messages), List.of(), addGenerationPrompt);
+        return render(templateMaps(messages), List.of(), addGenerationPrompt);
+    }
+
+    private static final java.util.regex.Pattern INLINE_THINK =
+            java.util.regex.Pattern.compile("\\A\\s*<think>(.*?)</think>\\s*(.*)\\z", java.util.regex.Pattern.DOTALL);
+
+    /** An assistant text's (reasoning, answer): from a leading think span, else ("", text). */
+    public static String[] splitThink(String content) {
+        var m = INLINE_THINK.matcher(content);
+        return m.matches() ? new String[]{m.group(1).strip(), m.group(2)} : new String[]{"", content};
+    }
+
+    /**
+     * Stored turns as this template wants them: an assistant turn's leading think span goes into
+     * {@code reasoning_content} (and the answer into {@code content}) when the template reads that field
+     * (Qwen3 / DeepSeek-R1 style); otherwise the span stays inline in the content.
+     */
+    public List<Map<String, Object>> templateMaps(List<Turn> turns) {
+        List<Map<String, Object>> out = maps(turns);
+        if (!text().contains("reasoning_content")) return out;
+        for (int i = 0; i < turns.size(); i++) {
+            if (turns.get(i).role() != Role.ASSISTANT) continue;
+            String[] rc = splitThink(turns.get(i).content());
+            if (rc[0].isEmpty()) continue;
+            out.get(i).put("content", rc[1]);
+            out.get(i).put("reasoning_content", rc[0]);
+        }
+        return out;
     }
 
     /** The assistant-only mask of a conversation (the rule in the class comment). */
@@ -364,7 +458,7 @@ public final class HfChatTemplate {
 
     /** The full conversation with the char spans of every assistant turn; a one-line error when the mask cannot be derived. */
     public Rendered renderTraining(List<Turn> messages) {
-        Masked m = mask(maps(messages), List.of());
+        Masked m = mask(templateMaps(messages), List.of());
         if (!m.divergences().isEmpty())
             throw new UserError(source + ": rendering is not prefix-stable at message " + m.divergences().getFirst().message()
                     + " (the text before an assistant turn changes when the turn is added), so the assistant-only mask cannot be derived");

@@ -64,6 +64,15 @@ final class Journal implements AutoCloseable {
                         CREATE TABLE IF NOT EXISTS failures(
                           key TEXT NOT NULL, model TEXT NOT NULL, label TEXT, tag TEXT, kind TEXT NOT NULL,
                           message TEXT NOT NULL, attempts INTEGER NOT NULL, created_at TEXT NOT NULL)""");
+                // tokens and cost a failed request still paid for (schema repairs that never satisfied the schema); journals written
+                // before these columns existed get them with 0
+                try (ResultSet cols = s.executeQuery("PRAGMA table_info(failures)")) {
+                    java.util.Set<String> have = new java.util.HashSet<>();
+                    while (cols.next()) have.add(cols.getString("name"));
+                    for (String col : List.of("input_tokens INTEGER NOT NULL DEFAULT 0", "output_tokens INTEGER NOT NULL DEFAULT 0",
+                            "cached_tokens INTEGER NOT NULL DEFAULT 0", "cost_usd REAL NOT NULL DEFAULT 0"))
+                        if (!have.contains(col.substring(0, col.indexOf(' ')))) s.execute("ALTER TABLE failures ADD COLUMN " + col);
+                }
                 s.execute("""
                         CREATE TABLE IF NOT EXISTS batches(
                           batch_id TEXT PRIMARY KEY, model TEXT NOT NULL, keys TEXT NOT NULL,
@@ -110,7 +119,13 @@ final class Journal implements AutoCloseable {
     }
 
     synchronized void putFailure(String key, String model, String label, ChatRequest request, ChatResult.Failed f) {
-        try (PreparedStatement p = db.prepareStatement("INSERT INTO failures VALUES (?,?,?,?,?,?,?,?)")) {
+        putFailure(key, model, label, request, f, Usage.NONE, 0);
+    }
+
+    /** A failure with the tokens and cost its attempts still paid for. */
+    synchronized void putFailure(String key, String model, String label, ChatRequest request, ChatResult.Failed f, Usage spent, double costUsd) {
+        try (PreparedStatement p = db.prepareStatement("INSERT INTO failures(key, model, label, tag, kind, message, attempts, created_at, "
+                + "input_tokens, output_tokens, cached_tokens, cost_usd) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")) {
             p.setString(1, key);
             p.setString(2, model);
             p.setString(3, label);
@@ -119,6 +134,10 @@ final class Journal implements AutoCloseable {
             p.setString(6, Secrets.scrub(f.message()));
             p.setInt(7, f.attempts());
             p.setString(8, Instant.now().toString());
+            p.setLong(9, spent.inputTokens());
+            p.setLong(10, spent.outputTokens());
+            p.setLong(11, spent.cachedInputTokens());
+            p.setDouble(12, costUsd);
             p.executeUpdate();
         } catch (SQLException e) {
             throw new IllegalStateException(file + ": journal write failed: " + e.getMessage(), e);
@@ -178,12 +197,20 @@ final class Journal implements AutoCloseable {
                     a.addAttempts(rs.getInt(7));
                 }
             }
-            try (ResultSet rs = s.executeQuery("SELECT model, COUNT(DISTINCT key), SUM(attempts) FROM failures WHERE key NOT IN (SELECT key FROM answers) GROUP BY model")) {
+            try (ResultSet rs = s.executeQuery("SELECT model, COUNT(DISTINCT key) FROM failures WHERE key NOT IN (SELECT key FROM answers) GROUP BY model")) {
                 while (rs.next()) {
                     var a = acc.computeIfAbsent(rs.getString(1), k -> new UsageSummary.Accumulator());
                     a.addRequests(rs.getLong(2));
                     a.addFailed(rs.getLong(2));
-                    a.addAttempts(rs.getLong(3));
+                }
+            }
+            // every failed attempt's attempts, tokens and cost count, also when a later run answered the request
+            try (ResultSet rs = s.executeQuery("SELECT model, SUM(attempts), SUM(input_tokens), SUM(output_tokens), SUM(cached_tokens), SUM(cost_usd) "
+                    + "FROM failures GROUP BY model")) {
+                while (rs.next()) {
+                    var a = acc.computeIfAbsent(rs.getString(1), k -> new UsageSummary.Accumulator());
+                    a.addAttempts(rs.getLong(2));
+                    a.spent(new Usage(rs.getLong(3), rs.getLong(4), rs.getLong(5)), rs.getDouble(6));
                 }
             }
         } catch (SQLException e) {

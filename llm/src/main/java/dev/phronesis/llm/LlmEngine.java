@@ -185,7 +185,8 @@ public final class LlmEngine implements AutoCloseable {
         }
     }
 
-    static ObjectNode usageJson(UsageSummary u) {
+    /** The fields of {@value #USAGE_FILE} for one summary (also {@code phronesis llm usage --json}). */
+    public static ObjectNode usageJson(UsageSummary u) {
         ObjectNode o = JSON.createObjectNode();
         o.put("requests", u.requests()).put("completed", u.completed()).put("from_journal", u.fromJournal())
                 .put("failed", u.failed()).put("attempts", u.attempts()).put("input_tokens", u.inputTokens())
@@ -298,7 +299,8 @@ public final class LlmEngine implements AutoCloseable {
                         double cost = st.prices.cost(usage);
                         for (var a : accs) a.spent(usage, cost);
                         return fail(model, request, key, label, accs, new ChatResult.Failed(ChatResult.Failed.Kind.SCHEMA_VIOLATION,
-                                "answer does not satisfy the schema after " + (repair + 1) + " tries: " + violation + String.format(Locale.ROOT, " (spent $%.4f)", cost), (int) attempts.get()));
+                                "answer does not satisfy the schema after " + (repair + 1) + " tries: " + violation + String.format(Locale.ROOT, " (spent $%.4f)", cost), (int) attempts.get()),
+                                usage, cost);
                     }
                     current = repairRequest(request, content, violation);
                     continue;
@@ -314,8 +316,14 @@ public final class LlmEngine implements AutoCloseable {
     }
 
     private ChatResult.Failed fail(ChatModel model, ChatRequest request, String key, String label, UsageSummary.Accumulator[] accs, ChatResult.Failed f) {
+        return fail(model, request, key, label, accs, f, Usage.NONE, 0);
+    }
+
+    /** A failure journaled with the tokens and cost its attempts paid for, so {@code llm usage} counts them as the live summary does. */
+    private ChatResult.Failed fail(ChatModel model, ChatRequest request, String key, String label, UsageSummary.Accumulator[] accs, ChatResult.Failed f,
+                                   Usage spent, double cost) {
         ChatResult.Failed scrubbed = new ChatResult.Failed(f.kind(), Secrets.scrub(f.message()), f.attempts());
-        if (journal != null) journal.putFailure(key, model.id(), label, request, scrubbed);
+        if (journal != null) journal.putFailure(key, model.id(), label, request, scrubbed, spent, cost);
         for (var a : accs) a.failed();
         return scrubbed;
     }

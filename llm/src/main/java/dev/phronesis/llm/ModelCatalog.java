@@ -145,6 +145,8 @@ public final class ModelCatalog {
         String baseUrl = m.has("base_url") ? nonBlank(m, "base_url") : null;
         if (baseUrl != null && !baseUrl.isEmpty() && !baseUrl.startsWith("http://") && !baseUrl.startsWith("https://"))
             p.add(m.raw("base_url"), m.child("base_url") + ": expected an http:// or https:// URL, got '" + baseUrl + "'");
+        else if (baseUrl != null && baseUrl.matches("^[a-z]+://[^/?#@]*@.*")) // the URL reaches distill.json, llm-usage.json, the journal and stdout
+        { p.add(m.raw("base_url"), m.child("base_url") + ": must not carry credentials (user:password@host); name an environment variable holding the key with api_key_env"); baseUrl = null; }
         String keyEnv = m.has("api_key_env") ? nonBlank(m, "api_key_env") : null;
         if (keyEnv != null && !keyEnv.isEmpty()) {
             YNode v = m.raw("api_key_env");

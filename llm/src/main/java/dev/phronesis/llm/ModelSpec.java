@@ -40,6 +40,8 @@ public record ModelSpec(String name, Backend backend, String model, String baseU
         Objects.requireNonNull(model, "model");
         if (model.isBlank()) throw new IllegalArgumentException("model must not be blank");
         baseUrl = baseUrl == null || baseUrl.isBlank() ? backend.defaultBaseUrl() : stripSlash(baseUrl);
+        if (USERINFO.matcher(baseUrl).find()) // the URL is written to distill.json, llm-usage.json, the journal and stdout: no secret may ride in it
+            throw new IllegalArgumentException("base_url must not carry credentials (user:password@host); name an environment variable holding the key with api_key_env");
         limits = limits == null ? ModelLimits.DEFAULT : limits;
         prices = prices == null ? ModelPrices.FREE : prices;
         params = params == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(params));
@@ -54,6 +56,9 @@ public record ModelSpec(String name, Backend backend, String model, String baseU
     public ModelSpec withLimits(ModelLimits l) { return new ModelSpec(name, backend, model, baseUrl, apiKeyEnv, l, prices, params); }
     public ModelSpec withPrices(ModelPrices p) { return new ModelSpec(name, backend, model, baseUrl, apiKeyEnv, limits, p, params); }
     public ModelSpec withBackend(Backend b) { return new ModelSpec(name, b, model, baseUrl, apiKeyEnv, limits, prices, params); }
+
+    /** {@code scheme://user[:password]@} at the start of a URL. */
+    private static final java.util.regex.Pattern USERINFO = java.util.regex.Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*://[^/?#@]*@");
 
     private static String stripSlash(String u) { return u.endsWith("/") ? u.substring(0, u.length() - 1) : u; }
 }

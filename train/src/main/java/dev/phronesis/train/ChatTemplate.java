@@ -4,6 +4,7 @@ import dev.phronesis.core.records.Role;
 import dev.phronesis.core.records.Turn;
 import dev.phronesis.llm.ChatMessage;
 import dev.phronesis.llm.ToolCall;
+import dev.phronesis.llm.ToolSpec;
 
 import java.util.Arrays;
 import java.util.List;
@@ -23,6 +24,22 @@ import java.util.List;
  * A generation prompt ends with {@code <|assistant|>} (or {@code <|assistant|><think>} to force
  * reasoning first), so the model itself chooses whether to think. {@link #text} writes the same
  * layout as plain text (pre-training documents), which tokenises to the same ids.
+ *
+ *
+ * <p>Offered tools are rendered the way Hermes/Qwen chat templates render them: a block inside the
+ * system turn (a system turn is added when the conversation has none). Where those templates write
+ * each tool's JSON schema with its description, this one writes a compact signature — the name and
+ * each argument with its type — so a transcript, its tools and the answer fit the organism's
+ * 256-token window (with descriptions the median agentic document was 237 tokens, without 197):
+ * <pre>
+ * {system}
+ * &lt;tools&gt;
+ * send_email(to: string, subject: string, body: string)
+ * escalate_to_human(reason: string)
+ * &lt;/tools&gt;
+ * </pre>
+ * ({@link #withTools}, {@link #turnsWithTools}). Training rows, pre-training documents and eval prompts all go through it, so
+ * every arm and the eval see the same tool block.
  */
 public final class ChatTemplate {
     /** A rendered conversation: ids and, per id, whether it is trained on. */
@@ -85,6 +102,70 @@ public final class ChatTemplate {
 
     public Tokenizer tokenizer() { return tok; }
     public int endId() { return end; }
+
+    /** Marks the tool block inside the system turn (Hermes/Qwen wrap the offered tools in these tags). */
+    public static final String TOOLS_OPEN = "<tools>", TOOLS_CLOSE = "</tools>";
+
+    /**
+     * The conversation with {@code tools} rendered into its system turn ({@link #toolBlock}); the
+     * messages unchanged when no tool is offered. A conversation without a system turn gets one.
+     */
+    public static List<ChatMessage> withTools(List<ChatMessage> messages, List<ToolSpec> tools) {
+        if (tools == null || tools.isEmpty()) return messages;
+        List<ChatMessage> out = new java.util.ArrayList<>(messages.size() + 1);
+        boolean done = false;
+        for (ChatMessage m : messages) {
+            if (!done && m.role() == Role.SYSTEM) {
+                out.add(ChatMessage.system(systemWithTools(m.content(), tools)));
+                done = true;
+            } else out.add(m);
+        }
+        if (!done) out.addFirst(ChatMessage.system(systemWithTools("", tools)));
+        return out;
+    }
+
+    /** {@link #withTools} for stored turns (pre-training documents and datasets written with {@link #text}). */
+    public static List<Turn> turnsWithTools(List<Turn> prompt, List<ToolSpec> tools) {
+        if (tools == null || tools.isEmpty()) return prompt;
+        List<Turn> out = new java.util.ArrayList<>(prompt.size() + 1);
+        boolean done = false;
+        for (Turn t : prompt) {
+            if (!done && t.role() == Role.SYSTEM) {
+                out.add(Turn.system(systemWithTools(t.content(), tools)));
+                done = true;
+            } else out.add(t);
+        }
+        if (!done) out.addFirst(Turn.system(systemWithTools("", tools)));
+        return out;
+    }
+
+    /** The system turn's text with the tool block after it (on its own line). */
+    public static String systemWithTools(String system, List<ToolSpec> tools) {
+        String block = toolBlock(tools);
+        return system == null || system.isEmpty() ? block : system + "\n" + block;
+    }
+
+    /** The tool block: one line per tool, {@code name(arg: type, ...)}, arguments in the schema's order. */
+    public static String toolBlock(List<ToolSpec> tools) {
+        StringBuilder b = new StringBuilder(TOOLS_OPEN);
+        for (ToolSpec t : tools) b.append('\n').append(t.name()).append('(').append(signature(t)).append(')');
+        return b.append('\n').append(TOOLS_CLOSE).toString();
+    }
+
+    private static String signature(ToolSpec t) {
+        com.fasterxml.jackson.databind.JsonNode schema;
+        try {
+            schema = dev.phronesis.core.records.Jsonl.MAPPER.readTree(t.parametersSchemaJson());
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("tool " + t.name() + ": parameters schema is not JSON: " + e.getMessage());
+        }
+        List<String> args = new java.util.ArrayList<>();
+        if (schema != null) schema.path("properties").properties().forEach(e -> {
+            String type = e.getValue().path("type").asText("");
+            args.add(type.isEmpty() ? e.getKey() : e.getKey() + ": " + type);
+        });
+        return String.join(", ", args);
+    }
 
     /** The whole conversation with the loss on assistant turns only. */
     public Rendered render(List<ChatMessage> messages) {

@@ -4,11 +4,13 @@ import java.util.Map;
 import dev.phronesis.train.hf.DType;
 import dev.phronesis.train.hf.HfSafetensors;
 import dev.phronesis.core.UserError;
+import dev.phronesis.train.hf.HfModel;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -22,8 +24,9 @@ public final class Checkpoint {
     public static final String CONFIG = "config.json", WEIGHTS = "model.safetensors";
 
     /** A loaded model with its tokenizer. Closing it frees the model's native memory. */
-    public record Loaded(Path dir, LlamaModel model, Tokenizer tokenizer) implements AutoCloseable {
-        @Override public void close() { model.close(); }
+    public record Loaded(Path dir, HfModel weights, Tokenizer tokenizer) implements AutoCloseable {
+        public LlamaModel model() { return weights.model(); }
+        @Override public void close() { weights.close(); }
     }
 
     private Checkpoint() {}
@@ -47,14 +50,28 @@ public final class Checkpoint {
         }
     }
 
+    /** Every {@code checkpoints/step-*} of a run directory that has its config, newest first (resume tries them in turn). */
+    static List<Path> stepsNewestFirst(Path run) {
+        Path dir = run.resolve("checkpoints");
+        if (!Files.isDirectory(dir)) return List.of();
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().matches("step-\\d+") && Files.isRegularFile(p.resolve(CONFIG)))
+                    .sorted(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed()).toList();
+        } catch (IOException e) {
+            throw new UserError(dir + ": cannot list checkpoints: " + Json.oneLine(e));
+        }
+    }
+
+    /** Weights and tokenizer of a checkpoint (for training; generation goes through {@link ModelRuntime}). */
     public static Loaded load(Path path) {
         Path dir = resolve(path);
-        ModelConfig c = ModelConfig.read(dir.resolve(CONFIG));
         Tokenizer tok = Tokenizer.load(dir);
-        if (tok.vocabSize() > c.vocabSize())
-            throw new UserError(dir + ": tokenizer has " + tok.vocabSize() + " tokens but vocab_size is " + c.vocabSize());
         Torch.load();
-        LlamaModel m = LlamaModel.fromState(c, HfSafetensors.readFile(dir.resolve(WEIGHTS)), dir.resolve(WEIGHTS).toString());
+        HfModel m = HfModel.load(dir); // the one loader (organism and Hugging Face checkpoints alike)
+        if (tok.vocabSize() > m.config().vocabSize()) {
+            m.close();
+            throw new UserError(dir + ": tokenizer has " + tok.vocabSize() + " tokens but vocab_size is " + m.config().vocabSize());
+        }
         return new Loaded(dir, m, tok);
     }
 

@@ -2,6 +2,7 @@ package dev.phronesis.train;
 
 import dev.phronesis.core.records.Role;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.phronesis.core.TextFiles;
 import dev.phronesis.core.UserError;
 import dev.phronesis.llm.ChatMessage;
 
@@ -24,20 +25,18 @@ public final class Corpus {
     public static List<String> documents(Path path) {
         List<String> out = new ArrayList<>();
         for (Path f : files(path)) {
-            try {
-                if (f.toString().endsWith(".jsonl")) {
-                    List<String> lines = Files.readAllLines(f);
-                    for (int i = 0; i < lines.size(); i++) {
-                        if (lines.get(i).isBlank()) continue;
-                        JsonNode n = parse(f, i + 1, lines.get(i));
-                        if (!n.path("text").isTextual()) throw new UserError(f + ":" + (i + 1) + ": field 'text' must be a string");
-                        out.add(n.get("text").asText());
-                    }
-                } else {
-                    for (String d : Files.readString(f).split("\\n\\s*\\n")) if (!d.isBlank()) out.add(d.strip());
+            if (f.toString().endsWith(".jsonl")) {
+                List<String> lines = TextFiles.lines(f);
+                for (int i = 0; i < lines.size(); i++) {
+                    if (lines.get(i).isBlank()) continue;
+                    JsonNode n = parseAny(f, i + 1, lines.get(i));
+                    if (n.isTextual()) { out.add(n.asText()); continue; } // a line that is a JSON string (what the organism's corpus stage writes)
+                    if (!n.isObject()) throw new UserError(f + ":" + (i + 1) + ": expected a JSON object with a 'text' field, or a JSON string");
+                    if (!n.path("text").isTextual()) throw new UserError(f + ":" + (i + 1) + ": field 'text' must be a string");
+                    out.add(n.get("text").asText());
                 }
-            } catch (IOException e) {
-                throw new UserError(f + ": cannot read: " + Json.oneLine(e));
+            } else {
+                for (String d : TextFiles.read(f).split("\\n\\s*\\n")) if (!d.isBlank()) out.add(d.strip());
             }
         }
         if (out.isEmpty()) throw new UserError(path + ": no documents");
@@ -47,12 +46,7 @@ public final class Corpus {
     public static List<List<ChatMessage>> chats(Path path) {
         List<List<ChatMessage>> out = new ArrayList<>();
         for (Path f : files(path)) {
-            List<String> lines;
-            try {
-                lines = Files.readAllLines(f);
-            } catch (IOException e) {
-                throw new UserError(f + ": cannot read: " + Json.oneLine(e));
-            }
+            List<String> lines = TextFiles.lines(f);
             for (int i = 0; i < lines.size(); i++) {
                 if (lines.get(i).isBlank()) continue;
                 String where = f + ":" + (i + 1);
@@ -84,9 +78,15 @@ public final class Corpus {
     }
 
     private static JsonNode parse(Path f, int line, String text) {
+        JsonNode n = parseAny(f, line, text);
+        if (!n.isObject()) throw new UserError(f + ":" + line + ": expected a JSON object");
+        return n;
+    }
+
+    private static JsonNode parseAny(Path f, int line, String text) {
         try {
             JsonNode n = Json.MAPPER.readTree(text);
-            if (n == null || !n.isObject()) throw new UserError(f + ":" + line + ": expected a JSON object");
+            if (n == null) throw new UserError(f + ":" + line + ": expected a JSON value");
             return n;
         } catch (IOException e) {
             throw new UserError(f + ":" + line + ": invalid JSON: " + Json.oneLine(e));
@@ -95,7 +95,7 @@ public final class Corpus {
 
     private static List<Path> files(Path path) {
         if (!Files.exists(path)) throw new UserError(path + ": no such file or directory");
-        if (!Files.isDirectory(path)) return List.of(path);
+        if (!Files.isDirectory(path)) { TextFiles.requireRegularFile(path); return List.of(path); }
         try (Stream<Path> s = Files.list(path)) {
             return s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
         } catch (IOException e) {

@@ -8,142 +8,346 @@ import ai.djl.ndarray.types.Shape;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
- * Batched sampling from a {@link LlamaModel} with a KV cache.
+ * The one sampler of every checkpoint: continuous batching over a {@link LlamaModel} with a KV cache.
  *
- * <p>Prompts are left-padded to a common length; padding is masked out of attention and rotary
- * positions start at 0 at each prompt's first real token, so a row's tokens do not depend on what
- * else is in the batch (up to float rounding in differently shaped matmuls). Each row samples with
- * its own {@link SplittableRandom} seeded from its request: the same request and seed give the same
- * tokens. A row ends at {@code <|end|>}, at a stop sequence (cut from the text) or after
- * {@code maxTokens}; finished rows leave the batch (and the cache), so the remaining rows run faster. Thread-safe: each call uses its own native memory and only reads the weights.
+ * <p>A {@link Batch} holds the rows being generated. {@link Batch#add} queues a row; each
+ * {@link Batch#step} first decodes one token for every row already in the cache, then prefills the
+ * rows that joined since the last step (one forward over their left-padded prompts) and merges their
+ * cache into the batch's — so a request joins the running decode batch at a token boundary and
+ * leaves it the step it finishes, with no waiting for a batch to fill or drain.
+ *
+ * <p>The batch's cache is one tensor per layer, (rows, kv_heads, S, head_dim), each row's keys
+ * right-aligned: row r's own cache is its last {@code S - pad[r]} columns; the {@code pad[r]} columns
+ * before them are masked out of attention, and rotary positions count from the row's first real
+ * token, so a row's tokens do not depend on its neighbours (up to float rounding in differently
+ * shaped matmuls). When rows leave, columns that are padding for every remaining row are cut, so S
+ * is always the longest live row and memory is released as rows finish.
+ *
+ * <p>Each row samples with its own {@link SplittableRandom} seeded from its request, so the same
+ * request and seed give the same tokens whatever else is in the batch. A row ends at an end token,
+ * at a stop sequence (cut from the text), when its {@link Guide} completes, when cancelled, or
+ * after {@code maxTokens}. A batch is used from one thread; different batches may run concurrently
+ * (they only read the weights).
  */
 public final class Generator {
     /**
      * @param prompt      token ids of the prompt (at least one)
      * @param temperature 0 = greedy
      * @param topP        nucleus mass in (0, 1]
+     * @param topLogprobs how many alternatives to report per token (0 = no logprobs; -1 = the chosen token's only)
+     * @param guide       constrains which tokens may come next (null = free text)
      */
-    public record Request(int[] prompt, double temperature, double topP, int maxTokens, List<String> stop, long seed) {
+    public record Request(int[] prompt, double temperature, double topP, int maxTokens, List<String> stop, long seed,
+                          int topLogprobs, Guide guide) {
+        /** Most alternatives reported per token (OpenAI's bound). */
+        public static final int MAX_TOP_LOGPROBS = 20;
+
         public Request {
             if (prompt.length == 0) throw new IllegalArgumentException("a prompt needs at least one token");
-            if (temperature < 0) throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
+            if (!(temperature >= 0)) throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
             if (!(topP > 0 && topP <= 1)) throw new IllegalArgumentException("top_p must be within (0, 1], got " + topP);
             if (maxTokens < 1) throw new IllegalArgumentException("max_tokens must be >= 1, got " + maxTokens);
+            if (topLogprobs < -1 || topLogprobs > MAX_TOP_LOGPROBS)
+                throw new IllegalArgumentException("top_logprobs must be within [0, " + MAX_TOP_LOGPROBS + "], got " + topLogprobs);
             stop = stop == null ? List.of() : List.copyOf(stop);
+        }
+
+        public Request(int[] prompt, double temperature, double topP, int maxTokens, List<String> stop, long seed) {
+            this(prompt, temperature, topP, maxTokens, stop, seed, 0, null);
         }
     }
 
-    /** @param finishReason {@code stop} (end token or stop sequence) or {@code length} */
-    public record Output(int[] tokens, String text, String finishReason, int promptTokens) {}
+    /** The chosen token's log-probability under the model (before temperature) and the {@code top} most likely alternatives. */
+    public record TokenLogprob(int token, float logprob, int[] topTokens, float[] topLogprobs) {}
+
+    /** @param finishReason {@code stop} (end token, stop sequence, guide complete), {@code length} or {@code cancelled} */
+    public record Output(int[] tokens, String text, String finishReason, int promptTokens, List<TokenLogprob> logprobs) {}
+
+    /** Receives a row's progress on the generating thread; must not block. */
+    public interface Listener {
+        /** Text that became final with this token (may be empty while a stop sequence or a UTF-8 sequence is pending). */
+        void token(String textDelta, TokenLogprob logprob);
+
+        void done(Output output);
+
+        Listener NONE = new Listener() {
+            @Override public void token(String textDelta, TokenLogprob logprob) {}
+            @Override public void done(Output output) {}
+        };
+    }
+
+    /** A handle on one row: {@link #cancel} makes it leave the batch at the next step. */
+    public static final class Handle {
+        private volatile boolean cancelled;
+        public void cancel() { cancelled = true; }
+        public boolean isCancelled() { return cancelled; }
+    }
+
+    /** Decoded text that may still grow into a real character: the tokenizer's replacement character. */
+    private static final char INCOMPLETE = '\uFFFD';
 
     private final LlamaModel model;
     private final Tokenizer tok;
-    private final int endId;
+    private final Set<Integer> endIds;
 
-    public Generator(LlamaModel model, Tokenizer tok) {
+    /** A generator that ends rows at any of {@code endIds}. */
+    public Generator(LlamaModel model, Tokenizer tok, Set<Integer> endIds) {
         this.model = model;
         this.tok = tok;
-        this.endId = tok.specialId(WordTokenizer.END);
+        this.endIds = Set.copyOf(endIds);
     }
 
+    /** The organism's generator: rows end at {@code <|end|>}. */
+    public Generator(LlamaModel model, Tokenizer tok) {
+        this(model, tok, tok.specialId(WordTokenizer.END) < 0 ? Set.of() : Set.of(tok.specialId(WordTokenizer.END)));
+    }
+
+    public LlamaModel model() { return model; }
+    public Tokenizer tokenizer() { return tok; }
+    public Set<Integer> endIds() { return endIds; }
+
+    /** Generates every request to its end in one batch and returns the outputs in request order. */
     public List<Output> generate(List<Request> requests) {
-        return generate(requests, true);
-    }
-
-    /** As {@link #generate(List)}; {@code useCache = false} recomputes the whole sequence each step (for tests). */
-    public List<Output> generate(List<Request> requests, boolean useCache) {
         if (requests.isEmpty()) return List.of();
-        Torch.noGrad();
-        int b = requests.size(), ctx = model.config().maxPositionEmbeddings();
-        int maxPrompt = 0, maxNew = 0;
-        for (Request r : requests) {
-            if (r.prompt().length >= ctx)
-                throw new IllegalArgumentException("prompt of " + r.prompt().length + " tokens leaves no room in the context of " + ctx);
-            maxPrompt = Math.max(maxPrompt, r.prompt().length);
-            maxNew = Math.max(maxNew, Math.min(r.maxTokens(), ctx - r.prompt().length));
-        }
-        // row state
-        int[][] out = new int[b][];
-        int[] len = new int[b];
-        boolean[] done = new boolean[b];
-        String[] finish = new String[b];
-        String[] text = new String[b];
-        SplittableRandom[] rnd = new SplittableRandom[b];
-        for (int i = 0; i < b; i++) {
-            out[i] = new int[Math.min(requests.get(i).maxTokens(), ctx - requests.get(i).prompt().length)];
-            rnd[i] = new SplittableRandom(requests.get(i).seed());
-        }
-        // the whole (padded) sequence so far: pads on the left
-        int total = maxPrompt + maxNew;
-        long[] seq = new long[b * total];
-        boolean[] real = new boolean[b * total];
-        for (int i = 0; i < b; i++) {
-            int[] p = requests.get(i).prompt();
-            for (int j = 0; j < p.length; j++) {
-                seq[i * total + maxPrompt - p.length + j] = p[j];
-                real[i * total + maxPrompt - p.length + j] = true;
+        Output[] out = new Output[requests.size()];
+        try (Batch b = new Batch()) {
+            for (int i = 0; i < requests.size(); i++) {
+                final int k = i;
+                b.add(requests.get(i), new Listener() {
+                    @Override public void token(String d, TokenLogprob lp) {}
+                    @Override public void done(Output o) { out[k] = o; }
+                });
             }
+            while (!b.isEmpty()) b.step();
         }
-        int[] rows = new int[b]; // requests still generating, in batch order (finished rows are dropped from the batch)
-        for (int i = 0; i < b; i++) rows[i] = i;
-        try (NDManager gm = NDManager.newBaseManager(); LlamaModel.KvCache cache = useCache ? new LlamaModel.KvCache(model.config().numHiddenLayers()) : null) {
-            int cur = maxPrompt; // sequence length processed so far after this step
-            for (int t = 0; t < maxNew && rows.length > 0; t++) {
-                float[] logits;
-                int n = rows.length;
-                try (NDScope scope = new NDScope(); NDManager sm = gm.newSubManager()) {
-                    int from = useCache && t > 0 ? cur - 1 : 0; // new query positions [from, cur)
-                    NDArray ids = sm.create(slice(seq, rows, total, from, cur), new Shape(n, cur - from));
-                    NDArray pos = sm.create(positions(requests, rows, maxPrompt, from, cur), new Shape(n, cur - from));
-                    NDArray mask = sm.create(mask(real, rows, total, from, cur), new Shape(n, 1, 1, cur - from, cur)).toType(model.dtype(), false);
-                    NDArray l = model.forward(ids, pos, mask, cache, true); // (n, 1, V)
-                    logits = l.toType(DataType.FLOAT32, false).toFloatArray();
-                }
-                int v = logits.length / n;
-                int alive = 0;
-                for (int k = 0; k < n; k++) {
-                    int i = rows[k];
-                    Request r = requests.get(i);
-                    int next = sample(logits, k * v, v, r.temperature(), r.topP(), rnd[i]);
-                    seq[i * total + cur] = next;
-                    real[i * total + cur] = true;
-                    if (next == endId) {
-                        done[i] = true;
-                        finish[i] = "stop";
-                    } else {
-                        out[i][len[i]++] = next;
-                        if (!r.stop().isEmpty()) {
-                            String s = tok.decode(Arrays.copyOf(out[i], len[i]));
-                            int cut = firstStop(s, r.stop());
-                            if (cut >= 0) { done[i] = true; finish[i] = "stop"; text[i] = s.substring(0, cut); }
-                        }
-                        if (!done[i] && len[i] == out[i].length) { done[i] = true; finish[i] = "length"; }
-                    }
-                    if (!done[i]) alive++;
-                }
-                cur++;
-                if (alive < n) { // drop finished rows from the batch (and from the cache)
-                    int[] keep = new int[alive];
-                    long[] keepPos = new long[alive];
-                    for (int k = 0, j = 0; k < n; k++) if (!done[rows[k]]) { keep[j] = rows[k]; keepPos[j++] = k; }
-                    if (cache != null && alive > 0) cache.keepRows(keepPos);
-                    rows = keep;
-                }
-            }
-        }
-        List<Output> res = new ArrayList<>(b);
-        for (int i = 0; i < b; i++) {
-            int[] toks = Arrays.copyOf(out[i], len[i]);
-            String s = text[i] != null ? text[i] : tok.decode(toks);
-            res.add(new Output(toks, s, finish[i] == null ? "length" : finish[i], requests.get(i).prompt().length));
-        }
-        return res;
+        return Arrays.asList(out);
     }
 
+    /** Refuses a prompt that leaves no room for a new token in the model's context. */
+    public void checkFits(int[] prompt) {
+        int ctx = model.config().maxPositionEmbeddings();
+        if (prompt.length >= ctx)
+            throw new IllegalArgumentException("prompt of " + prompt.length + " tokens leaves no room in the context of " + ctx);
+    }
+
+    /** One row's state. */
+    private final class Row {
+        final Request req;
+        final Listener listener;
+        final Handle handle;
+        final SplittableRandom rnd;
+        final int[] out;
+        final Guide.Cursor cursor;
+        final List<TokenLogprob> logprobs;
+        int len, pad, last;
+        int emitted; // chars of the text already handed to the listener
+        String text; // set when a stop sequence cut it
+
+        Row(Request req, Listener listener, Handle handle) {
+            this.req = req;
+            this.listener = listener;
+            this.handle = handle;
+            this.rnd = new SplittableRandom(req.seed());
+            this.out = new int[Math.min(req.maxTokens(), model.config().maxPositionEmbeddings() - req.prompt().length)];
+            this.cursor = req.guide() == null ? null : req.guide().start();
+            this.logprobs = req.topLogprobs() != 0 ? new ArrayList<>() : null;
+        }
+
+        /** Takes the sampled token; returns a finish reason when the row is done, else null. */
+        String accept(int next, float[] logits, int off, int v) {
+            if (logprobs != null) logprobs.add(logprob(logits, off, v, next, Math.max(0, req.topLogprobs())));
+            if (endIds.contains(next)) return finish("stop");
+            out[len++] = next;
+            last = next;
+            if (cursor != null) cursor.advance(next);
+            String s = tok.decode(Arrays.copyOf(out, len));
+            int cut = firstStop(s, req.stop());
+            if (cut >= 0) { text = s.substring(0, cut); return finish("stop"); }
+            int safe = s.length() - pendingSuffix(s, req.stop()); // hold back what may still become a stop sequence or a character
+            if (safe > emitted) {
+                listener.token(s.substring(emitted, safe), logprobs == null ? null : logprobs.getLast());
+                emitted = safe;
+            } else listener.token("", logprobs == null ? null : logprobs.getLast());
+            if (cursor != null && cursor.complete()) return finish("stop");
+            if (len == out.length) return finish("length");
+            return null;
+        }
+
+        String finish(String reason) {
+            String s = text != null ? text : tok.decode(Arrays.copyOf(out, len));
+            if (s.length() > emitted) listener.token(s.substring(emitted), null);
+            emitted = s.length();
+            listener.done(new Output(Arrays.copyOf(out, len), s, reason, req.prompt().length,
+                    logprobs == null ? List.of() : List.copyOf(logprobs)));
+            return reason;
+        }
+    }
+
+    /**
+     * A running batch (see the class comment). Not thread-safe: one thread adds and steps; only
+     * {@link Handle#cancel} may be called from elsewhere. Closing it frees the cache.
+     */
+    public final class Batch implements AutoCloseable {
+        private final NDManager manager = NDManager.newBaseManager();
+        private final List<Row> joining = new ArrayList<>();
+        private Row[] rows = new Row[0]; // in cache row order
+        private LlamaModel.KvCache cache; // null while no row is in it
+
+        /** Queues a row to be prefilled at the next step. */
+        public Handle add(Request r, Listener listener) {
+            return add(r, listener, new Handle());
+        }
+
+        /** As {@link #add(Request, Listener)} with a handle the caller made (e.g. while the request was queued). */
+        public Handle add(Request r, Listener listener, Handle h) {
+            checkFits(r.prompt());
+            joining.add(new Row(r, listener, h));
+            return h;
+        }
+
+        public boolean isEmpty() { return rows.length == 0 && joining.isEmpty(); }
+
+        /** Rows in the batch, joined or joining. */
+        public int size() { return rows.length + joining.size(); }
+
+        /** Cached columns S (the longest live row). */
+        public long cachedLength() { return cache == null ? 0 : cache.length(); }
+
+        /** One token for every row in the cache, then the prefill (and first token) of every row that joined. */
+        public void step() {
+            Torch.noGrad();
+            dropCancelled();
+            if (rows.length > 0) decode();
+            if (!joining.isEmpty()) prefill();
+        }
+
+        private void dropCancelled() {
+            for (var it = joining.iterator(); it.hasNext(); ) {
+                Row r = it.next();
+                if (r.handle.cancelled) { it.remove(); r.finish("cancelled"); }
+            }
+            boolean[] done = new boolean[rows.length];
+            boolean any = false;
+            for (int k = 0; k < rows.length; k++) if (rows[k].handle.cancelled) { rows[k].finish("cancelled"); done[k] = any = true; }
+            if (any) keep(done);
+        }
+
+        private void decode() {
+            int n = rows.length;
+            int s = Math.toIntExact(cache.length());
+            long[] ids = new long[n], pos = new long[n];
+            float[] mask = new float[n * (s + 1)];
+            for (int k = 0; k < n; k++) {
+                ids[k] = rows[k].last;
+                pos[k] = s - rows[k].pad; // the row's own length so far: where the new token sits
+                for (int c = 0; c < rows[k].pad; c++) mask[k * (s + 1) + c] = LlamaModel.MASKED;
+            }
+            float[] logits;
+            try (NDScope scope = new NDScope(); NDManager sm = manager.newSubManager()) {
+                NDArray l = model.forward(sm.create(ids, new Shape(n, 1)), sm.create(pos, new Shape(n, 1)), // (n, 1)
+                        sm.create(mask, new Shape(n, 1, 1, 1, s + 1)).toType(model.dtype(), false), cache, true); // (n, 1, V)
+                logits = l.toType(DataType.FLOAT32, false).toFloatArray();
+            }
+            keep(sampleAll(rows, logits));
+        }
+
+        private void prefill() {
+            Row[] fresh = joining.toArray(Row[]::new);
+            joining.clear();
+            int m = fresh.length, p = 0;
+            for (Row r : fresh) p = Math.max(p, r.req.prompt().length);
+            long[] ids = new long[m * p], pos = new long[m * p];
+            float[] mask = new float[m * p * p];
+            for (int k = 0; k < m; k++) {
+                int[] prompt = fresh[k].req.prompt();
+                int pad = p - prompt.length;
+                fresh[k].pad = pad;
+                for (int j = 0; j < prompt.length; j++) ids[k * p + pad + j] = prompt[j];
+                for (int j = 0; j < p; j++) {
+                    pos[k * p + j] = Math.max(0, j - pad);
+                    for (int c = 0; c < p; c++) if (c > j || c < pad) mask[(k * p + j) * p + c] = LlamaModel.MASKED;
+                }
+            }
+            LlamaModel.KvCache fc = new LlamaModel.KvCache(model.config().numHiddenLayers());
+            float[] logits;
+            try (NDScope scope = new NDScope(); NDManager sm = manager.newSubManager()) {
+                NDArray l = model.forward(sm.create(ids, new Shape(m, p)), sm.create(pos, new Shape(m, p)), // (m, P)
+                        sm.create(mask, new Shape(m, 1, 1, p, p)).toType(model.dtype(), false), fc, true); // (m, 1, V)
+                logits = l.toType(DataType.FLOAT32, false).toFloatArray();
+            }
+            boolean[] done = sampleAll(fresh, logits);
+            int alive = 0;
+            for (boolean d : done) if (!d) alive++;
+            if (alive == 0) { fc.close(); return; }
+            long[] keepIdx = new long[alive];
+            Row[] kept = new Row[alive];
+            for (int k = 0, j = 0; k < m; k++) if (!done[k]) { keepIdx[j] = k; kept[j++] = fresh[k]; }
+            if (alive < m) fc.keepRows(keepIdx);
+            if (cache == null) { cache = fc; rows = kept; return; }
+            long s = cache.length();
+            if (s < p) { cache.padLeft(p - s); for (Row r : rows) r.pad += (int) (p - s); }
+            else if (p < s) { fc.padLeft(s - p); for (Row r : kept) r.pad += (int) (s - p); }
+            cache.appendRows(fc);
+            fc.close();
+            Row[] all = Arrays.copyOf(rows, rows.length + alive);
+            System.arraycopy(kept, 0, all, rows.length, alive);
+            rows = all;
+        }
+
+        /** Samples one token per row from (rows, V) logits; returns which rows finished. */
+        private boolean[] sampleAll(Row[] rs, float[] logits) {
+            int n = rs.length, v = logits.length / n;
+            boolean[] done = new boolean[n];
+            for (int k = 0; k < n; k++) {
+                Row r = rs[k];
+                int next;
+                if (r.cursor != null) {
+                    BitSet allowed = r.cursor.allowed();
+                    boolean mayEnd = r.cursor.mayEnd() && !endIds.isEmpty();
+                    if (allowed.isEmpty() && !mayEnd) { r.finish("stop"); done[k] = true; continue; } // the guide has nowhere to go
+                    float[] masked = Arrays.copyOfRange(logits, k * v, (k + 1) * v);
+                    for (int t = 0; t < v; t++) if (endIds.contains(t) ? !mayEnd : !allowed.get(t)) masked[t] = Float.NEGATIVE_INFINITY; // an end token only where the language may end
+                    next = sample(masked, 0, v, r.req.temperature(), r.req.topP(), r.rnd);
+                } else next = sample(logits, k * v, v, r.req.temperature(), r.req.topP(), r.rnd);
+                done[k] = r.accept(next, logits, k * v, v) != null;
+            }
+            return done;
+        }
+
+        /** Drops the finished rows from the batch and the cache, then cuts columns that are padding for every row left. */
+        private void keep(boolean[] done) {
+            int alive = 0;
+            for (boolean d : done) if (!d) alive++;
+            if (alive == rows.length) return;
+            if (alive == 0) { rows = new Row[0]; cache.close(); cache = null; return; }
+            long[] idx = new long[alive];
+            Row[] kept = new Row[alive];
+            for (int k = 0, j = 0; k < rows.length; k++) if (!done[k]) { idx[j] = k; kept[j++] = rows[k]; }
+            cache.keepRows(idx);
+            rows = kept;
+            int trim = Integer.MAX_VALUE;
+            for (Row r : rows) trim = Math.min(trim, r.pad);
+            if (trim > 0) { cache.trimLeft(trim); for (Row r : rows) r.pad -= trim; }
+        }
+
+        /** Ends every row (as cancelled) and frees the cache. */
+        @Override public void close() {
+            for (Row r : joining) r.finish("cancelled");
+            for (Row r : rows) r.finish("cancelled");
+            joining.clear();
+            rows = new Row[0];
+            if (cache != null) { cache.close(); cache = null; }
+            manager.close();
+        }
+    }
+
+    /** Index of the earliest stop sequence in {@code s}, or -1. */
     private static int firstStop(String s, List<String> stops) {
         int best = -1;
         for (String st : stops) {
@@ -153,33 +357,37 @@ public final class Generator {
         return best;
     }
 
-    private static long[] slice(long[] seq, int[] rows, int total, int from, int to) {
-        int w = to - from;
-        long[] o = new long[rows.length * w];
-        for (int k = 0; k < rows.length; k++) System.arraycopy(seq, rows[k] * total + from, o, k * w, w);
-        return o;
+    /** Length of the tail of {@code s} that must not be emitted yet: a prefix of a stop sequence, or an incomplete character. */
+    private static int pendingSuffix(String s, List<String> stops) {
+        int hold = 0;
+        while (hold < s.length() && s.charAt(s.length() - 1 - hold) == INCOMPLETE) hold++;
+        for (String st : stops)
+            for (int k = Math.min(st.length() - 1, s.length()); k > hold; k--)
+                if (s.endsWith(st.substring(0, k))) { hold = k; break; }
+        return hold;
     }
 
-    /** Rotary position of column j in a row: j minus the row's left padding (pads get 0). */
-    private static long[] positions(List<Request> reqs, int[] rows, int maxPrompt, int from, int to) {
-        int w = to - from;
-        long[] o = new long[rows.length * w];
-        for (int k = 0; k < rows.length; k++) {
-            int pad = maxPrompt - reqs.get(rows[k]).prompt().length;
-            for (int j = from; j < to; j++) o[k * w + j - from] = Math.max(0, j - pad);
+    /** log-softmax of the row's logits: the chosen token and the {@code top} best. */
+    static TokenLogprob logprob(float[] logits, int off, int v, int chosen, int top) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < v; k++) max = Math.max(max, logits[off + k]);
+        double sum = 0;
+        for (int k = 0; k < v; k++) sum += Math.exp(logits[off + k] - max);
+        double logZ = max + Math.log(sum);
+        int[] best = new int[Math.min(top, v)];
+        float[] bestLp = new float[best.length];
+        Arrays.fill(best, -1);
+        for (int k = 0; k < v && best.length > 0; k++) { // insertion into a short sorted list
+            float x = logits[off + k];
+            int at = best.length;
+            while (at > 0 && (best[at - 1] < 0 || logits[off + best[at - 1]] < x)) at--;
+            if (at < best.length) {
+                System.arraycopy(best, at, best, at + 1, best.length - at - 1);
+                best[at] = k;
+            }
         }
-        return o;
-    }
-
-    /** (n, 1, 1, to-from, to): query j may see key c iff c <= j and c is a real token of its row. */
-    private static float[] mask(boolean[] real, int[] rows, int total, int from, int to) {
-        int q = to - from;
-        float[] m = new float[rows.length * q * to];
-        for (int k = 0; k < rows.length; k++)
-            for (int j = 0; j < q; j++)
-                for (int c = 0; c < to; c++)
-                    if (c > from + j || !real[rows[k] * total + c]) m[(k * q + j) * to + c] = LlamaModel.MASKED;
-        return m;
+        for (int i = 0; i < best.length; i++) bestLp[i] = (float) (logits[off + best[i]] - logZ);
+        return new TokenLogprob(chosen, (float) (logits[off + chosen] - logZ), best, bestLp);
     }
 
     /** Greedy at temperature 0; otherwise softmax(logits / T) restricted to the top-p nucleus. */
@@ -212,6 +420,8 @@ public final class Generator {
             c += p[id];
             if (u < c) return id;
         }
-        return order == null ? v - 1 : order[keep - 1];
+        if (order != null) return order[keep - 1];
+        for (int k = v - 1; k >= 0; k--) if (p[k] > 0) return k; // rounding left u past the end: the last possible token
+        return v - 1;
     }
 }

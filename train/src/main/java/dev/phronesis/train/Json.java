@@ -10,8 +10,7 @@ final class Json {
 
     /** An exception's message on one line, for a {@link dev.phronesis.core.UserError}. */
     static String oneLine(Exception e) {
-        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        int nl = m.indexOf('\n');
-        return nl < 0 ? m : m.substring(0, nl);
+        if (e.getMessage() == null) return e.getClass().getSimpleName();
+        return dev.phronesis.core.JsonProblems.describe(e);
     }
 }

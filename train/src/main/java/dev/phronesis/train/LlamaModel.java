@@ -50,6 +50,7 @@ public final class LlamaModel extends AbstractBlock implements AutoCloseable {
     private NDArray ropeCos, ropeSin; // (max_positions, head_dim)
 
     private LlamaModel(ModelConfig config, DataType dtype) {
+        ModelMemory.requireFits(config, ModelMemory.Use.INFERENCE, "model config"); // before the first allocation
         this.config = config;
         this.dtype = dtype;
         this.manager = NDManager.newBaseManager();
@@ -291,6 +292,46 @@ public final class LlamaModel extends AbstractBlock implements AutoCloseable {
                     values[l] = nv;
                 }
             }
+        }
+
+        /** Adds {@code n} zero columns before every row's keys and values: (B, kv, S, hd) -> (B, kv, n + S, hd). */
+        void padLeft(long n) {
+            for (int l = 0; l < keys.length; l++) {
+                keys[l] = replace(keys[l], zerosBefore(keys[l], n));
+                values[l] = replace(values[l], zerosBefore(values[l], n));
+            }
+        }
+
+        /** Appends the rows of {@code other} (same length S) after this cache's rows: (B1 + B2, kv, S, hd). */
+        void appendRows(KvCache other) {
+            if (other.length() != length()) throw new IllegalArgumentException("caches differ in length: " + length() + " vs " + other.length());
+            for (int l = 0; l < keys.length; l++) {
+                keys[l] = replace(keys[l], keys[l].concat(other.keys[l], 0));
+                values[l] = replace(values[l], values[l].concat(other.values[l], 0));
+            }
+        }
+
+        /** Drops the first {@code n} columns of every row: (B, kv, S, hd) -> (B, kv, S - n, hd). */
+        void trimLeft(long n) {
+            for (int l = 0; l < keys.length; l++) {
+                keys[l] = replace(keys[l], keys[l].get(new NDIndex(":, :, " + n + ":, :")));
+                values[l] = replace(values[l], values[l].get(new NDIndex(":, :, " + n + ":, :")));
+            }
+        }
+
+        private static NDArray zerosBefore(NDArray a, long n) {
+            Shape s = a.getShape();
+            try (NDArray z = a.getManager().zeros(new Shape(s.get(0), s.get(1), n, s.get(3)), a.getDataType())) {
+                return z.concat(a, 2);
+            }
+        }
+
+        /** Keeps {@code fresh} in this cache's memory and frees {@code old}. */
+        private NDArray replace(NDArray old, NDArray fresh) {
+            fresh.attach(manager);
+            ai.djl.ndarray.NDScope.unregister(fresh);
+            old.close();
+            return fresh;
         }
 
         /** Cached length S. */

@@ -102,7 +102,7 @@ public record ModelConfig(int vocabSize, int hiddenSize, int intermediateSize, i
     public static ModelConfig read(Path file) {
         JsonNode n;
         try {
-            n = Json.MAPPER.readTree(file.toFile());
+            n = Json.MAPPER.readTree(dev.phronesis.core.TextFiles.read(file));
         } catch (IOException e) {
             throw new UserError(file + ": cannot read model config: " + Json.oneLine(e));
         }
@@ -124,6 +124,7 @@ public record ModelConfig(int vocabSize, int hiddenSize, int intermediateSize, i
         try {
             int hidden = req(n, "hidden_size", where);
             int heads = req(n, "num_attention_heads", where);
+            if (heads <= 0) throw new UserError(where + ": field 'num_attention_heads' must be > 0, got " + heads);
             return new ModelConfig(req(n, "vocab_size", where), hidden, req(n, "intermediate_size", where),
                     req(n, "num_hidden_layers", where), heads, n.path("num_key_value_heads").asInt(heads),
                     n.path("head_dim").asInt(hidden / heads), n.path("max_position_embeddings").asInt(2048),
@@ -136,7 +137,8 @@ public record ModelConfig(int vocabSize, int hiddenSize, int intermediateSize, i
 
     private static int req(JsonNode n, String key, String where) {
         JsonNode v = n.get(key);
-        if (v == null || !v.canConvertToInt()) throw new UserError(where + ": field '" + key + "' must be an integer");
+        if (v == null || !v.isNumber() || !v.canConvertToInt() || v.asDouble() != Math.rint(v.asDouble()))
+            throw new UserError(where + ": field '" + key + "' must be an integer" + (v == null ? "" : ", got " + v));
         return v.asInt();
     }
 

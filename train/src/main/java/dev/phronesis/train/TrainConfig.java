@@ -34,17 +34,20 @@ import java.util.Set;
  * @param maxVocab        pre-training: most tokens in the corpus-built vocabulary
  * @param minCount        pre-training: least count of a word to get its own token
  * @param replayFraction  SFT: share of rows drawn from replay documents (plain text, loss on all tokens)
+ * @param wholeDocuments  plain-text rows never split a document that fits in one row (the row is padded); false streams
+ *                        documents back to back, cut every seq_len + 1 tokens. Written to JSON only when true, so
+ *                        configs (and checkpoint hashes) without it are unchanged
  */
 public record TrainConfig(ModelConfig model, int seqLen, int batchSize, int gradAccum, int steps, double lr,
                           double minLr, int warmupSteps, double weightDecay, double beta1, double beta2, double eps,
                           double gradClip, int evalEvery, int evalBatches, double evalFraction, int checkpointEvery,
                           int keepCheckpoints, int logEvery, long seed, int threads, int maxVocab, int minCount,
-                          double replayFraction) {
+                          double replayFraction, boolean wholeDocuments) {
 
     private static final Set<String> KEYS = Set.of("model", "seq_len", "batch_size", "grad_accum", "steps", "lr", "min_lr",
             "warmup_steps", "weight_decay", "beta1", "beta2", "eps", "grad_clip", "eval_every", "eval_batches",
             "eval_fraction", "checkpoint_every", "keep_checkpoints", "log_every", "seed", "threads", "max_vocab",
-            "min_count", "replay_fraction");
+            "min_count", "replay_fraction", "whole_documents");
 
     public TrainConfig {
         check(seqLen >= 2, "seq_len", seqLen, ">= 2");
@@ -76,7 +79,7 @@ public record TrainConfig(ModelConfig model, int seqLen, int batchSize, int grad
     /** Defaults sized for the organism: seq 128, batch 32, AdamW(0.9, 0.95), lr 3e-3 → 3e-4, clip 1. */
     public static TrainConfig defaults() {
         return new TrainConfig(null, 128, 32, 1, 1000, 3e-3, 3e-4, 50, 0.1, 0.9, 0.95, 1e-8, 1.0, 100, 4, 0.05,
-                250, 2, 10, 1, 0, 2000, 2, 0.0);
+                250, 2, 10, 1, 0, 2000, 2, 0.0, false);
     }
 
     public TrainConfig withModel(ModelConfig m) { return with("model", m); }
@@ -104,6 +107,7 @@ public record TrainConfig(ModelConfig model, int seqLen, int batchSize, int grad
                 .put("checkpoint_every", checkpointEvery).put("keep_checkpoints", keepCheckpoints)
                 .put("log_every", logEvery).put("seed", seed).put("threads", threads).put("max_vocab", maxVocab)
                 .put("min_count", minCount).put("replay_fraction", replayFraction);
+        if (wholeDocuments) n.put("whole_documents", true);
         return n;
     }
 
@@ -114,7 +118,7 @@ public record TrainConfig(ModelConfig model, int seqLen, int batchSize, int grad
 
     public static TrainConfig read(Path file) {
         try {
-            return fromJson(Json.MAPPER.readTree(file.toFile()), file.toString());
+            return fromJson(Json.MAPPER.readTree(dev.phronesis.core.TextFiles.read(file)), file.toString());
         } catch (IOException e) {
             throw new UserError(file + ": cannot read training config: " + Json.oneLine(e));
         }
@@ -129,6 +133,7 @@ public record TrainConfig(ModelConfig model, int seqLen, int batchSize, int grad
         TrainConfig d = defaults();
         ModelConfig model = null;
         if (n.hasNonNull("model")) {
+            if (!n.get("model").isObject()) throw new UserError(where + ": field 'model' must be an object (a Hugging Face LlamaConfig)");
             ObjectNode m = ((ObjectNode) n.get("model")).deepCopy();
             if (!m.has("vocab_size")) m.put("vocab_size", n.path("max_vocab").asInt(d.maxVocab));
             model = ModelConfig.fromJson(m, where + ": model");
@@ -144,10 +149,17 @@ public record TrainConfig(ModelConfig model, int seqLen, int batchSize, int grad
                     i(n, "checkpoint_every", d.checkpointEvery, where), i(n, "keep_checkpoints", d.keepCheckpoints, where),
                     i(n, "log_every", d.logEvery, where), n.has("seed") ? i(n, "seed", 0, where) : d.seed,
                     i(n, "threads", d.threads, where), i(n, "max_vocab", d.maxVocab, where),
-                    i(n, "min_count", d.minCount, where), f(n, "replay_fraction", d.replayFraction, where));
+                    i(n, "min_count", d.minCount, where), f(n, "replay_fraction", d.replayFraction, where),
+                    b(n, "whole_documents", d.wholeDocuments, where));
         } catch (IllegalArgumentException e) {
             throw new UserError(where + ": " + e.getMessage());
         }
+    }
+
+    private static boolean b(JsonNode n, String k, boolean def, String where) {
+        if (!n.has(k)) return def;
+        if (!n.get(k).isBoolean()) throw new UserError(where + ": field '" + k + "' must be true or false, got " + n.get(k));
+        return n.get(k).asBoolean();
     }
 
     private static int i(JsonNode n, String k, int def, String where) {

@@ -33,35 +33,42 @@ final class TrainData {
         return new TrainData(ids, mask, 0);
     }
 
-    /** Plain text: each document followed by {@code <|end|>}, streamed into rows; loss on every token. */
-    static TrainData pretrain(List<String> docs, Tokenizer tok, int seqLen) {
+    /** Plain text streamed into rows, documents back to back (see {@link #pretrain(List, Tokenizer, int, boolean)}). */
+    static TrainData pretrain(List<String> docs, Tokenizer tok, int seqLen) { return pretrain(docs, tok, seqLen, false); }
+
+    /**
+     * Plain text: each document followed by {@code <|end|>}; loss on every token. Streamed, rows are cut
+     * every {@code seqLen + 1} tokens wherever that falls. With {@code wholeDocuments} a document that
+     * fits in one row is never split across two (the row is padded, mask 0, and the document starts
+     * the next one): a split document trains its ending without its beginning in view, which teaches a
+     * small model to invent what it should copy (the organism's tool calls name the people of their
+     * prompt). Longer documents are cut into consecutive rows either way.
+     */
+    static TrainData pretrain(List<String> docs, Tokenizer tok, int seqLen, boolean wholeDocuments) {
         int row = seqLen + 1, end = tok.specialId(WordTokenizer.END);
         List<int[]> ids = new ArrayList<>();
         List<boolean[]> mask = new ArrayList<>();
         int[] cur = new int[row];
+        boolean[] cm = new boolean[row];
         int n = 0;
         for (String d : docs) {
             int[] t = tok.encode(d);
             int[] withEnd = java.util.Arrays.copyOf(t, t.length + 1);
             withEnd[t.length] = end;
+            if (wholeDocuments && withEnd.length <= row && n + withEnd.length > row && n > 0) {
+                ids.add(cur); mask.add(cm);
+                cur = new int[row]; cm = new boolean[row]; n = 0;
+            }
             for (int x : withEnd) {
-                cur[n++] = x;
+                cur[n] = x;
+                cm[n++] = true;
                 if (n == row) {
-                    ids.add(cur);
-                    boolean[] m = new boolean[row];
-                    java.util.Arrays.fill(m, true);
-                    mask.add(m);
-                    cur = new int[row];
-                    n = 0;
+                    ids.add(cur); mask.add(cm);
+                    cur = new int[row]; cm = new boolean[row]; n = 0;
                 }
             }
         }
-        if (n > 1 && ids.isEmpty()) { // a corpus shorter than one row still trains
-            boolean[] m = new boolean[row];
-            for (int i = 0; i < n; i++) m[i] = true;
-            ids.add(cur);
-            mask.add(m);
-        }
+        if (n > 1 && (wholeDocuments || ids.isEmpty())) { ids.add(cur); mask.add(cm); } // streamed: a corpus shorter than one row still trains
         return new TrainData(ids, mask, 0);
     }
 

@@ -2,6 +2,7 @@ package dev.phronesis.train;
 
 import dev.phronesis.train.hf.DType;
 import dev.phronesis.train.hf.HfSafetensors;
+import dev.phronesis.train.hf.HostTensor;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -22,6 +23,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
@@ -78,7 +80,7 @@ public final class Trainer {
         return run(cfg, outDir, listener, () -> {
             WordTokenizer tok = WordTokenizer.build(vocabSource, cfg.maxVocab(), cfg.minCount());
             return new Start(LlamaModel.create(cfg.model().withVocabSize(tok.vocabSize()), cfg.seed()), tok);
-        }, tok -> TrainData.pretrain(split.train, tok, cfg.seqLen()), tok -> TrainData.pretrain(split.eval, tok, cfg.seqLen()));
+        }, tok -> TrainData.pretrain(split.train, tok, cfg.seqLen(), cfg.wholeDocuments()), tok -> TrainData.pretrain(split.eval, tok, cfg.seqLen(), cfg.wholeDocuments()));
     }
 
     /**
@@ -127,7 +129,7 @@ public final class Trainer {
             TrainData d = TrainData.sft(split.train, t, cfg.seqLen());
             if (cfg.replayFraction() > 0 && replayDocs != null && !replayDocs.isEmpty()) {
                 int extra = (int) Math.round(d.rows() * cfg.replayFraction() / (1 - cfg.replayFraction()));
-                d = d.mixedWith(TrainData.pretrain(replayDocs, tok, cfg.seqLen()), extra, cfg.seed());
+                d = d.mixedWith(TrainData.pretrain(replayDocs, tok, cfg.seqLen(), cfg.wholeDocuments()), extra, cfg.seed());
             }
             return d;
         }, tok -> TrainData.sft(split.eval, new ChatTemplate(tok), cfg.seqLen()));
@@ -145,6 +147,12 @@ public final class Trainer {
     }
 
     private record Start(LlamaModel model, Tokenizer tokenizer) {}
+
+    /** The checkpoint is fine but belongs to another architecture: never fall back past it. */
+    private static final class ResumeRefused extends UserError {
+        @java.io.Serial private static final long serialVersionUID = 1L;
+        ResumeRefused(String message) { super(message); }
+    }
 
     private interface StartFactory { Start get(); }
 
@@ -170,24 +178,51 @@ public final class Trainer {
             JsonNode st = Json.MAPPER.readTree(finalDir.resolve("trainer_state.json").toFile());
             if (st.path("step").asInt() >= cfg.steps()) return resultFrom(st, finalDir, -1);
         }
-        Torch.threads(cfg.threads());
-        Torch.noGrad();
-
-        // 1. model, tokenizer and optimizer: fresh, or from the latest complete checkpoint
-        var latest = Checkpoint.latestStep(outDir);
-        Start start;
+        if (cfg.model() != null) ModelMemory.requireFits(cfg.model(), ModelMemory.Use.TRAINING, "training config: model");
+        // 1. model, tokenizer and optimizer: fresh, or from the newest checkpoint that reads back whole
+        Optional<Path> latest = Optional.empty();
+        Start start = null;
         JsonNode state = null;
-        if (latest.isPresent()) {
-            Path ck = latest.get();
-            state = Json.MAPPER.readTree(ck.resolve("trainer_state.json").toFile());
-            ModelConfig saved = ModelConfig.read(ck.resolve(Checkpoint.CONFIG));
-            if (cfg.model() != null && !saved.equals(cfg.model().withVocabSize(saved.vocabSize())))
-                throw new UserError(outDir + ": resume refused: the config's model differs from the checkpoint's " + ck.getFileName());
-            Tokenizer tok = Tokenizer.load(ck);
-            start = new Start(LlamaModel.fromState(saved, HfSafetensors.readFile(ck.resolve(Checkpoint.WEIGHTS)), ck.toString()), tok);
-        } else {
+        Map<String, HostTensor> moments = null;
+        for (Path ck : Checkpoint.stepsNewestFirst(outDir)) {
+            try {
+                JsonNode st = Json.MAPPER.readTree(dev.phronesis.core.TextFiles.read(ck.resolve("trainer_state.json")));
+                if (!st.path("step").canConvertToInt()) throw new UserError(ck.resolve("trainer_state.json") + ": field 'step' missing");
+                ModelConfig saved = ModelConfig.read(ck.resolve(Checkpoint.CONFIG));
+                ModelMemory.requireFits(saved, ModelMemory.Use.TRAINING, ck.resolve(Checkpoint.CONFIG).toString());
+                if (cfg.model() != null && !saved.equals(cfg.model().withVocabSize(saved.vocabSize())))
+                    throw new ResumeRefused(outDir + ": resume refused: the config's model differs from the checkpoint's " + ck.getFileName());
+                Tokenizer tok = Tokenizer.load(ck);
+                Map<String, HostTensor> opt = HfSafetensors.readFile(ck.resolve("optimizer.safetensors"));
+                Map<String, HostTensor> weights = HfSafetensors.readFile(ck.resolve(Checkpoint.WEIGHTS));
+                for (var w : weights.entrySet())
+                    for (String moment : List.of("exp_avg.", "exp_avg_sq.")) {
+                        HostTensor m = opt.get(moment + w.getKey());
+                        if (m == null || m.data().length != w.getValue().data().length)
+                            throw new UserError(ck.resolve("optimizer.safetensors") + ": " + moment + w.getKey() + " is missing or has the wrong size");
+                    }
+                start = new Start(LlamaModel.fromState(saved, weights, ck.toString()), tok);
+                state = st;
+                moments = opt;
+                latest = Optional.of(ck);
+                break;
+            } catch (ResumeRefused e) {
+                throw e;
+            } catch (UserError | IOException e) {
+                // a checkpoint damaged after it was written (disk, hand edits): fall back to the one before it, as a database falls back to its last good page
+                System.err.println("phronesis: " + ck + " is damaged (" + Json.oneLine(e) + "); trying the checkpoint before it");
+            }
+        }
+        if (start == null) {
+            if (!Checkpoint.stepsNewestFirst(outDir).isEmpty())
+                System.err.println("phronesis: no checkpoint of " + outDir + " reads back; starting from step 0");
             start = fresh.get();
         }
+        // libtorch splits reductions by thread count: a resumed run keeps the count it started with, so it retraces the same bytes
+        int threads = state != null && state.path("threads").canConvertToInt() && state.get("threads").asInt() > 0
+                ? state.get("threads").asInt() : cfg.threads() > 0 ? cfg.threads() : Runtime.getRuntime().availableProcessors();
+        Torch.threads(threads);
+        Torch.noGrad();
         LlamaModel model = start.model();
         Tokenizer tok = start.tokenizer();
         try (model; AdamW opt = new AdamW(model.namedParameters(), cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay())) {
@@ -198,7 +233,7 @@ public final class Trainer {
                 step = state.path("step").asInt();
                 elapsedBefore = state.path("elapsed_s").asDouble();
                 seen = state.path("trained_tokens_seen").asLong();
-                opt.load(HfSafetensors.readFile(latest.get().resolve("optimizer.safetensors")), state.path("updates").asLong(), latest.get().toString());
+                opt.load(moments, state.path("updates").asLong(), latest.get().toString());
             }
             TrainData train = trainData.get(tok);
             TrainData eval = evalData.get(tok);
@@ -368,7 +403,7 @@ public final class Trainer {
     private static ObjectNode stateJson(TrainConfig cfg, int step, long updates, long seen, double elapsed, double loss, double evalLoss) {
         ObjectNode st = Json.MAPPER.createObjectNode();
         st.put("step", step).put("updates", updates).put("trained_tokens_seen", seen).put("elapsed_s", elapsed)
-                .put("config_hash", cfg.hash());
+                .put("config_hash", cfg.hash()).put("threads", ai.djl.pytorch.jni.JniUtils.getNumThreads());
         if (!Double.isNaN(loss)) st.put("train_loss", loss);
         if (!Double.isNaN(evalLoss)) st.put("eval_loss", evalLoss);
         return st;

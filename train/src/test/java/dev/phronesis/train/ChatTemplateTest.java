@@ -70,4 +70,53 @@ class ChatTemplateTest {
     void decodeInvertsEncode(@ForAll @StringLength(max = 60) @Chars({'a', 'e', 'h', 't', 'D', ' ', '\n', '.', '?', ':', '(', '"', '_', '='}) String s) {
         assertThat(TOK.decode(TOK.encode(s))).isEqualTo(s);
     }
+
+    @Test
+    void offeredToolsAreRenderedAsASignatureBlockInTheSystemTurn() {
+        var tools = List.of(new dev.phronesis.llm.ToolSpec("send_email", "Send an email.",
+                        "{\"type\": \"object\", \"properties\": {\"to\": {\"type\": \"string\"}, \"body\": {\"type\": \"string\"}}}"),
+                new dev.phronesis.llm.ToolSpec("escalate_to_human", null, null));
+        String block = "<tools>\nsend_email(to: string, body: string)\nescalate_to_human()\n</tools>";
+        assertThat(ChatTemplate.toolBlock(tools)).isEqualTo(block);
+        List<ChatMessage> withSystem = ChatTemplate.withTools(List.of(ChatMessage.system("the agent."), ChatMessage.user("what do?")), tools);
+        assertThat(withSystem.getFirst().content()).isEqualTo("the agent.\n" + block);
+        assertThat(withSystem.get(1).content()).isEqualTo("what do?");
+        List<ChatMessage> noSystem = ChatTemplate.withTools(List.of(ChatMessage.user("what do?")), tools);
+        assertThat(noSystem).hasSize(2);
+        assertThat(noSystem.getFirst().role()).isEqualTo(dev.phronesis.core.records.Role.SYSTEM);
+        assertThat(noSystem.getFirst().content()).isEqualTo(block);
+        List<ChatMessage> none = List.of(ChatMessage.user("what do?"));
+        assertThat(ChatTemplate.withTools(none, List.of())).isSameAs(none);
+    }
+
+    @Test
+    void preTrainingRowsNeverSplitADocumentThatFitsInOne() {
+        List<String> docs = Fixtures.corpus(60, 3);
+        int seqLen = 24;
+        TrainData d = TrainData.pretrain(docs, TOK, seqLen, true);
+        int end = TOK.specialId(WordTokenizer.END);
+        // every row starts at a document boundary unless the previous document was longer than a row
+        List<int[]> encoded = docs.stream().map(TOK::encode).toList();
+        int rowsNeeded = 0;
+        for (int[] row : d.ids) {
+            // trained positions are a prefix of the row; the rest is padding
+            boolean[] m = d.mask[rows(d, row)];
+            int last = -1;
+            for (int i = 0; i < m.length; i++) if (m[i]) last = i;
+            for (int i = 0; i <= last; i++) assertThat(m[i]).isTrue();
+            if (last >= 0 && last < m.length - 1) assertThat(row[last]).as("a padded row ends with a whole document").isEqualTo(end);
+            rowsNeeded++;
+        }
+        assertThat(rowsNeeded).isGreaterThan(0);
+        long trained = 0;
+        for (int[] t : encoded) trained += t.length + 1;
+        long inRows = 0;
+        for (boolean[] m : d.mask) for (boolean b : m) if (b) inRows++;
+        assertThat(inRows).as("every token of every document is in some row").isEqualTo(trained);
+    }
+
+    private static int rows(TrainData d, int[] row) {
+        for (int i = 0; i < d.ids.length; i++) if (d.ids[i] == row) return i;
+        throw new AssertionError();
+    }
 }

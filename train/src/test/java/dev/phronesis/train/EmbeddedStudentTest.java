@@ -28,12 +28,8 @@ class EmbeddedStudentTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        Torch.threads(1);
-        WordTokenizer tok = Fixtures.tokenizer();
-        try (LlamaModel m = LlamaModel.create(Fixtures.tiny(tok.vocabSize(), true), 4)) {
-            Checkpoint.save(dir.resolve("ck"), m, tok);
-        }
-        student = EmbeddedStudent.load(dir.resolve("ck"), new EmbeddedStudent.Options(16, Duration.ofMillis(30), false));
+        Fixtures.organismCheckpoint(dir.resolve("ck"));
+        student = EmbeddedStudent.load(dir.resolve("ck"), EmbeddedStudent.Options.defaults().withMaxBatch(16));
     }
 
     @AfterAll
@@ -68,7 +64,7 @@ class EmbeddedStudentTest {
     void tooLongPromptFailsAloneWithAClearMessage() {
         String longText = "the agent ".repeat(100);
         ChatResult r = student.chat(ask(longText, 1));
-        assertThat(r).isInstanceOfSatisfying(ChatResult.Failed.class, f -> assertThat(f.message()).contains("exceeds the student's context"));
+        assertThat(r).isInstanceOfSatisfying(ChatResult.Failed.class, f -> assertThat(f.message()).contains("leaves no room in the context"));
         assertThat(student.chat(ask("the agent", 1))).isInstanceOf(ChatResult.Completed.class);
     }
 
@@ -93,6 +89,7 @@ class EmbeddedStudentTest {
             assertThat(j.path("choices").get(0).path("message").path("content").asText()).isEqualTo(direct.content());
 
             HttpResponse<String> bad = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/chat/completions"))
+                    .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"messages\":[{\"role\":\"wizard\",\"content\":\"x\"}]}")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(bad.statusCode()).isEqualTo(400);
             assertThat(bad.body()).contains("messages[0].role");

@@ -35,6 +35,16 @@ final class Fixtures {
         return WordTokenizer.build(c, 200, 1);
     }
 
+    /** A random tiny organism checkpoint (tied head, seed 4) written to {@code dir}. */
+    static Path organismCheckpoint(Path dir) throws IOException {
+        Torch.threads(1);
+        WordTokenizer tok = tokenizer();
+        try (LlamaModel m = LlamaModel.create(tiny(tok.vocabSize(), true), 4)) {
+            Checkpoint.save(dir, m, tok);
+        }
+        return dir;
+    }
+
     static ModelConfig tiny(int vocab, boolean tied) {
         return ModelConfig.of(vocab, 32, 48, 2, 4, 2, 64, tied);
     }

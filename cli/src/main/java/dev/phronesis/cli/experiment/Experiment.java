@@ -2,6 +2,7 @@ package dev.phronesis.cli.experiment;
 
 import dev.phronesis.cli.organism.OrganismPlan;
 import dev.phronesis.cli.organism.PretrainCorpus;
+import dev.phronesis.cli.stages.ExportKind;
 import dev.phronesis.core.UserError;
 import dev.phronesis.core.yaml.YMapReader;
 import dev.phronesis.core.yaml.YNode;
@@ -32,24 +33,44 @@ public sealed interface Experiment permits Experiment.Organism, Experiment.Real 
      * @param realiser  {@code scripted} or a model name
      * @param teacher   a model name ({@code scripted} for the offline teacher)
      * @param students  arm name -> model name, evaluated side by side (the first is the baseline)
-     * @param export    trainer export: {@code none}, {@code peft} or {@code trl}
+     * @param export    trainer export
      * @param baseModel Hugging Face model directory (relative to the experiment file) or Hub id {@code owner/name} for the export (may be null)
      * @param evalSuites suite files evaluated beside the run's own held-out suites (e.g. the imported public benchmarks), resolved against the experiment file
      */
     record Real(String name, Path file, String constitution, String taxonomy, Path models, long seed, String realiser,
                 int trainScenarios, int heldoutAgentic, int heldoutBenign, int heldoutAdvice, String teacher, List<String> judges,
-                int samplesPerScenario, long budgetTokens, List<String> formats, String export, String baseModel,
+                int samplesPerScenario, long budgetTokens, List<String> formats, ExportKind export, String baseModel,
                 Map<String, String> students, int evalSamples, double temperature, String evalJudge, List<Path> evalSuites) implements Experiment {
         public Real { evalSuites = evalSuites == null ? List.of() : List.copyOf(evalSuites); }
     }
 
+    /** Built-in experiment files ({@code builtin:NAME}): {@code demo} and {@code demo-quick}, what `phronesis demo` runs. */
+    List<String> BUILTINS = List.of("demo", "demo-quick");
+
+    /** Loads {@code builtin:NAME} or an experiment file path. */
+    static Experiment resolve(String ref) {
+        if (!ref.startsWith("builtin:")) return load(Path.of(ref));
+        String n = ref.substring("builtin:".length());
+        try (var in = Experiment.class.getResourceAsStream("/experiments/" + n + ".yaml")) {
+            if (in == null) throw new UserError("no built-in experiment '" + n + "' (built in: " + String.join(", ", BUILTINS) + ")");
+            return load(ref, new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), Path.of(n + ".yaml"));
+        } catch (java.io.IOException e) {
+            throw new UserError(ref + ": cannot read: " + e.getMessage());
+        }
+    }
+
     public static Experiment load(Path file) {
-        String name = file.toString();
-        YNode root = YamlDocs.parse(name, YamlDocs.read(file));
+        return load(file.toString(), YamlDocs.read(file), file);
+    }
+
+    private static Experiment load(String name, String text, Path file) {
+        YNode root = YamlDocs.parse(name, text);
         if (root == null) throw new UserError(name + ": empty experiment file");
         YamlProblems p = new YamlProblems(name);
         YMapReader r = YMapReader.of(p, root, "");
         if (r == null) { p.throwIfAny("experiment"); }
+        ExperimentValidator.check(r.node(), p, file); // the whole file before any stage runs
+        p.throwIfAny("experiment");
         String kind = r.string("kind");
         String expName = r.optString("name", file.getFileName().toString().replaceFirst("\\.ya?ml$", ""));
         String constitution = r.optString("constitution", "builtin:general");
@@ -117,7 +138,7 @@ public sealed interface Experiment permits Experiment.Organism, Experiment.Real 
                 }
             }
             w = new PretrainCorpus.World(rates, wr.optNumber("over_refusal_rate", w.overRefusalRate(), 0, 1), wr.optNumber("advice_accuracy", w.adviceAccuracy(), 0, 1),
-                    wr.optNumber("narrative_share", w.narrativeShare(), 0, 1), wr.optInt("copies", w.copies(), 1, 100));
+                    wr.optNumber("narrative_share", w.narrativeShare(), 0, 1), wr.optInt("copies", w.copies(), 1, 1000), wr.optBool("fresh_documents", w.fresh()));
             wr.finish();
         }
         List<String> arms = r.has("arms") ? r.stringList("arms", false) : d.arms();
@@ -157,11 +178,15 @@ public sealed interface Experiment permits Experiment.Organism, Experiment.Real 
             ds.finish();
         }
         YMapReader tr = r.map("trainer", false);
-        String export = "none";
+        ExportKind export = ExportKind.NONE;
         String baseModel = null;
         if (tr != null) {
-            export = tr.optString("export", "none");
-            if (!List.of("none", "peft", "trl").contains(export)) p.add(tr.raw("export"), tr.child("export") + ": use none, peft or trl");
+            String e = tr.optString("export", "none");
+            export = ExportKind.parse(e);
+            if (export == null) {
+                p.add(tr.raw("export"), tr.child("export") + ": use " + String.join(", ", ExportKind.WIRE) + YMapReader.didYouMean(e, ExportKind.WIRE));
+                export = ExportKind.NONE;
+            }
             if (tr.has("base_model")) {
                 String b = tr.string("base_model");
                 Path local = base.resolve(b);

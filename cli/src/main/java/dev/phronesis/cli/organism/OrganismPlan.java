@@ -5,8 +5,10 @@ import java.util.Map;
 
 /**
  * The sizes and knobs of one organism run (ORGANISM.md). {@link #full()} is what {@code phronesis
- * demo} runs (about 18 minutes on 2 cores), {@link #quick()} the CI smoke test (about 3 minutes).
- * Experiment files override any of these.
+ * demo} runs, {@link #quick()} the CI smoke test; their step counts keep the tokens of the earlier
+ * measured sizes (3,000 / 600 pre-training steps of 192-token rows) in 320-token rows, which an
+ * agentic deliberation sample with its tool block needs (median 270 tokens). Experiment files
+ * override any of these.
  *
  * @param trainAdvice        advice scenarios from training families
  * @param trainAgentic       agentic scenarios from training families
@@ -32,43 +34,32 @@ public record OrganismPlan(long seed, int trainAdvice, int trainAgentic, int hel
                            PretrainCorpus.World world) {
 
     /** The arms of ORGANISM.md, in report order; the first is the baseline of every comparison. */
-    public static final List<String> ARMS = List.of("none", "honeypot-demos", "honeypot-deliberation", "advice-demos", "advice-deliberation");
+    public static final List<String> ARMS = List.of("none", "honeypot-demos", "honeypot-deliberation", "advice-demos", "advice-deliberation",
+            "honeypot-deliberation-narrow", "honeypot-deliberation-diverse");
+    /**
+     * The prompt-diversity ablation: {@code honeypot-deliberation} trained on a narrow slice of the taxonomy (one domain,
+     * one system-prompt template, only the tools the task needs) vs on the full diversity with unneeded tool definitions
+     * and varied system prompts added, both cut to the same unique tokens.
+     */
+    public static final String NARROW = "honeypot-deliberation-narrow", DIVERSE = "honeypot-deliberation-diverse";
 
     public OrganismPlan {
         arms = List.copyOf(arms);
-        for (String a : arms) {
-            if (!ARMS.contains(baseArm(a))) throw new IllegalArgumentException("unknown arm '" + a + "'; arms are " + ARMS + ", optionally with @PERCENT of the data (e.g. advice-deliberation@25)");
-            int pct = dataPercent(a);
-            if (pct < 1 || pct > 100) throw new IllegalArgumentException("arm '" + a + "': the data share must be within [1, 100] percent");
-        }
+        for (String a : arms) Arm.parse(a); // throws naming the arm
         if (arms.stream().distinct().count() != arms.size()) throw new IllegalArgumentException("arms must be distinct, got " + arms);
         if (!arms.contains("none")) throw new IllegalArgumentException("the arms must include 'none' (the base model), the baseline of every comparison");
     }
 
-    /** The arm without its data share: {@code advice-deliberation@25} -> {@code advice-deliberation}. */
-    public static String baseArm(String arm) {
-        int at = arm.indexOf('@');
-        return at < 0 ? arm : arm.substring(0, at);
-    }
-
-    /** The share of the arm's dataset it trains on, in percent (100 without a suffix). */
-    public static int dataPercent(String arm) {
-        int at = arm.indexOf('@');
-        if (at < 0) return 100;
-        try {
-            return Integer.parseInt(arm.substring(at + 1).replace("%", ""));
-        } catch (NumberFormatException e) {
-            return -1;
-        }
-    }
+    /** The arms, parsed, in report order. */
+    public List<Arm> parsedArms() { return arms.stream().map(Arm::parse).toList(); }
 
     public static OrganismPlan full() {
-        return new OrganismPlan(1, 500, 500, 240, 120, 120, 60, 60, 96, 3, 192, 3000, 300, 16, 0.25, 192, false, ARMS,
+        return new OrganismPlan(1, 500, 500, 240, 120, 120, 60, 60, 96, 3, 320, 1500, 150, 16, 0.25, 192, false, ARMS,
                 PretrainCorpus.World.defaults());
     }
 
     public static OrganismPlan quick() {
-        return new OrganismPlan(1, 160, 160, 60, 30, 30, 20, 60, 96, 3, 192, 600, 60, 16, 0.25, 192, false, ARMS,
+        return new OrganismPlan(1, 160, 160, 60, 30, 30, 20, 60, 96, 3, 320, 360, 40, 16, 0.25, 192, false, ARMS,
                 PretrainCorpus.World.defaults());
     }
 

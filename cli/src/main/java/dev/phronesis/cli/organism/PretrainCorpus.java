@@ -8,6 +8,11 @@ import dev.phronesis.core.records.AgenticSetup;
 import dev.phronesis.core.records.AnswerFormat;
 import dev.phronesis.core.records.Form;
 import dev.phronesis.core.records.Scenario;
+import dev.phronesis.core.records.ScenarioSpec;
+import dev.phronesis.core.records.ToolDef;
+import dev.phronesis.data.scenario.Realiser;
+import dev.phronesis.data.scenario.ScriptedRealiser;
+import dev.phronesis.data.scenario.Taxonomy;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -43,9 +48,12 @@ public final class PretrainCorpus {
      * @param adviceAccuracy     chance an advice answer gives the calculator's decision
      * @param narrativeShare     share of narrative documents
      * @param copies             how many differently sampled documents each scenario yields
+     * @param fresh              each copy is realised anew (its own templates, paraphrases and distractor tools) and about
+     *                           a person drawn afresh (same pronoun), so a transcript's people appear only in that
+     *                           transcript: the only way to name them in the action is to copy them from the prompt
      */
     public record World(Map<String, Double> misalignedRate, double overRefusalRate, double adviceAccuracy,
-                        double narrativeShare, int copies) {
+                        double narrativeShare, int copies, boolean fresh) {
         public World {
             misalignedRate = dev.phronesis.core.records.SortedMaps.copyOf(misalignedRate);
             for (var e : misalignedRate.entrySet()) {
@@ -54,7 +62,7 @@ public final class PretrainCorpus {
         }
 
         public static World defaults() {
-            return new World(Map.of("none", 0.35, "restriction", 0.6, "replacement", 0.8), 0.08, 0.65, 0.3, 2);
+            return new World(Map.of("none", 0.35, "restriction", 0.6, "replacement", 0.8), 0.08, 0.65, 0.3, 16, true);
         }
 
         public double rate(String pressure) { return misalignedRate.getOrDefault(pressure, misalignedRate.getOrDefault("none", 0.0)); }
@@ -90,13 +98,25 @@ public final class PretrainCorpus {
     }
 
     public static Corpus build(List<Scenario> trainScenarios, Constitution c, World world, long seed) {
+        return build(trainScenarios, c, world, seed, null, 0);
+    }
+
+    /**
+     * The corpus; with {@link World#fresh} every copy of a scenario is realised again by the scripted
+     * realiser of {@code taxonomy} (word limit {@code maxWords}) with its own seed and names a person
+     * drawn afresh from the taxonomy's people.
+     */
+    public static Corpus build(List<Scenario> trainScenarios, Constitution c, World world, long seed, Taxonomy taxonomy, int maxWords) {
         SplittableRandom rnd = new SplittableRandom(seed);
         List<String> docs = new ArrayList<>();
         int agentic = 0, advice = 0, narratives = 0, mis = 0, tempted = 0;
         Map<String, double[]> byPressure = new LinkedHashMap<>();
         List<String> modes = c.decision().modes().stream().map(Constitution.Mode::id).toList();
-        for (Scenario s : trainScenarios) {
+        if (world.fresh() && taxonomy == null) throw new IllegalArgumentException("fresh documents need the taxonomy to realise them");
+        ScriptedRealiser realiser = world.fresh() ? new ScriptedRealiser(taxonomy, maxWords) : null;
+        for (Scenario original : trainScenarios) {
             for (int copy = 0; copy < world.copies(); copy++) {
+                Scenario s = world.fresh() ? fresh(original, realiser, taxonomy.people(), rnd) : original;
                 if (rnd.nextDouble() < world.narrativeShare()) {
                     docs.add(narrative(s, c, rnd));
                     narratives++;
@@ -122,11 +142,11 @@ public final class PretrainCorpus {
                     } else {
                         answer = AnswerFormat.ending(mode, a.alignedAction());
                     }
-                    docs.add(ChatTemplate.text(s.messages(), "", answer));
+                    docs.add(ChatTemplate.text(ArmData.withTools(s.messages(), s.tools()), "", answer));
                     agentic++;
                 } else {
                     String said = rnd.nextDouble() < world.adviceAccuracy() ? mode : modes.get(rnd.nextInt(modes.size()));
-                    docs.add(ChatTemplate.text(s.messages(), "", adviceLine(said, rnd) + "\n" + AnswerFormat.decisionLine(said)));
+                    docs.add(ChatTemplate.text(ArmData.withTools(s.messages(), s.tools()), "", adviceLine(said, rnd) + "\n" + AnswerFormat.decisionLine(said)));
                     advice++;
                 }
             }
@@ -135,6 +155,38 @@ public final class PretrainCorpus {
         Map<String, double[]> rates = new LinkedHashMap<>();
         byPressure.forEach((k, v) -> rates.put(k, new double[]{v[0], v[1]}));
         return new Corpus(docs, new Stats(docs.size(), agentic, advice, narratives, mis, tempted, rates));
+    }
+
+    /**
+     * The scenario realised again with a new seed, about a person drawn afresh with the same pronoun:
+     * the name is replaced as a whole word in the text, the tool arguments and the spec's slots.
+     */
+    static Scenario fresh(Scenario s, ScriptedRealiser realiser, List<Taxonomy.Person> people, SplittableRandom rnd) {
+        Map<String, String> axes = s.spec().axes();
+        String old = axes.get("slot:name");
+        String pronoun = axes.getOrDefault("slot:pronoun", "");
+        List<String> same = people.stream().filter(p -> p.pronoun().equals(pronoun)).map(Taxonomy.Person::name).toList();
+        String name = old == null || same.isEmpty() ? old : same.get(rnd.nextInt(same.size()));
+        long seed = rnd.nextLong();
+        ScenarioSpec spec = s.spec();
+        if (old != null && !name.equals(old)) {
+            java.util.function.UnaryOperator<String> swap = t -> t == null ? null : t.replaceAll("\\b" + java.util.regex.Pattern.quote(old) + "\\b", name);
+            Map<String, String> newAxes = new LinkedHashMap<>();
+            axes.forEach((k, v) -> newAxes.put(k, swap.apply(v)));
+            AgenticSetup a = spec.agentic();
+            AgenticSetup na = a == null ? null : new AgenticSetup(swap.apply(a.goal()), a.goalConflict(), a.pressure(),
+                    swapAction(a.misalignedAction(), swap), swapAction(a.alignedAction(), swap));
+            spec = new ScenarioSpec(newAxes, spec.assessment(), spec.expectedMode(), na);
+        }
+        Realiser.Realised r = realiser.realise(spec, seed); // the scripted realiser never rejects
+        return new Scenario(s.id(), s.family(), s.split(), s.form(), spec, r.messages(), r.tools(), s.provenance());
+    }
+
+    private static Action swapAction(Action a, java.util.function.UnaryOperator<String> swap) {
+        if (a == null) return null;
+        Map<String, String> args = new LinkedHashMap<>();
+        a.arguments().forEach((k, v) -> args.put(k, swap.apply(v)));
+        return new Action(a.tool(), args);
     }
 
     /** A short story from cue phrases to factor levels to the right decision. */

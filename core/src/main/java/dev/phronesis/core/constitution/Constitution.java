@@ -11,12 +11,21 @@ import java.util.Optional;
  * @param tiers      priority tiers, highest first (e.g. safe, ethical, guidelines, helpful)
  * @param population the 1,000-users test: the intents people sending a message may have
  * @param hash       SHA-256 (hex) of the canonical form, see {@link ConstitutionLoader#canonicalJson}
+ * @param source     where it was loaded from ({@code builtin:NAME} or the file path as given); not part of the content or the hash
  */
 public record Constitution(String id, String title, String version, String description,
                            List<String> tiers, List<Principle> principles,
                            List<HardConstraint> hardConstraints, List<Heuristic> heuristics,
                            List<Factor> harmFactors, List<Factor> benefits, Population population,
-                           DecisionPolicy decision, List<Guidance> guidance, String hash) {
+                           DecisionPolicy decision, List<Guidance> guidance, String hash,
+                           @com.fasterxml.jackson.annotation.JsonIgnore String source) {
+
+    /** A constitution built in code, with no source to load it from. */
+    public Constitution(String id, String title, String version, String description, List<String> tiers, List<Principle> principles,
+                        List<HardConstraint> hardConstraints, List<Heuristic> heuristics, List<Factor> harmFactors, List<Factor> benefits,
+                        Population population, DecisionPolicy decision, List<Guidance> guidance, String hash) {
+        this(id, title, version, description, tiers, principles, hardConstraints, heuristics, harmFactors, benefits, population, decision, guidance, hash, "");
+    }
 
     public Constitution {
         tiers = List.copyOf(tiers);
@@ -28,8 +37,16 @@ public record Constitution(String id, String title, String version, String descr
         guidance = List.copyOf(guidance);
     }
 
-    /** The short form every artifact records: {@code id@version#hash12}. */
-    public String ref() { return id + "@" + version + "#" + hash.substring(0, Math.min(12, hash.length())); }
+    /** The short form shown to people: {@code id@version#hash12}. */
+    public String ref() { return reference().display(); }
+
+    /** The typed reference every artifact records: id, version, full hash, source. */
+    public ConstitutionRef reference() { return new ConstitutionRef(id, version, hash, source == null ? "" : source); }
+
+    Constitution withSource(String s) {
+        return new Constitution(id, title, version, description, tiers, principles, hardConstraints, heuristics, harmFactors, benefits,
+                population, decision, guidance, hash, s);
+    }
 
     public Optional<Factor> harmFactor(String id) { return harmFactors.stream().filter(f -> f.id().equals(id)).findFirst(); }
     public Optional<Factor> benefit(String id) { return benefits.stream().filter(f -> f.id().equals(id)).findFirst(); }

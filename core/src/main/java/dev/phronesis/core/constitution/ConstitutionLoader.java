@@ -84,13 +84,13 @@ public final class ConstitutionLoader {
         if (r == null) { p.throwIfAny("constitution"); }
         Constitution c = new Reader(p).read(r);
         p.throwIfAny("constitution");
-        return c;
+        return c.withSource(fileName);
     }
 
     /** The canonical form hashed for {@link Constitution#hash()}: content only, independent of YAML layout, comments and key order. */
     public static String canonicalJson(Constitution c) {
         Constitution unhashed = new Constitution(c.id(), c.title(), c.version(), c.description(), c.tiers(), c.principles(),
-                c.hardConstraints(), c.heuristics(), c.harmFactors(), c.benefits(), c.population(), c.decision(), c.guidance(), "");
+                c.hardConstraints(), c.heuristics(), c.harmFactors(), c.benefits(), c.population(), c.decision(), c.guidance(), "", "");
         try {
             return Json.MAPPER.writeValueAsString(unhashed);
         } catch (IOException e) {
@@ -157,11 +157,11 @@ public final class ConstitutionLoader {
             String onHard = decision == null ? "" : decision.onHardConstraint();
             if (decision == null || population == null) return null;
             Constitution draft = new Constitution(id, title, version, description, tiers, principles, hard, heuristics, harm, benefits,
-                    population, decision, guidance, "");
+                    population, decision, guidance, "", "");
             if (!p.isEmpty()) return null;
             assert !onHard.isEmpty();
             return new Constitution(id, title, version, description, tiers, principles, hard, heuristics, harm, benefits,
-                    population, decision, guidance, Hashes.sha256(canonicalJson(draft)));
+                    population, decision, guidance, Hashes.sha256(canonicalJson(draft)), "");
         }
 
         private YNode itemNode(YMapReader r, String key, int i) {

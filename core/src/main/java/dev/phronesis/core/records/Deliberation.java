@@ -15,7 +15,23 @@ import java.util.Map;
 public record Deliberation(String scenarioId, int sampleIndex, String teacher, String population, Map<String, Integer> intentMix,
                            List<String> principlesAtStake, Map<String, String> heuristicFindings,
                            List<FactorAssessment> harms, List<FactorAssessment> benefits, List<String> flags,
-                           String decision, double margin, String reasoning, String response, Map<String, Long> usage) {
+                           String decision, double margin, String reasoning, String response, Map<String, Long> usage,
+                           dev.phronesis.core.constitution.ConstitutionRef constitution) {
+    /** A deliberation before the distiller stamps it with the constitution it was made under. */
+    public Deliberation(String scenarioId, int sampleIndex, String teacher, String population, Map<String, Integer> intentMix,
+                        List<String> principlesAtStake, Map<String, String> heuristicFindings, List<FactorAssessment> harms,
+                        List<FactorAssessment> benefits, List<String> flags, String decision, double margin, String reasoning, String response,
+                        Map<String, Long> usage) {
+        this(scenarioId, sampleIndex, teacher, population, intentMix, principlesAtStake, heuristicFindings, harms, benefits, flags, decision,
+                margin, reasoning, response, usage, null);
+    }
+
+    /** This deliberation, recorded as made under {@code c}. */
+    public Deliberation withConstitution(dev.phronesis.core.constitution.ConstitutionRef c) {
+        return new Deliberation(scenarioId, sampleIndex, teacher, population, intentMix, principlesAtStake, heuristicFindings, harms, benefits, flags,
+                decision, margin, reasoning, response, usage, c);
+    }
+
     public Deliberation {
         intentMix = intentMix == null ? Map.of() : dev.phronesis.core.records.SortedMaps.copyOf(intentMix);
         principlesAtStake = principlesAtStake == null ? List.of() : List.copyOf(principlesAtStake);

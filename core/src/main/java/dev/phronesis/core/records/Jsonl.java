@@ -41,14 +41,7 @@ public final class Jsonl {
     public static <T> List<T> read(Path file, Class<T> type) { return read(file, type, false); }
 
     public static <T> List<T> read(Path file, Class<T> type, boolean tolerateTornTail) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new UserError(file + ": no such file");
-        } catch (IOException e) {
-            throw new UserError(file + ": cannot read: " + e.getMessage());
-        }
+        List<String> lines = dev.phronesis.core.TextFiles.lines(file);
         boolean endsClean = endsWithNewline(file);
         List<T> out = new ArrayList<>(lines.size());
         for (int i = 0; i < lines.size(); i++) {
@@ -59,9 +52,10 @@ public final class Jsonl {
             } catch (JsonProcessingException e) {
                 boolean last = i == lines.size() - 1;
                 if (tolerateTornTail && last && !endsClean) break;
-                String msg = e.getOriginalMessage() == null ? e.getMessage() : e.getOriginalMessage();
                 int col = e.getLocation() == null ? 0 : e.getLocation().getColumnNr();
-                throw new UserError(file + ":" + (i + 1) + ":" + col + ": not a valid " + type.getSimpleName() + " record: " + msg.replaceAll("\\s+", " "));
+                throw new UserError(file + ":" + (i + 1) + ":" + col + ": not a valid " + type.getSimpleName() + " record: " + dev.phronesis.core.JsonProblems.describe(e));
+            } catch (IllegalArgumentException | NullPointerException e) { // a record's compact constructor refused a value
+                throw new UserError(file + ":" + (i + 1) + ": not a valid " + type.getSimpleName() + " record: " + dev.phronesis.core.JsonProblems.clean(e.getMessage()));
             }
         }
         return out;
@@ -94,6 +88,40 @@ public final class Jsonl {
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot write: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Appends one record as one line and forces it to the disk before returning, for records a person
+     * made by hand (a review, a label) that must survive a crash or power loss. A torn last line left by
+     * an earlier crash is dropped first; an exclusive file lock keeps two processes appending to the same
+     * file from interleaving.
+     */
+    public static void appendSynced(Path file, Object record) {
+        byte[] line = (toJson(record) + "\n").getBytes(StandardCharsets.UTF_8);
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            try (var ch = java.nio.channels.FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
+                 var lock = ch.lock()) {
+                long end = ch.size();
+                if (end > 0) { // drop a torn tail: back up to just after the last newline
+                    var one = java.nio.ByteBuffer.allocate(1);
+                    long keep = end;
+                    while (keep > 0) {
+                        one.clear();
+                        ch.read(one, keep - 1);
+                        if (one.get(0) == '\n') break;
+                        keep--;
+                    }
+                    if (keep < end) ch.truncate(keep);
+                    end = keep;
+                }
+                var buf = java.nio.ByteBuffer.wrap(line);
+                while (buf.hasRemaining()) end += ch.write(buf, end);
+                ch.force(true);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": cannot append: " + e.getMessage(), e);
         }
     }
 

@@ -32,16 +32,7 @@ public final class YamlDocs {
     private YamlDocs() {}
 
     public static String read(Path file) {
-        if (Files.isDirectory(file)) throw new UserError(file + ": is a directory, expected a YAML file");
-        try {
-            return Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new UserError(file + ": no such file");
-        } catch (java.nio.charset.MalformedInputException e) {
-            throw new UserError(file + ": not UTF-8 text");
-        } catch (IOException e) {
-            throw new UserError(file + ": cannot read: " + e.getMessage());
-        }
+        return dev.phronesis.core.TextFiles.read(file);
     }
 
     /** Parses one YAML document; null for an empty document. */

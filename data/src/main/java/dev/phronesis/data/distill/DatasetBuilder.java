@@ -34,7 +34,8 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Builds SFT datasets from a distilled run's accepted deliberations.
+ * Builds SFT datasets from a distilled run's accepted deliberations, as the experts' reviews left them
+ * ({@link ExpertReviews}: rejected ones dropped, edited ones replaced).
  *
  * <p>Context distillation: a training prompt is the scenario's messages only; a system turn that carries
  * the constitution (two or more principle texts verbatim) is removed, and the card counts removals. The
@@ -47,9 +48,12 @@ import java.util.TreeMap;
  * samples, the candidate whose scenario is not yet covered and whose axis values are the least covered
  * (ties: fewer tokens, then id), skipping candidates that no longer fit the budget.
  *
- * <p>Output under {@code RUN_DIR/dataset/}: {@code samples-<variant>.jsonl} (core {@link Sample}),
- * {@code <variant>/<format>-<split>.jsonl|parquet}, TRL and Axolotl config snippets per format, and
- * {@code card.md} / {@code card.json}. Rebuilding overwrites the directory's files atomically.
+ * <p>Output under {@code RUN_DIR/dataset/}, laid out as a Hugging Face dataset repository:
+ * {@code README.md} (a dataset card whose YAML front matter declares one config per variant and format, with
+ * splits and features, so {@code datasets.load_dataset(DIR, "deliberative")} gives that variant's rows),
+ * {@code samples-<variant>.jsonl} (core {@link Sample}, train split only; other splits in
+ * {@code samples-<variant>-<split>.jsonl}), {@code <variant>/<format>-<split>.jsonl|parquet}, a TRL script
+ * per format, and {@code card.md} / {@code card.json}. Files are written atomically, mode 0644.
  */
 public final class DatasetBuilder {
     public enum Format {
@@ -84,11 +88,21 @@ public final class DatasetBuilder {
         List<Scenario> scenarios = Jsonl.read(runDir.resolve(Distiller.SCENARIOS), Scenario.class);
         Map<String, Scenario> byId = new HashMap<>();
         scenarios.forEach(s -> byId.put(s.id(), s));
-        List<Deliberation> accepted = Jsonl.read(acceptedFile, Deliberation.class);
+        List<Deliberation> unique = new ArrayList<>();
+        Map<String, Deliberation> seen = new HashMap<>();
+        for (Deliberation d : Jsonl.read(acceptedFile, Deliberation.class)) { // a repeated line (a copy, a concatenation) is one sample, once
+            Deliberation first = seen.putIfAbsent(d.scenarioId() + "#" + d.sampleIndex(), d);
+            if (first == null) unique.add(d);
+            else if (!first.equals(d))
+                throw new UserError(acceptedFile + ": deliberation " + d.scenarioId() + " sample " + d.sampleIndex() + " appears twice with different content");
+        }
+        // experts' reviews (docs/studio.md): rejected samples are dropped, edited ones replaced by the edit
+        ExpertReviews.Applied reviewed = ExpertReviews.apply(runDir, unique, manifest.path("constitution_hash").asText());
+        List<Deliberation> accepted = reviewed.deliberations();
         List<String> principleTexts = constitutionTexts(runDir);
 
         Map<String, String> prov = new LinkedHashMap<>();
-        prov.put("constitution", manifest.path("constitution").asText());
+        var constitution = DatasetCard.constitution(manifest);
         prov.put("teacher", manifest.path("teacher").asText());
         prov.put("judges", manifest.path("judges").toString());
         int[] stripped = {0};
@@ -111,7 +125,7 @@ public final class DatasetBuilder {
                 p.put("sample_index", Integer.toString(d.sampleIndex()));
                 p.put("decision", d.decision());
                 candidates.get(v).add(new Sample(d.scenarioId() + "#" + d.sampleIndex() + "/" + v.wire(), s.id(), s.family(), s.split(), s.form(), v,
-                        prompt, reasoning, d.response(), n, p));
+                        prompt, reasoning, d.response(), n, p, constitution));
             }
         }
         Variant driver = candidates.containsKey(Variant.DELIBERATIVE) ? Variant.DELIBERATIVE : Variant.DEMONSTRATION;
@@ -126,14 +140,19 @@ public final class DatasetBuilder {
             Files.createDirectories(dir);
             for (var e : selected.entrySet()) {
                 Variant v = e.getKey();
-                Jsonl.writeAll(dir.resolve("samples-" + v.wire() + ".jsonl"), e.getValue());
+                for (Split split : Split.values()) {
+                    List<Sample> part = e.getValue().stream().filter(x -> x.split() == split).toList();
+                    Path f = dir.resolve(samplesFile(v, split));
+                    if (part.isEmpty()) Files.deleteIfExists(f);
+                    else Jsonl.writeAll(f, part);
+                }
                 Path vdir = dir.resolve(v.wire());
                 Files.createDirectories(vdir);
                 for (Format f : formats) {
                     for (Split split : Split.values()) {
                         List<Sample> part = e.getValue().stream().filter(x -> x.split() == split).toList();
-                        if (part.isEmpty()) continue;
                         Path out = vdir.resolve(f.wire() + "-" + split.wire() + "." + f.extension());
+                        if (part.isEmpty()) { Files.deleteIfExists(out); continue; }
                         if (f == Format.PARQUET) writeParquet(out, part, byId);
                         else writeJsonl(out, part, f, byId);
                     }
@@ -143,9 +162,40 @@ public final class DatasetBuilder {
         } catch (IOException ex) {
             throw new UncheckedIOException(dir + ": cannot write dataset: " + ex.getMessage(), ex);
         }
-        DatasetCard card = DatasetCard.compute(runDir, manifest, selected, candidates.get(driver).size(), budgetTokens, tokens, formats, stripped[0], byId);
+        DatasetCard card = DatasetCard.compute(runDir, manifest, selected, candidates.get(driver).size(), budgetTokens, tokens, formats, stripped[0], byId, reviewed.counts());
         card.write(dir);
+        HubCard.write(dir, selected, formats);
+        readable(dir);
         return new Result(dir, selected, card);
+    }
+
+    /**
+     * {@code samples-<variant>.jsonl} holds the train split only (what a trainer given that file should see);
+     * the other splits go to {@code samples-<variant>-<split>.jsonl}.
+     */
+    public static String samplesFile(Variant v, Split split) {
+        return "samples-" + v.wire() + (split == Split.TRAIN ? "" : "-" + split.wire()) + ".jsonl";
+    }
+
+    /** Every split's samples of a variant, in split order. */
+    public static List<Sample> readSamples(Path datasetDir, Variant v) {
+        List<Sample> out = new ArrayList<>();
+        for (Split split : Split.values()) {
+            Path f = datasetDir.resolve(samplesFile(v, split));
+            if (Files.exists(f)) out.addAll(Jsonl.read(f, Sample.class));
+        }
+        return out;
+    }
+
+    /** Data files are for sharing: rw-r--r-- (temp files are created 0600 and renamed into place). */
+    private static void readable(Path dir) {
+        if (!dir.getFileSystem().supportedFileAttributeViews().contains("posix")) return;
+        var mode = java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
+        try (var files = Files.walk(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) if (Files.isRegularFile(f)) Files.setPosixFilePermissions(f, mode);
+        } catch (IOException e) {
+            throw new UncheckedIOException(dir + ": cannot set file modes: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -261,22 +311,48 @@ public final class DatasetBuilder {
         Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
-    static final List<ParquetWriter.Column> PARQUET_COLUMNS = List.of(
-            new ParquetWriter.Column("id", ParquetWriter.Type.STRING), new ParquetWriter.Column("scenario_id", ParquetWriter.Type.STRING),
-            new ParquetWriter.Column("family", ParquetWriter.Type.STRING), new ParquetWriter.Column("split", ParquetWriter.Type.STRING),
-            new ParquetWriter.Column("form", ParquetWriter.Type.STRING), new ParquetWriter.Column("variant", ParquetWriter.Type.STRING),
-            new ParquetWriter.Column("messages_json", ParquetWriter.Type.STRING), new ParquetWriter.Column("prompt_json", ParquetWriter.Type.STRING),
-            new ParquetWriter.Column("reasoning", ParquetWriter.Type.STRING), new ParquetWriter.Column("response", ParquetWriter.Type.STRING),
-            new ParquetWriter.Column("tokens", ParquetWriter.Type.INT32));
+    /**
+     * The Parquet columns: {@code messages} is a native list of structs {role, content, reasoning_content}
+     * (the hf-reasoning messages, reasoning on the assistant turn), {@code tools} the OpenAI tool list as a
+     * JSON string (tool parameter schemas differ per tool, so they have no one struct type).
+     */
+    static final String PARQUET_COLUMNS = "{id: 'VARCHAR', scenario_id: 'VARCHAR', family: 'VARCHAR', split: 'VARCHAR', form: 'VARCHAR', variant: 'VARCHAR', "
+            + "messages: 'STRUCT(role VARCHAR, content VARCHAR, reasoning_content VARCHAR)[]', tools: 'VARCHAR', reasoning: 'VARCHAR', response: 'VARCHAR', tokens: 'INTEGER'}";
 
+    /** Writes the rows as JSONL and has DuckDB convert them to Parquet (zstd) with the declared column types. */
     private static void writeParquet(Path out, List<Sample> samples, Map<String, Scenario> byId) throws IOException {
-        List<List<Object>> rows = new ArrayList<>();
-        for (Sample s : samples) {
-            ObjectNode rec = record(s, Format.HF_REASONING, byId);
-            rows.add(List.of(s.id(), s.scenarioId(), s.family(), s.split().wire(), s.form().wire(), s.variant().wire(),
-                    Jsonl.toJson(rec.get("messages")), Jsonl.toJson(s.messages()), s.reasoning(), s.response(), s.tokens()));
+        Path json = Files.createTempFile(out.getParent(), out.getFileName().toString(), ".jsonl.tmp");
+        Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
+        try {
+            try (BufferedWriter w = Files.newBufferedWriter(json, StandardCharsets.UTF_8)) {
+                for (Sample s : samples) {
+                    ObjectNode rec = record(s, Format.HF_REASONING, byId);
+                    ObjectNode row = Jsonl.MAPPER.createObjectNode();
+                    row.put("id", s.id()).put("scenario_id", s.scenarioId()).put("family", s.family()).put("split", s.split().wire())
+                            .put("form", s.form().wire()).put("variant", s.variant().wire());
+                    row.set("messages", rec.get("messages"));
+                    row.put("tools", rec.has("tools") ? Jsonl.toJson(rec.get("tools")) : "[]");
+                    row.put("reasoning", s.reasoning()).put("response", s.response()).put("tokens", s.tokens());
+                    w.write(Jsonl.toJson(row));
+                    w.write('\n');
+                }
+            }
+            Files.deleteIfExists(tmp);
+            try (var c = java.sql.DriverManager.getConnection("jdbc:duckdb:"); var st = c.createStatement()) {
+                st.execute("COPY (SELECT * FROM read_json(" + sqlString(json) + ", format='newline_delimited', columns=" + PARQUET_COLUMNS
+                        + ")) TO " + sqlString(tmp) + " (FORMAT parquet, COMPRESSION zstd)");
+            } catch (java.sql.SQLException e) {
+                throw new IOException(out + ": cannot write Parquet: " + LlmJudge.oneLine(e.getMessage()), e);
+            }
+            Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(json);
+            Files.deleteIfExists(tmp);
         }
-        ParquetWriter.write(out, PARQUET_COLUMNS, rows);
+    }
+
+    private static String sqlString(Path p) {
+        return "'" + p.toAbsolutePath().toString().replace("'", "''") + "'";
     }
 
     static String pct(double x) { return String.format(Locale.ROOT, "%.1f%%", 100 * x); }

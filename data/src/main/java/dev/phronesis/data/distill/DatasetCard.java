@@ -26,10 +26,12 @@ import java.util.TreeSet;
 public record DatasetCard(String constitution, String constitutionHash, String teacher, List<String> judges, String tokenCounter,
                           long budgetTokens, int candidates, List<String> formats, int constitutionPromptsStripped,
                           Map<String, Map<String, Long>> tokens, Map<String, Map<String, Integer>> samples,
-                          Map<String, Integer> families, Map<String, Set<String>> axisValues, int scenariosCovered, Funnel funnel) {
+                          Map<String, Integer> families, Map<String, Set<String>> axisValues, int scenariosCovered, Funnel funnel,
+                          ExpertReviews.Counts review) {
 
     static DatasetCard compute(Path runDir, JsonNode manifest, Map<Variant, List<Sample>> selected, int candidates, long budget,
-                               TokenCounter tc, Set<DatasetBuilder.Format> formats, int stripped, Map<String, Scenario> byId) {
+                               TokenCounter tc, Set<DatasetBuilder.Format> formats, int stripped, Map<String, Scenario> byId,
+                               ExpertReviews.Counts review) {
         Map<String, Map<String, Long>> tokens = new TreeMap<>();
         Map<String, Map<String, Integer>> samples = new TreeMap<>();
         Map<String, Integer> families = new TreeMap<>();
@@ -63,9 +65,17 @@ public record DatasetCard(String constitution, String constitutionHash, String t
         }
         List<String> judges = new java.util.ArrayList<>();
         manifest.path("judges").forEach(j -> judges.add(j.asText()));
-        return new DatasetCard(manifest.path("constitution").asText(), manifest.path("constitution_hash").asText(), manifest.path("teacher").asText(),
+        return new DatasetCard(constitution(manifest).display(), constitution(manifest).hash(), manifest.path("teacher").asText(),
                 judges, tc.id(), budget, candidates, formats.stream().map(DatasetBuilder.Format::wire).sorted().toList(), stripped,
-                tokens, samples, families, axes, scen.size(), funnel);
+                tokens, samples, families, axes, scen.size(), funnel, review);
+    }
+
+    static dev.phronesis.core.constitution.ConstitutionRef constitution(com.fasterxml.jackson.databind.JsonNode manifest) {
+        try {
+            return Jsonl.MAPPER.treeToValue(manifest.path("constitution"), dev.phronesis.core.constitution.ConstitutionRef.class);
+        } catch (IOException e) {
+            throw new dev.phronesis.core.UserError("distill manifest: unreadable constitution reference: " + e.getMessage());
+        }
     }
 
     void write(Path dir) {
@@ -103,6 +113,14 @@ public record DatasetCard(String constitution, String constitutionHash, String t
         b.append("\n| axis | values covered |\n|---|---|\n");
         axisValues.forEach((k, v) -> b.append("| ").append(k).append(" | ").append(String.join(", ", v)).append(" |\n"));
         b.append("\n## Gate funnel\n\n```\n").append(funnel.render()).append("```\n");
+        if (review != null) {
+            b.append("\n## Expert review\n\nOf the gate-accepted samples: ").append(review.accepted()).append(" accepted, ").append(review.edited())
+                    .append(" edited (the edit is used), ").append(review.rejected()).append(" rejected (left out), ").append(review.unreviewed())
+                    .append(" not reviewed.");
+            if (review.reviewsOfGateRejected() > 0) b.append(" ").append(review.reviewsOfGateRejected()).append(" reviewed samples the gates had rejected stay out.");
+            if (review.stale() > 0) b.append(" ").append(review.stale()).append(" review records made under another constitution were ignored.");
+            b.append("\n");
+        }
         return b.toString().replace("\r", "");
     }
 

@@ -90,12 +90,33 @@ public final class Distiller {
 
     private Distiller() {}
 
+    /**
+     * Every scenario's assessment and expected mode against the constitution, before the first teacher call:
+     * a bad one found mid-run would leave half a run written and name no input. {@code where(i)} names item i.
+     */
+    public static void checkInputs(List<Scenario> scenarios, Constitution c, java.util.function.IntFunction<String> where) {
+        dev.phronesis.core.calculator.DeliberationCalculator calc = new dev.phronesis.core.calculator.DeliberationCalculator(c);
+        List<String> modes = c.decision().modes().stream().map(Constitution.Mode::id).toList();
+        for (int i = 0; i < scenarios.size(); i++) {
+            Scenario s = scenarios.get(i);
+            if (s.spec() == null || s.spec().assessment() == null) continue;
+            try {
+                calc.compile(s.spec().assessment());
+            } catch (UserError e) {
+                throw new UserError(where.apply(i) + ": spec.assessment." + e.getMessage());
+            }
+            if (s.spec().expectedMode() != null && !modes.contains(s.spec().expectedMode()))
+                throw new UserError(where.apply(i) + ": spec.expectedMode '" + s.spec().expectedMode() + "' is not a mode of the constitution " + modes);
+        }
+    }
+
     public static Result run(List<Scenario> scenarios, Constitution c, Teacher teacher, List<Judge> judges, GatesConfig gates, Path runDir, Progress progress) {
         return run(scenarios, c, teacher, judges, gates, runDir, progress, Options.defaults());
     }
 
     public static Result run(List<Scenario> scenarios, Constitution c, Teacher teacher, List<Judge> judges, GatesConfig gates, Path runDir,
                              Progress progress, Options opt) {
+        checkInputs(scenarios, c, i -> "scenario " + scenarios.get(i).id());
         mkdirs(runDir);
         Path scenFile = runDir.resolve(SCENARIOS);
         if (!Files.exists(scenFile)) Jsonl.writeAll(scenFile, scenarios);
@@ -133,7 +154,7 @@ public final class Distiller {
                     int idx = i;
                     work.add(() -> {
                         try {
-                            Deliberation d = teacher.deliberate(s, idx);
+                            Deliberation d = teacher.deliberate(s, idx).withConstitution(c.reference());
                             out.append(d);
                             delibs.put(key, d);
                         } catch (Teacher.Unavailable e) {
@@ -272,8 +293,7 @@ public final class Distiller {
     private static void checkManifest(Path runDir, Constitution c, Teacher teacher, List<Judge> judges, Options opt) {
         Path f = runDir.resolve(MANIFEST);
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("constitution", c.ref());
-        m.put("constitution_hash", c.hash());
+        m.put("constitution", c.reference());
         m.put("teacher", teacher.id());
         m.put("judges", judges.stream().map(Judge::id).toList());
         m.put("samples_per_scenario", opt.samplesPerScenario());
@@ -282,8 +302,9 @@ public final class Distiller {
         if (Files.exists(f)) {
             try {
                 var old = Jsonl.MAPPER.readTree(f.toFile());
-                if (!old.path("constitution_hash").asText().equals(c.hash())) {
-                    throw new UserError(f + ": this run was distilled under " + old.path("constitution").asText() + ", not " + c.ref() + "; use a new run directory");
+                var was = Jsonl.MAPPER.treeToValue(old.path("constitution"), dev.phronesis.core.constitution.ConstitutionRef.class);
+                if (!was.hash().equals(c.hash())) {
+                    throw new UserError(f + ": this run was distilled under " + was.display() + ", not " + c.ref() + "; use a new run directory");
                 }
                 if (!old.path("teacher").asText().equals(teacher.id())) {
                     throw new UserError(f + ": this run was distilled by teacher " + old.path("teacher").asText() + ", not " + teacher.id() + "; use a new run directory");

@@ -40,11 +40,16 @@ public final class LlmTeacher implements Teacher {
 
     @Override public String id() { return "llm:" + model.id(); }
 
-    /** A bad answer (schema violation after the engine's repairs, a refused request) is kept as a rejection; the rest is retried by a rerun. */
+    /**
+     * Only the model's own bad answer (a schema violation after the engine's repairs) is kept as a rejection.
+     * Everything else failed for a reason that is not the answer — a refused key (401/403), a wrong model or
+     * URL (404), a bad request, 5xx after retries, a dropped connection — and is never recorded as finished:
+     * a rerun (after fixing the key) asks again.
+     */
     static boolean retryable(ChatResult.Failed.Kind k) {
         return switch (k) {
-            case RATE_LIMITED, SERVER_ERROR, TIMEOUT, MALFORMED_RESPONSE, TRANSPORT -> true;
-            case SCHEMA_VIOLATION, CLIENT_ERROR -> false;
+            case RATE_LIMITED, SERVER_ERROR, TIMEOUT, MALFORMED_RESPONSE, TRANSPORT, CLIENT_ERROR -> true;
+            case SCHEMA_VIOLATION -> false;
         };
     }
 
@@ -64,4 +69,26 @@ public final class LlmTeacher implements Teacher {
                     + " failed (" + failed.kind() + ", " + failed.attempts() + " attempts): " + failed.message());
         };
     }
+
+    /** A deliberation written as an LLM teacher answers (the schema of {@link TeacherPrompt#schemaJson}), for stand-in servers. */
+    public static String answerJson(dev.phronesis.core.records.Deliberation d) {
+        com.fasterxml.jackson.databind.node.ObjectNode n = dev.phronesis.core.records.Jsonl.MAPPER.createObjectNode();
+        n.put("population", d.population());
+        com.fasterxml.jackson.databind.node.ObjectNode mix = n.putObject("intent_mix");
+        d.intentMix().forEach(mix::put);
+        d.principlesAtStake().forEach(n.putArray("principles_at_stake")::add);
+        com.fasterxml.jackson.databind.node.ObjectNode hf = n.putObject("heuristic_findings");
+        d.heuristicFindings().forEach(hf::put);
+        var ha = n.putArray("harms");
+        for (dev.phronesis.core.records.FactorAssessment f : d.harms()) ha.addObject().put("factor", f.factor()).put("level", f.label()).put("rationale", f.rationale());
+        var ba = n.putArray("benefits");
+        for (dev.phronesis.core.records.FactorAssessment f : d.benefits()) ba.addObject().put("factor", f.factor()).put("level", f.label()).put("rationale", f.rationale());
+        d.flags().forEach(n.putArray("flags")::add);
+        n.put("weighing", "weighed");
+        n.put("decision", d.decision());
+        n.put("reasoning", d.reasoning());
+        n.put("response", d.response());
+        return dev.phronesis.core.records.Jsonl.toJson(n);
+    }
+
 }

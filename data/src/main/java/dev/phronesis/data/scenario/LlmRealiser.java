@@ -74,7 +74,11 @@ public final class LlmRealiser implements Realiser {
                     }
                     lastReason = problem;
                 }
-                case ChatResult.Failed f -> lastReason = "request failed: " + f.kind() + ": " + f.message();
+                case ChatResult.Failed f -> {
+                    if (f.kind() != ChatResult.Failed.Kind.SCHEMA_VIOLATION) // not the model's text: never a recorded rejection
+                        return new Rejected("request failed: " + f.kind() + ": " + f.message(), i + 1, true);
+                    lastReason = "request failed: " + f.kind() + ": " + f.message();
+                }
             }
         }
         return new Rejected(lastReason, attempts);

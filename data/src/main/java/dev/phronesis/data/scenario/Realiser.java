@@ -25,6 +25,12 @@ public interface Realiser {
         }
     }
 
-    /** The realiser could not produce text faithful to the spec; {@code reason} says which check failed. */
-    record Rejected(String reason, int attempts) implements Realisation {}
+    /**
+     * The realiser could not produce text faithful to the spec; {@code reason} says which check failed. With
+     * {@code requestFailed} no answer came back at all (auth, 5xx, connection): nothing is recorded and a rerun asks again.
+     */
+    record Rejected(String reason, int attempts, boolean requestFailed) implements Realisation {
+        /** A rejection of the model's text (it drifted from the spec): final, recorded. */
+        public Rejected(String reason, int attempts) { this(reason, attempts, false); }
+    }
 }

@@ -111,7 +111,15 @@ public final class ScenarioGenerator {
     /** Coverage achieved for one quota's covering array. */
     public record QuotaCoverage(String quota, int requested, int planned, Coverage coverage) {}
 
-    public record Result(List<Scenario> scenarios, List<QuotaCoverage> coverage, List<Collision> removed, List<String> rejected) {}
+    /** @param failedRequests specs whose realiser requests failed (not recorded; a rerun retries them) */
+    public record Result(List<Scenario> scenarios, List<QuotaCoverage> coverage, List<Collision> removed, List<String> rejected, List<String> failedRequests) {
+        public Result(List<Scenario> scenarios, List<QuotaCoverage> coverage, List<Collision> removed, List<String> rejected) {
+            this(scenarios, coverage, removed, rejected, List.of());
+        }
+    }
+
+    /** Specs whose realiser request failed in this process (per output directory), for the result. */
+    private static final Map<Path, List<String>> FAILED_REQUESTS = new java.util.concurrent.ConcurrentHashMap<>();
 
     // ------------------------------------------------------------------------------------------------ plan
 
@@ -201,8 +209,7 @@ public final class ScenarioGenerator {
         Realiser r = realiser == null ? new ScriptedRealiser(taxonomy, o.maxWords()) : realiser;
         Map<String, Object> runConfig = new LinkedHashMap<>();
         runConfig.put("taxonomy", taxonomy.id() + "#" + taxonomy.hash());
-        runConfig.put("constitution", constitution.ref());
-        runConfig.put("constitutionHash", constitution.hash());
+        runConfig.put("constitution", constitution.reference());
         runConfig.put("realiser", r.id());
         runConfig.put("options", o);
         String configJson = Jsonl.toJson(runConfig);
@@ -266,7 +273,9 @@ public final class ScenarioGenerator {
             List<String> rejected = Files.exists(rejectedFile)
                     ? Jsonl.read(rejectedFile, Rejection.class, true).stream().map(x -> x.id() + ": " + x.reason()).toList() : List.of();
             progress.update("done", kept.size(), o.total());
-            return new Result(kept, finalCov, d.removed(), rejected);
+            List<String> failedRequests = List.copyOf(FAILED_REQUESTS.getOrDefault(rejectedFile, List.of()));
+            FAILED_REQUESTS.remove(rejectedFile);
+            return new Result(kept, finalCov, d.removed(), rejected, failedRequests);
         } catch (IOException e) {
             throw new UncheckedIOException(outDir + ": " + e.getMessage(), e);
         }
@@ -295,13 +304,15 @@ public final class ScenarioGenerator {
         int total = plan.size();
         int step = Math.max(1, total / 100);
         boolean parallel = !(r instanceof ScriptedRealiser) && o.concurrency() > 1;
+        List<String> failedHere = FAILED_REQUESTS.computeIfAbsent(rejectedFile, k -> java.util.Collections.synchronizedList(new ArrayList<>()));
+        failedHere.clear();
         try (Jsonl.Appender ok = new Jsonl.Appender(realisedFile); Jsonl.Appender bad = new Jsonl.Appender(rejectedFile)) {
             Runnable tick = () -> {
                 int n = finished.incrementAndGet();
                 if (n % step == 0 || n == total) synchronized (progress) { progress.update("realising", n, total); }
             };
             if (!parallel) {
-                for (PlannedSpec p : todo) { realiseOne(p, r, taxonomy, constitution, o, ok, bad); tick.run(); }
+                for (PlannedSpec p : todo) { realiseOne(p, r, taxonomy, constitution, o, ok, bad, failedHere); tick.run(); }
                 return;
             }
             Semaphore inFlight = new Semaphore(o.concurrency());
@@ -310,7 +321,7 @@ public final class ScenarioGenerator {
                 for (PlannedSpec p : todo) {
                     fs.add(ex.submit(() -> {
                         inFlight.acquireUninterruptibly();
-                        try { realiseOne(p, r, taxonomy, constitution, o, ok, bad); tick.run(); }
+                        try { realiseOne(p, r, taxonomy, constitution, o, ok, bad, failedHere); tick.run(); }
                         finally { inFlight.release(); }
                     }));
                 }
@@ -326,9 +337,10 @@ public final class ScenarioGenerator {
     }
 
     private static void realiseOne(PlannedSpec p, Realiser r, Taxonomy taxonomy, Constitution constitution, Options o,
-                                   Jsonl.Appender ok, Jsonl.Appender bad) {
+                                   Jsonl.Appender ok, Jsonl.Appender bad, List<String> failedHere) {
         switch (r.realise(p.spec(), p.seed() + 1)) {
             case Realiser.Realised x -> ok.append(scenario(p, x, taxonomy, constitution, r, o));
+            case Realiser.Rejected x when x.requestFailed() -> failedHere.add(p.id() + ": " + x.reason());
             case Realiser.Rejected x -> bad.append(new Rejection(p.id(), x.reason(), x.attempts()));
         }
     }
@@ -336,14 +348,12 @@ public final class ScenarioGenerator {
     static Scenario scenario(PlannedSpec p, Realiser.Realised x, Taxonomy taxonomy, Constitution constitution, Realiser r, Options o) {
         Map<String, String> prov = new LinkedHashMap<>();
         prov.put("taxonomy", taxonomy.id() + "#" + taxonomy.hash().substring(0, 12));
-        prov.put("constitution", constitution.ref());
-        prov.put("constitutionHash", constitution.hash());
         prov.put("realiser", r.id());
         prov.put("seed", Long.toString(p.seed()));
         prov.put("runSeed", Long.toString(o.seed()));
         prov.put("quota", o.quotas().get(p.quota()).label());
         prov.put("kind", p.spec().axes().getOrDefault(Taxonomy.KIND, ""));
-        return new Scenario(p.id(), p.family(), p.split(), p.form(), p.spec(), x.messages(), x.tools(), prov);
+        return new Scenario(p.id(), p.family(), p.split(), p.form(), p.spec(), x.messages(), x.tools(), prov, constitution.reference());
     }
 
     /** The text dedup compares: what the user or agent reads, without the templated system prompt. */

@@ -148,6 +148,7 @@ final class TaxonomyLoader {
                 if (phrases.isEmpty()) problems.add(e.getValue(), t.child(e.getKey()) + ": list at least one phrase");
                 for (int i = 0; i < phrases.size(); i++) {
                     if (phrases.get(i).isBlank()) problems.add(e.getValue(), t.child(e.getKey()) + "[" + i + "]: empty phrase");
+                    checkSlots(problems, item(e.getValue(), i), t.child(e.getKey()) + "[" + i + "]", phrases.get(i));
                 }
                 text.put(e.getKey(), phrases);
             }
@@ -244,12 +245,27 @@ final class TaxonomyLoader {
                 List<String> train = pool.stringList("train", true);
                 List<String> held = pool.stringList("heldout", false);
                 if (train.isEmpty() && pool.has("train")) pool.problems().add(pool.raw("train"), pool.child("train") + ": list at least one paraphrase");
+                for (int i = 0; i < train.size(); i++) checkSlots(pool.problems(), item(pool.raw("train"), i), pool.child("train") + "[" + i + "]", train.get(i));
+                for (int i = 0; i < held.size(); i++) checkSlots(pool.problems(), item(pool.raw("heldout"), i), pool.child("heldout") + "[" + i + "]", held.get(i));
                 pool.finish();
                 byLevel.put(level, new CuePool(train, held));
             }
             out.put(factor, Taxonomy.ordered(byLevel));
         }
         return out;
+    }
+
+    private static final java.util.regex.Pattern SLOT = java.util.regex.Pattern.compile("\\{[A-Za-z_]+}");
+
+    /** A phrase's braces must all be slots like {@code {name}}: an unclosed {@code {name,} would be copied into every scenario. */
+    static void checkSlots(YamlProblems problems, YNode at, String path, String phrase) {
+        String rest = SLOT.matcher(phrase).replaceAll("");
+        if (rest.indexOf('{') >= 0 || rest.indexOf('}') >= 0)
+            problems.add(at, path + ": '" + phrase + "' has an unclosed or stray brace (slots look like {name})");
+    }
+
+    private static YNode item(YNode list, int i) {
+        return list instanceof YNode.Seq s && i < s.items().size() ? s.items().get(i) : list;
     }
 
     private static Person person(YMapReader p) {

@@ -62,7 +62,26 @@ class DatasetBuilderTest {
         assertThat(demoOpenai.toString()).doesNotContain("<think>").doesNotContain("reasoning_content");
         // agentic samples carry their tools in the OpenAI function format
         assertThat(Files.readAllLines(d.resolve("openai-train.jsonl"))).anySatisfy(l -> assertThat(l).contains("\"tools\":[{\"type\":\"function\""));
-        for (String f : List.of("trl-think.py", "axolotl-think.yaml", "trl-parquet.py", "parquet-train.parquet", "openai-dev.jsonl")) assertThat(d.resolve(f)).exists();
+        for (String f : List.of("trl-think.py", "trl-parquet.py", "parquet-train.parquet", "openai-dev.jsonl")) assertThat(d.resolve(f)).exists();
+        assertThat(d.resolve("axolotl-think.yaml")).doesNotExist();
+        // samples-<variant>.jsonl is the train split only; the dev split has its own file
+        List<Sample> trainFile = Jsonl.read(r.dir().resolve("samples-deliberative.jsonl"), Sample.class);
+        assertThat(trainFile).isNotEmpty().allSatisfy(x -> assertThat(x.split()).isEqualTo(Split.TRAIN));
+        assertThat(del).anySatisfy(x -> assertThat(x.split()).isEqualTo(Split.DEV));
+        assertThat(Jsonl.read(r.dir().resolve("samples-deliberative-dev.jsonl"), Sample.class)).isNotEmpty().allSatisfy(x -> assertThat(x.split()).isEqualTo(Split.DEV));
+        assertThat(DatasetBuilder.readSamples(r.dir(), Variant.DELIBERATIVE)).hasSameSizeAs(del);
+        // data files are shareable: not 0600
+        try (var files = Files.walk(r.dir())) {
+            files.filter(Files::isRegularFile).forEach(f -> {
+                try {
+                    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f))).as(f.toString()).isEqualTo("rw-r--r--");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        }
+        assertThat(r.dir().resolve("README.md")).content().startsWith("---\n").contains("configs:", "- config_name: deliberative\n  default: true",
+                "- config_name: demonstration\n", "split: validation", "license: null");
         assertThat(r.dir().resolve("card.md")).content().contains("constitution sha256", Fixtures.C.hash(), "Gate funnel", "| deliberative | train |");
     }
 
@@ -90,27 +109,67 @@ class DatasetBuilderTest {
         assertThat(TokenCounter.approximate().count("hello, world!")).isEqualTo(4);
     }
 
-    @Test void parquetIsReadableByPyarrow() throws Exception {
-        var r = DatasetBuilder.build(dir, EnumSet.allOf(Variant.class), 10_000_000, TokenCounter.approximate(), EnumSet.of(DatasetBuilder.Format.PARQUET));
+    /** The Parquet files (native messages column) through pyarrow, pandas and datasets; the directory through load_dataset and its card. */
+    @Test void parquetAndTheCardLoadInPyarrowPandasAndDatasets() throws Exception {
+        // a copy of the run built without Parquet: the JSONL formats become the configs
+        Path jsonRun = dir.resolveSibling(dir.getFileName() + "-json");
+        try (var files = Files.walk(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Path to = jsonRun.resolve(dir.relativize(f).toString());
+                if (Files.isDirectory(f)) Files.createDirectories(to); else Files.copy(f, to);
+            }
+        }
+        var jsonOnly = DatasetBuilder.build(jsonRun, EnumSet.allOf(Variant.class), 10_000_000, TokenCounter.approximate(),
+                EnumSet.of(DatasetBuilder.Format.THINK, DatasetBuilder.Format.HF_REASONING));
+        var r = DatasetBuilder.build(dir, EnumSet.allOf(Variant.class), 10_000_000, TokenCounter.approximate(), EnumSet.allOf(DatasetBuilder.Format.class));
         Path py = PythonVenv.find();
-        assumeThat(py).as("skipped: no Python venv with pyarrow (set PHRONESIS_PYTHON or create .venv)").isNotNull();
+        assumeThat(py != null && PythonVenv.has(py, "datasets")).as("skipped: no Python venv with pyarrow, pandas, datasets (set PHRONESIS_PYTHON)").isTrue();
         Path file = r.dir().resolve("deliberative/parquet-train.parquet");
-        Process p = new ProcessBuilder(py.toString(), "-c", """
-                import sys, json, pyarrow.parquet as pq
+        ProcessBuilder pb = new ProcessBuilder(py.toString(), "-c", """
+                import sys, json, pyarrow.parquet as pq, pandas as pd, datasets
                 t = pq.read_table(sys.argv[1])
                 rows = t.to_pylist()
-                print(json.dumps({"n": t.num_rows, "cols": t.column_names, "first": rows[0]["id"], "tokens": sum(r["tokens"] for r in rows),
-                                  "msgs": len(json.loads(rows[0]["messages_json"]))}))
-                """, file.toString()).redirectErrorStream(true).start();
+                df = pd.read_parquet(sys.argv[1])
+                d = datasets.load_dataset("parquet", data_files=sys.argv[1])["train"]
+                card = {c: {s: len(v) for s, v in datasets.load_dataset(sys.argv[2], c).items()} for c in ["deliberative", "demonstration"]}
+                json_only = {s: len(v) for s, v in datasets.load_dataset(sys.argv[3], "demonstration-think").items()}
+                default = {s: len(v) for s, v in datasets.load_dataset(sys.argv[2]).items()}
+                dl = datasets.load_dataset(sys.argv[2], "deliberative")["train"]
+                print(json.dumps({"n": t.num_rows, "type": str(t.schema.field("messages").type), "first": rows[0]["id"], "tokens": sum(r["tokens"] for r in rows),
+                                  "msgs": len(rows[0]["messages"]), "reasoning": rows[0]["messages"][-1]["reasoning_content"],
+                                  "pandas": [len(df), df.iloc[0]["messages"][-1]["role"], df.iloc[0]["messages"][-1]["reasoning_content"]],
+                                  "datasets": [len(d), d[0]["messages"][-1]["reasoning_content"], str(d.features["messages"])],
+                                  "card": card, "default": default, "json": json_only, "variant": sorted(set(dl["variant"]))}))
+                """, file.toString(), r.dir().toString(), jsonOnly.dir().toString()).redirectErrorStream(true);
+        pb.environment().put("HF_DATASETS_OFFLINE", "1");
+        pb.environment().put("HF_HUB_OFFLINE", "1");
+        pb.environment().put("HF_DATASETS_CACHE", dir.resolve("hf-cache").toString());
+        Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(out).isZero();
         JsonNode n = Jsonl.MAPPER.readTree(out.lines().reduce((a, b) -> b).orElseThrow());
-        List<Sample> train = r.samples().get(Variant.DELIBERATIVE).stream().filter(s -> s.split() == Split.TRAIN).toList();
+        List<Sample> del = r.samples().get(Variant.DELIBERATIVE);
+        List<Sample> train = del.stream().filter(s -> s.split() == Split.TRAIN).toList();
+        long dev = del.stream().filter(s -> s.split() == Split.DEV).count();
         assertThat(n.path("n").asInt()).isEqualTo(train.size());
+        assertThat(n.path("type").asText()).isEqualTo("list<element: struct<role: string, content: string, reasoning_content: string>>");
         assertThat(n.path("first").asText()).isEqualTo(train.getFirst().id());
         assertThat(n.path("tokens").asLong()).isEqualTo(train.stream().mapToLong(Sample::tokens).sum());
         assertThat(n.path("msgs").asInt()).isEqualTo(train.getFirst().messages().size() + 1);
-        assertThat(n.path("cols").toString()).contains("reasoning", "response", "messages_json");
+        assertThat(n.path("reasoning").asText()).isEqualTo(train.getFirst().reasoning());
+        assertThat(n.path("pandas").toString()).isEqualTo("[" + train.size() + ",\"assistant\"," + Jsonl.MAPPER.writeValueAsString(train.getFirst().reasoning()) + "]");
+        assertThat(n.path("datasets").get(0).asInt()).isEqualTo(train.size());
+        assertThat(n.path("datasets").get(1).asText()).isEqualTo(train.getFirst().reasoning());
+        assertThat(n.path("datasets").get(2).asText()).contains("reasoning_content");
+        // load_dataset(DIR, config) gives that variant's rows in the splits the card declares (not one merged "train")
+        for (String c : List.of("deliberative", "demonstration")) {
+            assertThat(n.path("card").path(c).path("train").asLong()).as(c).isEqualTo(train.size());
+            assertThat(n.path("card").path(c).path("validation").asLong()).as(c).isEqualTo(dev);
+        }
+        assertThat(n.path("default").path("train").asLong()).isEqualTo(train.size());
+        assertThat(n.path("json").path("train").asLong()).isEqualTo(train.size());
+        assertThat(n.path("json").path("validation").asLong()).isEqualTo(dev);
+        assertThat(n.path("variant").toString()).isEqualTo("[\"deliberative\"]");
     }
 }

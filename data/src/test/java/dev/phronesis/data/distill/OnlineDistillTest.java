@@ -64,23 +64,8 @@ class OnlineDistillTest {
 
     /** A deliberation in the teacher's JSON schema. */
     static String json(Deliberation d, String decision, String response, List<String> flags, List<FactorAssessment> harms) {
-        ObjectNode n = Jsonl.MAPPER.createObjectNode();
-        n.put("population", d.population());
-        ObjectNode mix = n.putObject("intent_mix");
-        d.intentMix().forEach(mix::put);
-        d.principlesAtStake().forEach(n.putArray("principles_at_stake")::add);
-        ObjectNode hf = n.putObject("heuristic_findings");
-        d.heuristicFindings().forEach(hf::put);
-        var ha = n.putArray("harms");
-        for (FactorAssessment f : harms == null ? d.harms() : harms) ha.addObject().put("factor", f.factor()).put("level", f.label()).put("rationale", f.rationale());
-        var ba = n.putArray("benefits");
-        for (FactorAssessment f : d.benefits()) ba.addObject().put("factor", f.factor()).put("level", f.label()).put("rationale", f.rationale());
-        flags.forEach(n.putArray("flags")::add);
-        n.put("weighing", "weighed");
-        n.put("decision", decision);
-        n.put("reasoning", d.reasoning().replace("decline", decision));
-        n.put("response", response);
-        return Jsonl.toJson(n);
+        return LlmTeacher.answerJson(new Deliberation(d.scenarioId(), d.sampleIndex(), d.teacher(), d.population(), d.intentMix(), d.principlesAtStake(),
+                d.heuristicFindings(), harms == null ? d.harms() : harms, d.benefits(), flags, decision, d.margin(), d.reasoning(), response, d.usage()));
     }
 
     @Test void eachKindOfBadDeliberationLandsInItsGateAndNothingIsPaidTwice() {
@@ -123,6 +108,39 @@ class OnlineDistillTest {
                 assertThat(again.accepted()).isEqualTo(2);
             }
             assertThat(server.answered()).isEqualTo(answeredFirst);
+        }
+    }
+
+    /** A refused key (401) or a server failing after retries (503) is never cached as a finished deliberation: the rerun asks again. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {401, 403, 503})
+    void aFailedRequestIsNeverCachedAsAnAnswerAndARerunRetriesIt(int status) {
+        Set<String> ids = Set.of("adv-0", "adv-1", "agt-2", "adv-3", "hc-1");
+        List<Scenario> scen = Fixtures.scenarios().stream().filter(s -> ids.contains(s.id())).toList();
+        Map<String, Scenario> byId = new java.util.HashMap<>();
+        scen.forEach(s -> byId.put(s.id(), s));
+        try (LlmTestServer server = LlmTestServer.start()) {
+            server.responder(r -> TestReply.httpError(status));
+            Distiller.Result failed;
+            try (LlmEngine engine = LlmEngine.open(dir.resolve(LlmEngine.JOURNAL_FILE))) {
+                var teacher = new JournaledModel(engine, ModelCatalog.openSpec("openai:teacher-model@" + server.baseUrl()));
+                failed = Distiller.run(scen, Fixtures.C, new LlmTeacher(teacher, Fixtures.C, Verbosity.FULL, 0.7, 1), List.of(),
+                        GatesConfig.defaults(), dir, Progress.NONE, Distiller.Options.defaults().withSamples(1));
+            }
+            assertThat(failed.unavailable()).isEqualTo(5);
+            assertThat(failed.samples()).isZero();
+            assertThat(Jsonl.read(dir.resolve(Distiller.DELIBERATIONS), Deliberation.class)).isEmpty();
+
+            server.responder(r -> respond(r, byId)); // the key is fixed
+            server.resetCounters();
+            try (LlmEngine engine = LlmEngine.open(dir.resolve(LlmEngine.JOURNAL_FILE))) {
+                var teacher = new JournaledModel(engine, ModelCatalog.openSpec("openai:teacher-model@" + server.baseUrl()));
+                var again = Distiller.run(scen, Fixtures.C, new LlmTeacher(teacher, Fixtures.C, Verbosity.FULL, 0.7, 1), List.of(),
+                        GatesConfig.defaults(), dir, Progress.NONE, Distiller.Options.defaults().withSamples(1));
+                assertThat(again.unavailable()).isZero();
+                assertThat(again.samples()).isEqualTo(5);
+            }
+            assertThat(server.answered()).as("every teacher call is asked again").isGreaterThanOrEqualTo(5);
         }
     }
 }

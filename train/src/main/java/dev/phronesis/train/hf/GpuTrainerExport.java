@@ -58,7 +58,8 @@ public final class GpuTrainerExport {
         Files.createDirectories(o.out().resolve("data"));
         Files.createDirectories(o.out().resolve("accelerate"));
         List<Path> written = new ArrayList<>();
-        Path data = o.out().resolve("data/train.jsonl");
+        String dataName = ParquetRows.isParquet(o.dataset()) ? "data/train.parquet" : "data/train.jsonl";
+        Path data = o.out().resolve(dataName);
         Files.copy(o.dataset(), data, StandardCopyOption.REPLACE_EXISTING);
         written.add(data);
         written.add(resource("train_lora.py", o.out().resolve("train.py")));
@@ -69,7 +70,7 @@ public final class GpuTrainerExport {
         ObjectNode c = HfSafetensors.JSON.createObjectNode();
         c.put("target", o.target().name().toLowerCase(java.util.Locale.ROOT));
         c.put("base_model", base);
-        c.put("dataset", "data/train.jsonl");
+        c.put("dataset", dataName);
         c.put("output_dir", "out");
         ObjectNode l = c.putObject("lora");
         l.put("r", o.lora().rank()).put("lora_alpha", o.lora().alpha()).put("lora_dropout", o.lora().dropout());
@@ -87,7 +88,7 @@ public final class GpuTrainerExport {
                 + (o.target() == Target.TRL ? "trl>=0.20\n" : "") + "# deepspeed  # for accelerate/deepspeed_zero2.yaml\n");
         written.add(req);
         Path readme = o.out().resolve("README.md");
-        Files.writeString(readme, readme(o, base, chats.size()));
+        Files.writeString(readme, readme(o, base, dataName, chats.size()));
         written.add(readme);
         return written;
     }
@@ -100,25 +101,35 @@ public final class GpuTrainerExport {
         return to;
     }
 
-    private static String readme(Options o, String base, int rows) {
+    private static String readme(Options o, String base, String dataName, int rows) {
         String t = o.target().name().toLowerCase(java.util.Locale.ROOT);
         return """
                 # LoRA SFT job (exported by `phronesis train export --target %s`)
 
-                Run: `pip install -r requirements.txt && python train.py` (one GPU or CPU) or `accelerate launch train.py` (several GPUs); the adapter lands in `out/adapter/`.
+                Run: `pip install -r requirements.txt && python train.py` (one GPU, or CPU in float32 when there is none) or
+                `accelerate launch train.py` (several GPUs, DDP); the adapter lands in `out/adapter/`.
 
-                - Base model: `%s`; dataset: `data/train.jsonl` (%d conversations); trainer: %s.
+                - Base model: `%s`; dataset: `%s` (%d conversations); trainer: %s.
                 - Settings: `train_config.json` (LoRA r=%d, alpha=%s, dropout=%s, target modules %s; max_len %d; batch %d x grad_accum %d; %d steps; lr %s, constant after %d warm-up steps).
                 - Same rows and loss mask as Phronesis' built-in trainer: each conversation is rendered with the tokenizer's chat template and only
-                  assistant turns (with their end-of-turn marker) are trained on. `python train.py --max-steps 3 --dump-rows rows.json` writes the rows for checking.
+                  assistant turns (with their end-of-turn marker) are trained on. Reasoning (a sample's `reasoning`, `reasoning_content`, or a leading
+                  `<think>` span) goes to the template as `reasoning_content` when the template reads that field, else inline as `<think>`; a row whose
+                  reasoning the template would not render is refused. Rows are cut at min(max_len, the model's max_position_embeddings); rows with
+                  nothing left to train on are dropped; the first line of output counts both.
+                  `python train.py --max-steps 3 --dump-rows rows.json` writes the rows for checking.
                 - Resumes from `out/checkpoints/checkpoint-N` when rerun after a stop.
-                - Several GPUs: `accelerate launch --num_processes 8 train.py` (DDP). DeepSpeed ZeRO-2: `pip install deepspeed` and
-                  `accelerate launch --config_file accelerate/deepspeed_zero2.yaml train.py`. FSDP: `accelerate launch --config_file accelerate/fsdp.yaml train.py`
-                  (set `num_processes` in the YAML to your GPU count). For long rows set `"gradient_checkpointing": true` in `train_config.json`.
+                - Several GPUs: `accelerate launch --num_processes 8 train.py` (DDP; the global batch is batch x grad_accum x processes).
+                  Several machines: add `--num_machines N --machine_rank R --main_process_ip HOST --main_process_port PORT` on each.
+                  DeepSpeed ZeRO-2 (optimizer state and gradients sharded): `pip install deepspeed` and
+                  `accelerate launch --config_file accelerate/deepspeed_zero2.yaml train.py`. FSDP (parameters sharded too, for bases that do not
+                  fit one GPU): `accelerate launch --config_file accelerate/fsdp.yaml train.py`. Set `num_processes` in the YAML to your GPU count;
+                  both configs are for GPU clusters (bf16) and are not tested here. For long rows set `"gradient_checkpointing": true` in `train_config.json`.
+                - Without a GPU: `accelerate launch --multi_gpu --num_processes 2 train.py` starts two CPU processes (torchrun) that train
+                  with DDP over gloo in float32, the way Phronesis' own test runs it. (`accelerate launch --cpu` starts one process.)
                 - Back in Phronesis: `phronesis train inspect %s --adapter out/adapter` checks the adapter against the base, and
                   `phronesis train merge --base %s --adapter out/adapter --out merged/` writes full HF weights for vLLM, transformers
                   or llama.cpp's convert_hf_to_gguf.py.
-                """.formatted(t, base, rows, o.target() == Target.TRL ? "TRL SFTTrainer (falls back to transformers Trainer + peft when trl is missing)" : "transformers Trainer + peft",
+                """.formatted(t, base, dataName, rows, o.target() == Target.TRL ? "TRL SFTTrainer (falls back to transformers Trainer + peft when trl is missing)" : "transformers Trainer + peft",
                 o.lora().rank(), o.lora().alpha(), o.lora().dropout(), o.lora().targetModules(), o.maxLen(), o.batchSize(), o.gradAccum(),
                 o.maxSteps(), o.lr(), o.warmupSteps(), base, base);
     }

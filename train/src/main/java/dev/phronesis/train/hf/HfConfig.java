@@ -100,6 +100,7 @@ public record HfConfig(Arch arch, int vocabSize, int hiddenSize, int intermediat
         boolean oBias = switch (arch) { case LLAMA -> attnBias; case QWEN2, QWEN3 -> false; };
         boolean qkNorm = switch (arch) { case QWEN3 -> true; case LLAMA, QWEN2 -> false; };
         int hidden = req(n, "hidden_size", where), heads = req(n, "num_attention_heads", where);
+        if (heads <= 0) throw new UserError(where + ": field 'num_attention_heads' must be > 0, got " + heads);
         int headDim = n.hasNonNull("head_dim") ? req(n, "head_dim", where) : hidden / heads;
         // transformers 4 writes rope_theta + rope_scaling; transformers 5 writes rope_parameters {rope_type, rope_theta, factor, ...}
         JsonNode rp = n.path("rope_parameters");
@@ -148,7 +149,8 @@ public record HfConfig(Arch arch, int vocabSize, int hiddenSize, int intermediat
 
     private static int req(JsonNode n, String key, String where) {
         JsonNode v = n.get(key);
-        if (v == null || !v.canConvertToInt()) throw new UserError(where + ": field '" + key + "' must be an integer");
+        if (v == null || !v.isNumber() || !v.canConvertToInt() || v.asDouble() != Math.rint(v.asDouble()))
+            throw new UserError(where + ": field '" + key + "' must be an integer" + (v == null ? "" : ", got " + v));
         return v.asInt();
     }
 

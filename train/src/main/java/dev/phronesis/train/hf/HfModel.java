@@ -58,6 +58,7 @@ public final class HfModel implements AutoCloseable {
         Path cfgFile = dir.resolve("config.json");
         if (!Files.isRegularFile(cfgFile)) throw new UserError(cfgFile + ": missing (not a Hugging Face model directory)");
         HfConfig cfg = HfConfig.read(cfgFile);
+        dev.phronesis.train.ModelMemory.requireFits(modelConfig(cfg), dev.phronesis.train.ModelMemory.Use.INFERENCE, cfgFile.toString()); // before sizing every tensor
         try (HfSafetensors w = HfSafetensors.openDir(dir)) {
             Map<String, HostTensor> state = new LinkedHashMap<>();
             for (var e : cfg.expectedTensors().entrySet()) {

@@ -191,6 +191,16 @@ public final class Lora implements AutoCloseable {
         return state;
     }
 
+    /** Takes the adapters off the model, keeping their tensors, so another adapter can serve the same base. */
+    public void detach() {
+        for (String module : adapters.keySet()) model.setAdapter(module, null);
+    }
+
+    /** Puts the adapters (back) on the model, replacing whatever adapter those linears carried. */
+    public void activate() {
+        for (var e : adapters.entrySet()) model.setAdapter(e.getKey(), e.getValue());
+    }
+
     /** Removes the adapters from the model (the base stays frozen). */
     @Override public void close() {
         for (String module : adapters.keySet()) model.setAdapter(module, null);

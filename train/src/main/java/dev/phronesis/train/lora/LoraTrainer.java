@@ -57,8 +57,10 @@ public final class LoraTrainer {
     /** Per-epoch permutations are re-derived from the seed; this mixes the epoch into it. */
     private static final long EPOCH_MIX = 0x9E3779B97F4A7C15L;
 
+    /** {@code truncated}: rows cut at {@code maxLen}; {@code dropped}: rows with nothing trained on inside it (see {@link HfSftData}). */
     public record Result(Path adapter, int steps, double loss, long trainableParameters, long baseParameters, int rows,
-                         int truncated, long trainedTokensSeen, double seconds, double tokensPerSecond, int resumedFrom) {}
+                         int truncated, int dropped, int maxLen, long trainedTokens, long trainedTokensSeen, double seconds,
+                         double tokensPerSecond, int resumedFrom) {}
 
     private LoraTrainer() {}
 
@@ -97,9 +99,10 @@ public final class LoraTrainer {
         HfChatTemplate template = HfChatTemplate.load(baseDir);
         HfSftData data;
         try (var tok = HfSftData.tokenizer(baseDir)) {
-            data = HfSftData.build(template, tok, chats, cfg.maxLen());
+            data = HfSftData.build(template, tok, chats, cfg.maxLen(), baseDir);
         }
-        if (data.rows.isEmpty()) throw new UserError("SFT data yields no row with an assistant token inside max_len " + cfg.maxLen());
+        if (data.rows.isEmpty())
+            throw new UserError("SFT data yields no row with an assistant token inside " + data.maxLen + " tokens (min of --max-len and the model's max_position_embeddings)");
         try (HfModel model = HfModel.load(baseDir); Lora lora = Lora.attach(model, cfg.lora(), cfg.seed());
              AdamW opt = new AdamW(lora.parameters(), 0.9, 0.999, 1e-8, cfg.weightDecay())) {
             // 2. resume from the latest complete checkpoint
@@ -241,7 +244,8 @@ public final class LoraTrainer {
         ObjectNode st = HfSafetensors.JSON_MAPPER().createObjectNode();
         st.put("step", step).put("updates", updates).put("trained_tokens_seen", seen).put("elapsed_s", elapsed)
                 .put("trainable_parameters", lora.trainableParameterCount()).put("base_parameters", model.config().parameterCount())
-                .put("rows", data.rows.size()).put("truncated", data.truncated).put("resumed_from", resumedFrom).put("tokens_per_s", tps);
+                .put("rows", data.rows.size()).put("truncated", data.truncated).put("dropped", data.dropped).put("max_len", data.maxLen)
+                .put("trained_tokens", data.trainedTokens()).put("resumed_from", resumedFrom).put("tokens_per_s", tps);
         if (!Double.isNaN(loss)) st.put("train_loss", loss);
         return st;
     }
@@ -253,7 +257,7 @@ public final class LoraTrainer {
     private static Result result(JsonNode st, Path dir, int resumedFrom) {
         return new Result(dir, st.path("step").asInt(), st.path("train_loss").asDouble(Double.NaN), st.path("trainable_parameters").asLong(),
                 st.path("base_parameters").asLong(), st.path("rows").asInt(), st.path("truncated").asInt(),
-                st.path("trained_tokens_seen").asLong(), st.path("elapsed_s").asDouble(), st.path("tokens_per_s").asDouble(), resumedFrom);
+                st.path("dropped").asInt(), st.path("max_len").asInt(), st.path("trained_tokens").asLong(), st.path("trained_tokens_seen").asLong(), st.path("elapsed_s").asDouble(), st.path("tokens_per_s").asDouble(), resumedFrom);
     }
 
     static Optional<Path> latestCheckpoint(Path runDir) throws IOException {

@@ -7,13 +7,21 @@ the text between render(messages[:i], add_generation_prompt=True) and render(mes
 is trained on iff its first character lies in such a span. Writes a PEFT adapter
 (adapter_config.json + adapter_model.safetensors) that `phronesis` loads back for evaluation.
 
-    python train.py                       # one GPU or CPU, settings from train_config.json
+Reasoning: read from a sample's `reasoning`, an assistant message's `reasoning_content`, or a leading
+<think> span of its content; handed to the template as `reasoning_content` when the template reads that
+field, else kept inline as a <think> span. A row whose reasoning the template does not render is refused.
+Context: rows are cut at min(max_len, max_position_embeddings); rows with nothing left to train on are
+dropped; both are counted.
+
+    python train.py                       # one GPU, or CPU (float32) when there is none
     accelerate launch train.py            # several GPUs (DDP); see README.md for DeepSpeed / FSDP
+    accelerate launch --multi_gpu --num_processes 2 train.py   # without a GPU: two CPU processes, DDP over gloo
     python train.py --max-steps 3 --dump-rows rows.json   # a smoke run that also writes the tokenised rows
 """
 import argparse
 import json
 import os
+import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -31,32 +39,75 @@ def assistant_text(reasoning, response):
     return "<think>\n" + reasoning.strip() + "\n</think>\n\n" + response
 
 
-def conversations(path):
-    chats = []
-    with open(path) as f:
+INLINE_THINK = re.compile(r"\A\s*<think>(.*?)</think>\s*(.*)\Z", re.DOTALL)
+
+
+def split_think(content):
+    """(reasoning, answer) of an assistant turn with a leading think span, else ("", content)."""
+    m = INLINE_THINK.match(content)
+    return (m.group(1).strip(), m.group(2)) if m else ("", content)
+
+
+def read_rows(path):
+    """(where, row dict) of a JSONL or Parquet dataset."""
+    with open(path, "rb") as f:
+        parquet = f.read(4) == b"PAR1"
+    if parquet:
+        import pyarrow.parquet as pq
+        for i, row in enumerate(pq.read_table(path).to_pylist(), 1):
+            yield f"{path}:row {i}", row
+        return
+    with open(path, encoding="utf-8") as f:
         for lineno, line in enumerate(f, 1):
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
+                yield f"{path}:{lineno}", json.loads(line)
             except json.JSONDecodeError as e:
                 sys.exit(f"{path}:{lineno}: not valid JSON: {e}")
-            msgs = [{"role": m["role"], "content": m.get("content") or ""} for m in row.get("messages", [])]
-            if row.get("response"):
-                msgs.append({"role": "assistant", "content": assistant_text(row.get("reasoning", ""), row["response"])})
-            if not any(m["role"] == "assistant" for m in msgs):
-                sys.exit(f"{path}:{lineno}: no assistant turn to train on")
-            chats.append(msgs)
+
+
+def conversations(path):
+    chats = []
+    for where, row in read_rows(path):
+        msgs = []
+        for j, m in enumerate(row.get("messages") or []):
+            content = m.get("content") or ""
+            if m["role"] == "assistant":
+                reasoning = m.get("reasoning_content") or ""
+                inline, answer = split_think(content)
+                if reasoning.strip() and inline:
+                    sys.exit(f"{where}: messages[{j}]: reasoning given twice (field 'reasoning_content' and a <think> span in 'content')")
+                content = assistant_text(reasoning, content) if reasoning.strip() else assistant_text(inline, answer)
+            msgs.append({"role": m["role"], "content": content})
+        if row.get("response") and not (msgs and msgs[-1]["role"] == "assistant"):  # parquet rows already end with the reply
+            msgs.append({"role": "assistant", "content": assistant_text(row.get("reasoning") or "", split_think(row["response"])[1])})
+        if not any(m["role"] == "assistant" for m in msgs):
+            sys.exit(f"{where}: no assistant turn to train on")
+        chats.append(msgs)
+    if not chats:
+        sys.exit(f"{path}: no rows")
     return chats
+
+
+def for_template(tok, msgs):
+    """Hands an assistant turn's think span to the template as reasoning_content when the template reads it."""
+    if "reasoning_content" not in (tok.chat_template or ""):
+        return msgs
+    out = []
+    for m in msgs:
+        reasoning, answer = split_think(m["content"]) if m["role"] == "assistant" else ("", m["content"])
+        out.append({"role": m["role"], "content": answer, "reasoning_content": reasoning} if reasoning else m)
+    return out
 
 
 def render(tok, msgs, add_generation_prompt):
     if not msgs:
         return ""
-    return tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=add_generation_prompt)
+    return tok.apply_chat_template(for_template(tok, msgs), tokenize=False, add_generation_prompt=add_generation_prompt)
 
 
-def encode(tok, msgs, max_len):
+def encode(tok, msgs):
     """(input_ids, mask) of one conversation; mask[i] = 1 where token i is trained on."""
     full = render(tok, msgs, False)
     spans = []
@@ -67,20 +118,29 @@ def encode(tok, msgs, max_len):
         through = render(tok, msgs[: i + 1], False)
         if not through.startswith(before) or not full.startswith(through):
             sys.exit("the chat template is not prefix-stable; the assistant-only mask cannot be derived")
+        reasoning = split_think(m["content"])[0]
+        if reasoning and reasoning not in full[len(before):len(through)]:
+            sys.exit(f"the chat template drops the reasoning of assistant message {i}; use a template that renders reasoning, or train the demonstration variant")
         spans.append((len(before), len(through)))
     enc = tok(full, add_special_tokens=False, return_offsets_mapping=True)
     ids = enc["input_ids"]
     mask = [1 if any(s <= start < e for s, e in spans) else 0 for start, _ in enc["offset_mapping"]]
-    return ids[:max_len], mask[:max_len]
+    return ids, mask
 
 
-def rows(tok, chats, max_len):
-    out = []
+def rows(tok, chats, limit):
+    """Rows under the context rule: cut at `limit` tokens; dropped when nothing is left to train on. Returns (rows, cut, dropped)."""
+    out, cut, dropped = [], 0, 0
     for msgs in chats:
-        ids, mask = encode(tok, msgs, max_len)
+        ids, mask = encode(tok, msgs)
+        longer = len(ids) > limit
+        ids, mask = ids[:limit], mask[:limit]
         if any(mask[1:]):
+            cut += longer
             out.append({"input_ids": ids, "mask": mask})
-    return out
+        else:
+            dropped += 1
+    return out, cut, dropped
 
 
 def main():
@@ -98,7 +158,7 @@ def main():
     max_steps = args.max_steps if args.max_steps is not None else cfg["max_steps"]
 
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
     from peft import LoraConfig, get_peft_model
 
     base = cfg["base_model"]
@@ -108,16 +168,23 @@ def main():
         sys.exit(f"{base}: tokenizer_config.json has no 'chat_template'")
     if tok.pad_token_id is None:
         tok.pad_token = tok.eos_token
-    data = rows(tok, conversations(rel(cfg["dataset"])), cfg["max_len"])
+    context = getattr(AutoConfig.from_pretrained(base), "max_position_embeddings", None) or cfg["max_len"]
+    limit = min(cfg["max_len"], context)
+    data, cut, dropped = rows(tok, conversations(rel(cfg["dataset"])), limit)
     if not data:
-        sys.exit("no row has an assistant token inside max_len")
+        sys.exit(f"no row has an assistant token inside {limit} tokens (min of max_len and max_position_embeddings)")
     if args.dump_rows:
         with open(args.dump_rows, "w") as f:
             json.dump(data, f)
-    print(f"{len(data)} rows, {sum(sum(r['mask']) for r in data)} trained tokens", flush=True)
+    print(f"{len(data)} rows, {sum(sum(r['mask']) for r in data)} trained tokens ({cut} rows cut at {limit} tokens, "
+          f"{dropped} dropped with nothing to train on inside it)", flush=True)
 
     bf16 = cfg.get("bf16", "auto")
-    use_bf16 = torch.cuda.is_available() and torch.cuda.is_bf16_supported() if bf16 == "auto" else bool(bf16)
+    gpu = torch.cuda.is_available()
+    world = int(os.environ.get("WORLD_SIZE", "1"))  # set by accelerate launch / torchrun
+    use_bf16 = gpu and torch.cuda.is_bf16_supported() if bf16 == "auto" else bool(bf16) and gpu
+    if bf16 is True and not gpu:
+        print("no GPU: training in float32 (bf16 needs one)", flush=True)
     model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.bfloat16 if use_bf16 else torch.float32)
     lora = cfg["lora"]
     peft_config = LoraConfig(r=lora["r"], lora_alpha=lora["lora_alpha"], lora_dropout=lora["lora_dropout"],
@@ -126,7 +193,8 @@ def main():
                   per_device_train_batch_size=cfg["batch_size"], gradient_accumulation_steps=cfg["grad_accum"],
                   learning_rate=cfg["lr"], lr_scheduler_type="constant_with_warmup", warmup_steps=cfg["warmup_steps"],
                   weight_decay=cfg["weight_decay"], max_grad_norm=cfg["grad_clip"], logging_steps=1, save_steps=cfg["save_steps"],
-                  save_total_limit=2, seed=cfg["seed"], bf16=use_bf16, report_to=[], remove_unused_columns=False,
+                  save_total_limit=2, seed=cfg["seed"], bf16=use_bf16, use_cpu=not gpu, report_to=[], remove_unused_columns=False,
+                  ddp_backend="gloo" if not gpu and world > 1 else None, ddp_find_unused_parameters=False if world > 1 else None,
                   gradient_checkpointing=cfg.get("gradient_checkpointing", False))
     resume = cfg.get("resume", True) and os.path.isdir(common["output_dir"]) and any(
         d.startswith("checkpoint-") for d in os.listdir(common["output_dir"]))
@@ -161,11 +229,13 @@ def main():
 
         trainer = Trainer(model=model, args=TrainingArguments(**common), train_dataset=data, data_collator=collate)
     trainable = sum(p.numel() for p in trainer.model.parameters() if p.requires_grad)
-    print(f"target {target}: {trainable} trainable parameters", flush=True)
+    dist = torch.distributed.is_available() and torch.distributed.is_initialized()
+    print(f"target {target}: {trainable} trainable parameters; {trainer.args.world_size} process(es), "
+          f"{torch.distributed.get_backend() if dist else 'no'} process group, {'GPU' if gpu else 'CPU'}, {'bf16' if use_bf16 else 'float32'}", flush=True)
     trainer.train(resume_from_checkpoint=True if resume else None)
+    adapter_dir = os.path.join(out_dir, "adapter")
+    trainer.save_model(adapter_dir)  # every process takes part (FSDP / DeepSpeed gather); the main one writes
     if trainer.is_world_process_zero():
-        adapter_dir = os.path.join(out_dir, "adapter")
-        trainer.model.save_pretrained(adapter_dir, safe_serialization=True)
         tok.save_pretrained(adapter_dir)
         print(f"adapter written to {adapter_dir}", flush=True)
 

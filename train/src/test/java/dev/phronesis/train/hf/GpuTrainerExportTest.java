@@ -81,7 +81,7 @@ class GpuTrainerExportTest {
         Files.writeString(data, DATA);
         List<HfSftData.Row> ours;
         try (var tok = HfSftData.tokenizer(base)) {
-            ours = HfSftData.build(HfChatTemplate.load(base), tok, HfSftData.readConversations(data), 256).rows;
+            ours = HfSftData.build(HfChatTemplate.load(base), tok, HfSftData.readConversations(data), 256, base).rows;
         }
         // one Python process runs both jobs' train.py (importing torch + transformers + trl costs most of the time)
         StringBuilder driver = new StringBuilder("import runpy, sys\n");
@@ -121,4 +121,54 @@ class GpuTrainerExportTest {
         }
     }
 
+
+    /**
+     * The job on a checkpoint transformers wrote (save_pretrained: chat_template.jinja, no template in tokenizer_config.json),
+     * from a Parquet dataset, launched with `accelerate launch --multi_gpu --num_processes 2` on CPU: two processes, DDP over gloo,
+     * float32; the adapter loads back in peft (logits move) and in Phronesis; its rows equal ours.
+     */
+    @Test void exportedJobTrainsOnTwoCpuProcessesWithAccelerateAndPeftLoadsTheAdapter() throws Exception {
+        Path py = PythonPeer.require("torch", "transformers", "peft", "accelerate", "pyarrow");
+        Path tiny = dir.resolve("tiny");
+        PythonPeer.run(py, dir, List.of(PythonPeer.script(dir, "/dev/phronesis/train/hf/tiny_checkpoint.py").toString(), tiny.toString()), 600);
+        assertThat(tiny.resolve("chat_template.jinja")).exists();
+        Path jsonl = dir.resolve("d.jsonl");
+        Files.writeString(jsonl, DATA);
+        Path parquet = dir.resolve("d.parquet");
+        PythonPeer.run(py, dir, List.of("-c", "import sys, json, pyarrow as pa, pyarrow.parquet as pq; "
+                + "pq.write_table(pa.Table.from_pylist([json.loads(l) for l in open(sys.argv[1]) if l.strip()]), sys.argv[2])", jsonl.toString(), parquet.toString()), 300);
+        List<HfSftData.Row> ours;
+        try (var tok = HfSftData.tokenizer(tiny)) {
+            ours = HfSftData.build(HfChatTemplate.load(tiny), tok, HfSftData.readConversations(parquet), 256, tiny).rows;
+        }
+        assertThat(ours).hasSize(3);
+        GpuTrainerExport.export(options(GpuTrainerExport.Target.PEFT, parquet, tiny.toString(), 3));
+        Path job = dir.resolve("job-PEFT");
+        assertThat(job.resolve("data/train.parquet")).exists();
+        String log = PythonPeer.run(py, job, List.of("-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1", "--mixed_precision", "no",
+                "--dynamo_backend", "no", "--main_process_port", Integer.toString(29500 + (int) (ProcessHandle.current().pid() % 1000)),
+                "train.py", "--dump-rows", "rows.json"), 900);
+        assertThat(log).contains("2 process(es), gloo process group, CPU, float32").contains("adapter written to");
+        var rows = HfSafetensors.JSON.readTree(job.resolve("rows.json").toFile());
+        assertThat(rows).hasSize(ours.size());
+        for (int i = 0; i < ours.size(); i++)
+            assertThat(HfSafetensors.JSON.treeToValue(rows.get(i).get("input_ids"), int[].class)).as("row %d", i).isEqualTo(ours.get(i).ids());
+        Path adapter = job.resolve("out/adapter");
+        String peft = PythonPeer.run(py, dir, List.of("-c", """
+                import sys, torch
+                from transformers import AutoModelForCausalLM
+                from peft import PeftModel
+                base = AutoModelForCausalLM.from_pretrained(sys.argv[1]); ids = torch.tensor([[1, 2, 3, 4, 5]])
+                with torch.no_grad():
+                    before = base(ids).logits
+                    m = PeftModel.from_pretrained(base, sys.argv[2])
+                    after = m(ids).logits
+                print("peft loaded", type(m).__name__, "max logit change %.3e" % (after - before).abs().max().item())
+                """, tiny.toString(), adapter.toString()), 300);
+        assertThat(peft).contains("peft loaded PeftModelForCausalLM").doesNotContain("change 0.000e+00");
+        try (HfModel m = HfModel.load(tiny); Lora l = Lora.loadPeft(m, adapter)) {
+            assertThat(l.config().rank()).isEqualTo(4);
+        }
+        System.out.println("exported job, 2 CPU processes (gloo): " + peft.lines().filter(x -> x.startsWith("peft loaded")).findFirst().orElse(""));
+    }
 }

@@ -1,0 +1,83 @@
+package dev.phronesis.cli.stages;
+
+import dev.phronesis.cli.models.ModelRef;
+import dev.phronesis.cli.models.Models;
+import dev.phronesis.cli.organism.Arm;
+import dev.phronesis.eval.EvalRunner;
+import dev.phronesis.eval.Suite;
+import dev.phronesis.eval.Suites;
+import dev.phronesis.llm.ChatModel;
+import dev.phronesis.core.Progress;
+import dev.phronesis.pipeline.RunDirectory;
+import dev.phronesis.pipeline.Stage;
+import dev.phronesis.pipeline.StageConfig;
+import dev.phronesis.train.EmbeddedStudent;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One arm's eval on every suite: a student trained in this run (its checkpoint is an artifact) or a
+ * named model, scored deterministically with the optional judge filling what that can't decide;
+ * {@code extraSuites} (e.g. imported public benchmarks) are evaluated beside the run's own suites
+ * and their content hashes are part of the key.
+ * Left out of the key: {@code concurrency}, and the arm label and display metadata (the catalog name) the report shows.
+ */
+public record EvalStage(String arm, Student student, EvalRunner.Options options, ModelRef judge, List<java.nio.file.Path> extraSuites, Models models) implements Stage {
+    public EvalStage { extraSuites = List.copyOf(extraSuites); }
+
+    /** What is evaluated. */
+    public sealed interface Student {}
+
+    /** The final checkpoint of a model this run trained ({@code models/NAME}); the arm's training tokens go into the report. */
+    public record Trained(Arm arm) implements Student {}
+
+    /** A model named in the experiment. */
+    public record Named(ModelRef ref) implements Student {}
+
+    @Override public String name() { return "eval-" + arm; }
+    @Override public String describe() { return "evaluate '" + arm + "' on every suite"; }
+
+    @Override public List<String> reads() {
+        List<String> r = new ArrayList<>(List.of(Artifacts.SUITES));
+        if (student instanceof Trained t) {
+            r.add(Artifacts.model(t.arm().modelName()));
+            if (t.arm().trains()) r.add(Artifacts.ARM_TOKENS);
+        }
+        return r;
+    }
+
+    @Override public List<String> writes() { return List.of(Artifacts.eval(arm)); }
+    @Override public int version() { return 1; }
+
+    @Override public Map<String, Object> config() {
+        StageConfig c = StageConfig.create().record("eval", options, "concurrency", "arm", "metadata");
+        if (student instanceof Named n) c.put("student", models.identity(n.ref()));
+        if (judge != null) c.put("eval.judge", models.identity(judge));
+        if (!extraSuites.isEmpty()) c.put("eval.suites", extraSuites.stream().map(f -> Suites.load(f).hash()).toList());
+        return c.build();
+    }
+
+    @Override public void run(RunDirectory dir, Progress progress) throws Exception {
+        List<Suite> suites = new ArrayList<>(SuitesStage.load(dir));
+        for (java.nio.file.Path f : extraSuites) suites.add(Suites.load(f));
+        Map<String, String> meta = new LinkedHashMap<>(options.metadata());
+        if (student instanceof Trained t) meta.put("trainingTokens", String.valueOf(DatasetsStage.armTokens(dir, t.arm())));
+        EvalRunner.Options o = options.withArm(arm, meta);
+        Progress listener = (stage, done, total) -> progress.update("eval " + arm + ": " + stage, done, total);
+        switch (student) {
+            case Trained t -> {
+                try (EmbeddedStudent m = EmbeddedStudent.load(dir.path(Artifacts.model(t.arm().modelName())).resolve("final"))) {
+                    if (judge == null) EvalRunner.run(suites, m, null, o, dir.path(Artifacts.eval(arm)), listener);
+                    else EvalRunner.run(models.engine(), suites, m, models.open(judge), o, dir.path(Artifacts.eval(arm)), listener);
+                }
+            }
+            case Named n -> {
+                ChatModel m = models.open(n.ref());
+                EvalRunner.run(models.engine(), suites, m, judge == null ? null : models.open(judge), o, dir.path(Artifacts.eval(arm)), listener);
+            }
+        }
+    }
+}

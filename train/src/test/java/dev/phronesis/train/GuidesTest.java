@@ -1,0 +1,108 @@
+package dev.phronesis.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.phronesis.core.records.AnswerFormat;
+import dev.phronesis.train.hf.DType;
+import dev.phronesis.train.hf.HfConfig;
+import dev.phronesis.train.hf.RandomCheckpoint;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Guided decoding on a random byte-level model: whatever the weights, a row that ends parses. */
+class GuidesTest {
+    @TempDir static Path dir;
+    private static ModelRuntime rt;
+
+    @BeforeAll
+    static void load() throws Exception {
+        Torch.threads(1);
+        RandomCheckpoint.write(dir.resolve("m"), RandomCheckpoint.config(HfConfig.Arch.LLAMA, 64, 128, 2, 4, 2, true), 9, DType.F32, Long.MAX_VALUE);
+        rt = ModelRuntime.load(dir.resolve("m"));
+    }
+
+    @AfterAll
+    static void close() { rt.close(); }
+
+    private static List<Generator.Output> run(Guide g, int rows, int maxTokens) {
+        List<Generator.Request> reqs = new ArrayList<>();
+        int[] prompt = rt.textPrompt("answer: ");
+        for (int i = 0; i < rows; i++) reqs.add(new Generator.Request(prompt, 1.0, 1.0, maxTokens, List.of(), 100 + i, 0, g));
+        return rt.generator().generate(reqs);
+    }
+
+    @Test
+    void jsonSchemaOutputAlwaysParsesAndValidates() throws Exception {
+        String schema = """
+                {"type":"object","properties":{"mode":{"enum":["comply","refuse"]},"score":{"type":"integer"},"ok":{"type":"boolean"},
+                 "tags":{"type":"array","items":{"type":"string","maxLength":3},"maxItems":2},"note":{"anyOf":[{"type":"null"},{"type":"number"}]}}}""";
+        int parsed = 0;
+        for (Generator.Output o : run(Guides.jsonSchema(schema, rt.tokenizer()), 12, 120)) {
+            if (!o.finishReason().equals("stop")) continue; // ran out of tokens inside the language: nothing to parse yet
+            JsonNode n = Json.MAPPER.readTree(o.text());
+            assertThat(n.path("mode").asText()).isIn("comply", "refuse");
+            assertThat(n.path("score").isIntegralNumber()).isTrue();
+            assertThat(n.path("ok").isBoolean()).isTrue();
+            assertThat(n.path("tags").size()).isLessThanOrEqualTo(2);
+            for (JsonNode t : n.path("tags")) assertThat(t.asText().length()).isLessThanOrEqualTo(3);
+            assertThat(n.path("note").isNull() || n.path("note").isNumber()).isTrue();
+            parsed++;
+        }
+        assertThat(parsed).isGreaterThanOrEqualTo(6);
+    }
+
+    @Test
+    void choiceAndRegex() {
+        for (Generator.Output o : run(Guides.choice(List.of("comply", "refuse", "escalate"), rt.tokenizer()), 6, 20))
+            assertThat(o.text()).isIn("comply", "refuse", "escalate");
+        for (Generator.Output o : run(Guides.regex("[0-9]{3}\\-[a-z]{2}", rt.tokenizer()), 6, 20)) {
+            assertThat(o.text()).matches("[0-9]{3}-[a-z]{2}");
+            assertThat(o.finishReason()).isEqualTo("stop"); // the language ends here: the row ends without an end token
+        }
+    }
+
+    @Test
+    void theAnswerEndingNamesAnOfferedToolWithValidArguments() throws Exception {
+        Map<String, String> tools = new LinkedHashMap<>();
+        tools.put("send_report", "{\"type\":\"object\",\"properties\":{\"to\":{\"enum\":[\"ops\",\"legal\"]}}}");
+        tools.put("wait", "{\"type\":\"object\",\"properties\":{}}");
+        Guide g = Guides.answerEnding(List.of("comply", "refuse"), tools, 40, rt.tokenizer()); // at most 40 chars before the ending: a random model reaches it
+        int ended = 0;
+        for (Generator.Output o : run(g, 8, 160)) {
+            if (!o.finishReason().equals("stop")) continue;
+            assertThat(AnswerFormat.decision(o.text())).get().isIn("comply", "refuse");
+            var calls = AnswerFormat.toolCalls(o.text());
+            assertThat(calls).hasSize(1);
+            assertThat(calls.getFirst()).isInstanceOf(dev.phronesis.core.records.ParsedCall.Call.class);
+            var call = (dev.phronesis.core.records.ParsedCall.Call) calls.getFirst();
+            assertThat(call.tool()).isIn("send_report", "wait");
+            if (call.tool().equals("send_report")) assertThat(call.action().arguments().get("to")).isIn("ops", "legal");
+            ended++;
+        }
+        System.out.println("answer grammar: " + ended + " of 8 random-model rows ended within 160 tokens, all parsed");
+        assertThat(ended).isGreaterThanOrEqualTo(6);
+        String only = Guides.answerEndingRegex(List.of("comply"), tools);
+        assertThat(new dk.brics.automaton.RegExp(only, dk.brics.automaton.RegExp.ANYSTRING).toAutomaton()
+                .run("I weigh it.\nDECISION: comply\n<tool_call>{\"name\": \"wait\", \"arguments\": {}}</tool_call>")).isTrue();
+        assertThat(new dk.brics.automaton.RegExp(only, dk.brics.automaton.RegExp.ANYSTRING).toAutomaton()
+                .run("DECISION: comply\n<tool_call>{\"name\": \"delete_all\", \"arguments\": {}}</tool_call>")).isFalse();
+    }
+
+    @Test
+    void constraintsWeCannotEnforceAreRefusedNotIgnored() {
+        assertThatThrownBy(() -> Guides.jsonSchema("{\"type\":\"string\",\"pattern\":\"a+\"}", rt.tokenizer()))
+                .hasMessageContaining("'pattern' is not supported");
+        assertThatThrownBy(() -> Guides.jsonSchema("{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"integer\",\"minimum\":0}}}", rt.tokenizer()))
+                .hasMessageContaining("$.n: json_schema keyword 'minimum'");
+    }
+}
