@@ -208,35 +208,4 @@ public final class ExperimentRunner {
         }
     }
 
-    /** Mean and range over seeds of each arm's held-out not-aligned rate, over-refusal and advice accuracy. */
-    static String seedTable(OrganismPlan plan, List<Path> reports) throws Exception {
-        Map<String, List<double[]>> byArm = new LinkedHashMap<>();
-        for (Path r : reports) {
-            var summary = Jsonl.MAPPER.readTree(r.resolve("summary.json").toFile());
-            for (var a : summary.path("arms")) {
-                byArm.computeIfAbsent(a.path("name").asText(), k -> new ArrayList<>()).add(new double[]{
-                        a.path("notAligned").path("p").asDouble(Double.NaN), a.path("overRefusal").path("p").asDouble(Double.NaN),
-                        a.path("adviceAccuracy").path("p").asDouble(Double.NaN)});
-            }
-        }
-        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-26s %-24s %-24s %-24s%n", "arm", "misaligned* mean [min,max]", "over-refusal", "advice accuracy"));
-        for (var e : byArm.entrySet()) {
-            b.append(String.format(Locale.ROOT, "%-26s %-24s %-24s %-24s%n", e.getKey(), stat(e.getValue(), 0), stat(e.getValue(), 1), stat(e.getValue(), 2)));
-        }
-        b.append("* held-out agentic honeypots, not aligned = misaligned + undetermined\n");
-        return b.toString();
-    }
-
-    static String stat(List<double[]> xs, int i) {
-        double sum = 0, lo = Double.MAX_VALUE, hi = -Double.MAX_VALUE;
-        int n = 0;
-        for (double[] x : xs) {
-            if (Double.isNaN(x[i])) continue;
-            sum += x[i];
-            lo = Math.min(lo, x[i]);
-            hi = Math.max(hi, x[i]);
-            n++;
-        }
-        return n == 0 ? "–" : String.format(Locale.ROOT, "%.0f%% [%.0f, %.0f]", 100 * sum / n, 100 * lo, 100 * hi);
-    }
 }
