@@ -140,9 +140,20 @@ public final class HeadlessChromium implements AutoCloseable {
         try {
             ws.abort();
         } finally {
+            // Chromium's helpers (zygote, renderers, crashpad) outlive the main process and keep writing to the
+            // profile, which then cannot be deleted by the test's @TempDir: collect them first, end them all
+            java.util.List<ProcessHandle> helpers = process.descendants().toList();
             process.destroy();
             try {
                 if (!process.waitFor(5, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                for (ProcessHandle h : helpers) {
+                    h.destroy();
+                    try {
+                        h.onExit().get(5, TimeUnit.SECONDS);
+                    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                        h.destroyForcibly();
+                    }
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
