@@ -20,6 +20,10 @@ PIP_ARGS=(--disable-pip-version-check -q --retries 0 --timeout 20)
 # Machines with a local wheel mirror: use it directly instead of timing out on an unreachable index.
 if [ -d /opt/pypi/simple ]; then PIP_ARGS+=(--index-url file:///opt/pypi/simple); fi
 if "$VENV/bin/pip" install "${PIP_ARGS[@]}" -r "$REQ" > "$ROOT/.venv-install.log" 2>&1; then
+  # lm-evaluation-harness: its full dependency set is not on every mirror; the API-model path the tests use needs only the lines above
+  LM_EVAL_WHEEL="$(ls /opt/pypi-more/files/lm_eval-*.whl 2>/dev/null | head -1)"
+  if "$VENV/bin/pip" install "${PIP_ARGS[@]}" --no-deps "${LM_EVAL_WHEEL:-lm_eval}" >> "$ROOT/.venv-install.log" 2>&1; then echo "python peers: lm_eval installed (--no-deps)"
+  else echo "python peers: lm_eval not installable here; its peer test will skip"; fi
   echo "$WANT" > "$MARK"
   echo "python peers: ready ($("$VENV/bin/python" -c 'import torch, transformers; print("torch", torch.__version__, "transformers", transformers.__version__)' 2>/dev/null))"
 else
