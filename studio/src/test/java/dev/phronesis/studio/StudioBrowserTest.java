@@ -74,6 +74,11 @@ class StudioBrowserTest {
             int inFamily = b.eval("Number(document.querySelector('#sample-count').textContent.split(' of ')[1])").asInt();
             assertThat(inFamily).isBetween(3, all - 1);
 
+            // let the filter's debounced reload (200 ms) settle and take focus off the form, so j goes to the list
+            Thread.sleep(500);
+            await("Array.from(document.querySelectorAll('#sample-list tbody tr td:nth-child(2)')).every(td => td.textContent === " + Jsonl.toJson(family) + ")"
+                    + " && document.querySelectorAll('#sample-list tbody tr').length > 0");
+            b.eval("(() => { if (document.activeElement) document.activeElement.blur(); return true; })()");
             // j opens the first sample; focus is on its row and visible
             key("j");
             await("document.querySelector('#sample-detail h2') && document.querySelector('#sample-detail h2').textContent === document.querySelector('#sample-list tbody tr').dataset.key");
