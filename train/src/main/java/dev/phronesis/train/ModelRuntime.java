@@ -70,8 +70,20 @@ public final class ModelRuntime implements AutoCloseable {
      * Loads a checkpoint and PEFT adapters by name. With adapters, the base is frozen and each
      * adapter's tensors stay apart (nothing is merged); {@link #activate} picks one per forward.
      */
+    /** The shape to size: a Hugging Face config, else the organism's own config format (both name the same fields). */
+    private static ModelConfig sizingConfig(Path cfgFile) {
+        try {
+            return HfModel.modelConfig(dev.phronesis.train.hf.HfConfig.read(cfgFile));
+        } catch (dev.phronesis.core.UserError notHf) {
+            return ModelConfig.read(cfgFile);
+        }
+    }
+
     public static ModelRuntime load(Path path, Map<String, Path> adapterDirs) {
         Path dir = Checkpoint.resolve(path);
+        Path cfgFile = dir.resolve("config.json");
+        if (java.nio.file.Files.isRegularFile(cfgFile)) // sized before anything else is read (a config can claim a model no machine holds)
+            ModelMemory.requireFits(sizingConfig(cfgFile), ModelMemory.Use.INFERENCE, cfgFile.toString());
         Tokenizer tok = Tokenizer.load(dir);
         Torch.load();
         HfModel weights = HfModel.load(dir);

@@ -15,6 +15,7 @@ public record ConstitutionRef(String id, String version, String hash, String sou
     /** Hex digits of the hash people see. */
     public static final int SHORT_HASH = 12;
 
+    @com.fasterxml.jackson.annotation.JsonCreator(mode = com.fasterxml.jackson.annotation.JsonCreator.Mode.PROPERTIES)
     public ConstitutionRef {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(version, "version");
@@ -24,6 +25,10 @@ public record ConstitutionRef(String id, String version, String hash, String sou
 
     /** {@code id@version#hash12}, how reports and messages name it. */
     public String display() { return id + "@" + version + "#" + hash.substring(0, Math.min(SHORT_HASH, hash.length())); }
+
+    /** Artifacts written before references were typed name the constitution by its source ({@code builtin:general}, a path). */
+    @com.fasterxml.jackson.annotation.JsonCreator(mode = com.fasterxml.jackson.annotation.JsonCreator.Mode.DELEGATING)
+    static ConstitutionRef fromSource(String source) { return resolve(source); }
 
     /** The reference of {@code builtin:NAME} or a file, loading it for its hash. */
     public static ConstitutionRef resolve(String source) { return ConstitutionLoader.resolve(source).reference(); }
