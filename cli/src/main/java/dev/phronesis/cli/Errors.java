@@ -18,7 +18,7 @@ final class Errors {
                 return ue.exitCode();
             }
             if (ex instanceof java.io.UncheckedIOException || ex instanceof java.io.IOException) {
-                err.println("phronesis: " + ex.getMessage());
+                err.println("phronesis: " + ioMessage(ex instanceof java.io.UncheckedIOException u ? u.getCause() : ex));
                 err.flush();
                 return Main.USAGE;
             }
@@ -35,6 +35,19 @@ final class Errors {
             err.flush();
             return 3;
         }
+    }
+
+    /** A file-system failure in words: the JDK's own message for these is the bare path. */
+    static String ioMessage(Throwable e) {
+        return switch (e) {
+            case java.nio.file.NoSuchFileException x -> "no such file or directory: " + x.getFile();
+            case java.nio.file.AccessDeniedException x -> "permission denied: " + x.getFile();
+            case java.nio.file.FileAlreadyExistsException x -> "already exists: " + x.getFile();
+            case java.nio.file.NotDirectoryException x -> "not a directory: " + x.getFile();
+            case java.nio.file.DirectoryNotEmptyException x -> "directory not empty: " + x.getFile();
+            case java.nio.file.FileSystemException x when x.getReason() != null -> x.getFile() + ": " + x.getReason();
+            default -> String.valueOf(e.getMessage());
+        };
     }
 
     static final class ParameterHandler implements CommandLine.IParameterExceptionHandler {

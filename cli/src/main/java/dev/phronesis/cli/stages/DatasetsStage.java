@@ -36,7 +36,8 @@ public record DatasetsStage(long budgetTokens, Set<DatasetBuilder.Format> format
 
     @Override public String name() { return "datasets"; }
     @Override public String describe() {
-        return "datasets " + formats.stream().map(f -> f.name().toLowerCase(java.util.Locale.ROOT)).toList() + " under " + budgetTokens + " tokens"
+        return "datasets " + formats.stream().map(f -> f.name().toLowerCase(java.util.Locale.ROOT)).toList()
+                + (budgetTokens >= Long.MAX_VALUE / 4 ? " (no token budget)" : " under " + budgetTokens + " tokens")
                 + (arms.isEmpty() ? "" : ", one per arm (context distilled: no constitution in the prompt)");
     }
     @Override public List<String> reads() { return arms.isEmpty() ? List.of(Artifacts.DISTILL) : List.of(Artifacts.DISTILL, Artifacts.SCENARIOS); }
@@ -66,6 +67,7 @@ public record DatasetsStage(long budgetTokens, Set<DatasetBuilder.Format> format
             chosen.put(arm.name(), samples);
         }
         Map<String, Object> tokens = dev.phronesis.cli.organism.ArmData.tokensJson(chosen);
+        Files.createDirectories(dir.path(Artifacts.ARM_DATASETS)); // a base-only run trains no arm but still records (empty) arm tokens
         Files.writeString(dir.path(Artifacts.ARM_TOKENS), Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(tokens), StandardCharsets.UTF_8);
     }
 
