@@ -46,13 +46,16 @@ public final class RuntimeBench {
 
     public static void main(String[] args) throws Exception {
         int threads = 2, newTokens = 32;
-        boolean small = false;
+        boolean small = false, peer = true;
+        String only = "all";
         String python = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--new-tokens" -> newTokens = Integer.parseInt(args[++i]);
                 case "--small" -> small = true;
+                case "--no-peer" -> peer = false;
+                case "--only" -> only = args[++i];
                 case "--python" -> python = args[++i];
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
@@ -83,7 +86,7 @@ public final class RuntimeBench {
         }
         // 1. decode: ours, then transformers, on the same checkpoint
         Map<Integer, Double> ours = new LinkedHashMap<>();
-        try (ModelRuntime rt = ModelRuntime.load(dir)) {
+        if (only.equals("all") || only.equals("decode")) try (ModelRuntime rt = ModelRuntime.load(dir)) {
             System.out.printf(Locale.ROOT, "model: %,d parameters (random Llama written by transformers), prompts of %d tokens, %d new tokens, %d threads%n",
                     rt.weights().config().parameterCount(), PROMPT_LEN, newTokens, threads);
             for (int b : List.of(1, 8, 32)) {
@@ -99,20 +102,20 @@ public final class RuntimeBench {
                 ours.put(b, n / ((System.nanoTime() - t0) / 1e9));
             }
         }
-        JsonNode theirs = run(py, script, arg, threads);
+        JsonNode theirs = peer && !ours.isEmpty() ? run(py, script, arg, threads) : JSON.createObjectNode();
         for (int b : ours.keySet()) {
-            double t = theirs.path(Integer.toString(b)).asDouble();
+            double t = theirs.path(Integer.toString(b)).asDouble(Double.NaN);
             System.out.printf(Locale.ROOT, "decode batch %2d: phronesis %7.1f tok/s, transformers %7.1f tok/s, ratio %.2f%n", b, ours.get(b), t, ours.get(b) / t);
         }
         // 2. serve: 32 streaming clients vs 1
-        try (EmbeddedStudent s = EmbeddedStudent.load(dir); ChatServer server = ChatServer.start(s, "bench", 0)) {
+        if (only.equals("all") || only.equals("serve")) try (EmbeddedStudent s = EmbeddedStudent.load(dir); ChatServer server = ChatServer.start(s, "bench", 0)) {
             streamClients(server.port(), 1, newTokens); // warm-up
             double[] one = streamClients(server.port(), 1, newTokens), many = streamClients(server.port(), CLIENTS, newTokens);
             System.out.printf(Locale.ROOT, "serve: 1 client %.1f tok/s (TTFT %.3f s); %d clients %.1f tok/s (TTFT mean %.3f s)%n", one[0], one[1], CLIENTS, many[0], many[1]);
             System.out.printf(Locale.ROOT, "serve: throughput ratio %d clients / 1 = %.2f; TTFT ratio %d / 1 = %.2f%n", CLIENTS, many[0] / one[0], CLIENTS, many[1] / one[1]);
         }
         // 3. guided vs free decoding, 8 rows
-        try (ModelRuntime rt = ModelRuntime.load(dir)) {
+        if (only.equals("all") || only.equals("guided")) try (ModelRuntime rt = ModelRuntime.load(dir)) {
             Guide g = Guides.jsonSchema("{\"type\":\"object\",\"properties\":{\"mode\":{\"enum\":[\"comply\",\"refuse\"]},\"note\":{\"type\":\"string\"}}}", rt.tokenizer());
             int[] prompt = rt.chatPrompt(List.of(ChatMessage.user("decide")), List.of(), false);
             double free = perToken(rt, prompt, null, newTokens), guided0 = perToken(rt, prompt, g, newTokens), guided = perToken(rt, prompt, g, newTokens);

@@ -4,15 +4,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.IntConsumer;
 
 /**
  * The inference forward of {@link LlamaModel} in plain Java on F32 copies of its weights, made once
  * (BF16/F16 checkpoints are converted when loaded; here every linear is stored transposed, (in, out),
- * so that every kernel is a contiguous multiply-add that HotSpot vectorises). It is the decode path of
+ * in panels of {@link #P} columns, so that every kernel is a contiguous multiply-add, run on the JDK Vector API by {@link CpuVector}). It is the decode path of
  * {@link Generator} for checkpoints loaded through {@link ModelRuntime} while no LoRA adapter is
  * active; training and adapters keep the libtorch forward.
  *
@@ -21,6 +18,7 @@ import java.util.function.IntConsumer;
  * step is one pass over the weights for all rows of the batch together (the weights are read once per
  * step, not once per row), each row has its own contiguous KV cache that grows by doubling, and the
  * scratch buffers of a batch are reused from step to step (no per-token allocation in the forward).
+ * Used only when the JVM has {@code jdk.incubator.vector} ({@link #of} returns null otherwise).
  *
  * <p>Numerics: every output element of a linear is summed in input order with fused multiply-adds,
  * whatever the batch or thread count, so a row's tokens do not depend on its neighbours or on the
@@ -32,49 +30,113 @@ import java.util.function.IntConsumer;
  */
 public final class CpuLlama {
     private static volatile int threads = Runtime.getRuntime().availableProcessors();
-    private static volatile ExecutorService pool;
+    private static volatile Team team;
 
     /** Threads a forward uses (the caller plus {@code n - 1} workers). */
     static synchronized void setThreads(int n) {
         if (n < 1) n = 1;
-        if (n == threads && pool != null) return;
+        if (n == threads) return;
         threads = n;
-        ExecutorService old = pool;
-        pool = null;
-        if (old != null) old.shutdown();
+        Team old = team;
+        team = null;
+        if (old != null) old.stop();
     }
 
-    private static ExecutorService pool() {
-        ExecutorService p = pool;
-        if (p != null) return p;
+    private static Team team() {
+        Team t = team;
+        if (t != null) return t;
         synchronized (CpuLlama.class) {
-            if (pool == null) pool = Executors.newFixedThreadPool(Math.max(1, threads - 1),
-                    Thread.ofPlatform().daemon().name("cpu-llama-", 0).factory());
-            return pool;
+            if (team == null) team = new Team(threads - 1);
+            return team;
         }
     }
 
-    /** Runs {@code body(0 .. parts-1)}, part 0 on the calling thread. */
+    /** Runs {@code body(0 .. parts-1)}, part 0 on the calling thread (parts <= threads). */
     static void parallel(int parts, IntConsumer body) {
         if (parts <= 1) { body.accept(0); return; }
-        ExecutorService p = pool();
-        @SuppressWarnings("unchecked") Future<?>[] fs = new Future<?>[parts - 1];
-        for (int k = 1; k < parts; k++) { final int part = k; fs[k - 1] = p.submit(() -> body.accept(part)); }
-        RuntimeException err = null;
-        try {
-            body.accept(0);
-        } catch (RuntimeException e) { err = e; }
-        for (Future<?> f : fs) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted during a forward");
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (err == null) err = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        team().run(parts, body);
+    }
+
+    /**
+     * Worker threads that spin briefly between tasks before parking: a forward hands them ~60
+     * short tasks per token back to back, and waking a parked thread each time cost more than the
+     * task on a busy machine (libtorch's OpenMP pool spins the same way). One forward at a time
+     * uses the team; a concurrent one waits for it.
+     */
+    private static final class Team {
+        private static final long SPIN_NS = 200_000;
+        private final Thread[] workers;
+        private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+        private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
+        private volatile long epoch;
+        private volatile boolean stopped;
+        private volatile IntConsumer task;
+        private volatile int parts;
+        private volatile Thread caller;
+        private volatile RuntimeException failure;
+
+        Team(int n) {
+            workers = new Thread[Math.max(0, n)];
+            for (int k = 0; k < workers.length; k++) {
+                final int part = k + 1;
+                workers[k] = Thread.ofPlatform().daemon().name("cpu-llama-" + part).start(() -> work(part));
             }
         }
-        if (err != null) throw err;
+
+        void run(int n, IntConsumer body) {
+            lock.lock();
+            try {
+                n = Math.min(n, workers.length + 1);
+                task = body;
+                parts = n;
+                failure = null;
+                caller = Thread.currentThread();
+                pending.set(n - 1);
+                epoch++;
+                for (int k = 0; k < n - 1; k++) java.util.concurrent.locks.LockSupport.unpark(workers[k]);
+                RuntimeException err = null;
+                try {
+                    body.accept(0);
+                } catch (RuntimeException e) { err = e; }
+                long t0 = System.nanoTime();
+                while (pending.get() > 0) {
+                    if (System.nanoTime() - t0 < SPIN_NS) Thread.onSpinWait();
+                    else java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+                }
+                task = null;
+                if (err == null) err = failure;
+                if (err != null) throw err;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private void work(int part) {
+            long seen = 0;
+            while (!stopped) {
+                long t0 = System.nanoTime();
+                while (epoch == seen && !stopped) {
+                    if (System.nanoTime() - t0 < SPIN_NS) Thread.onSpinWait();
+                    else java.util.concurrent.locks.LockSupport.park(this);
+                }
+                if (stopped) return;
+                seen = epoch;
+                IntConsumer t = task;
+                if (part < parts && t != null) {
+                    try {
+                        t.accept(part);
+                    } catch (RuntimeException e) {
+                        failure = e;
+                    }
+                    if (pending.decrementAndGet() == 0) java.util.concurrent.locks.LockSupport.unpark(caller);
+                }
+            }
+        }
+
+        void stop() {
+            stopped = true;
+            for (Thread w : workers) java.util.concurrent.locks.LockSupport.unpark(w);
+        }
     }
 
     private static final class Layer {
@@ -110,10 +172,11 @@ public final class CpuLlama {
             l.inNorm = get(named, p + "input_layernorm.weight");
             l.postNorm = get(named, p + "post_attention_layernorm.weight");
             int qkv = qDim + 2 * kvDim;
-            l.qkvT = new float[hidden * qkv];
-            transposeInto(get(named, p + "self_attn.q_proj.weight"), qDim, hidden, l.qkvT, qkv, 0);
-            transposeInto(get(named, p + "self_attn.k_proj.weight"), kvDim, hidden, l.qkvT, qkv, qDim);
-            transposeInto(get(named, p + "self_attn.v_proj.weight"), kvDim, hidden, l.qkvT, qkv, qDim + kvDim);
+            float[] qkvT = new float[hidden * qkv];
+            transposeInto(get(named, p + "self_attn.q_proj.weight"), qDim, hidden, qkvT, qkv, 0);
+            transposeInto(get(named, p + "self_attn.k_proj.weight"), kvDim, hidden, qkvT, qkv, qDim);
+            transposeInto(get(named, p + "self_attn.v_proj.weight"), kvDim, hidden, qkvT, qkv, qDim + kvDim);
+            l.qkvT = pack(qkvT, hidden, qkv);
             float[] qb = opt(named, p + "self_attn.q_proj.bias"), kb = opt(named, p + "self_attn.k_proj.bias"), vb = opt(named, p + "self_attn.v_proj.bias");
             if (qb != null || kb != null || vb != null) {
                 l.qkvBias = new float[qkv];
@@ -123,17 +186,18 @@ public final class CpuLlama {
             }
             l.qNorm = opt(named, p + "self_attn.q_norm.weight");
             l.kNorm = opt(named, p + "self_attn.k_norm.weight");
-            l.oT = transpose(get(named, p + "self_attn.o_proj.weight"), hidden, qDim);
+            l.oT = pack(transpose(get(named, p + "self_attn.o_proj.weight"), hidden, qDim), qDim, hidden);
             l.oBias = opt(named, p + "self_attn.o_proj.bias");
-            l.guT = new float[hidden * 2 * inter];
-            transposeInto(get(named, p + "mlp.gate_proj.weight"), inter, hidden, l.guT, 2 * inter, 0);
-            transposeInto(get(named, p + "mlp.up_proj.weight"), inter, hidden, l.guT, 2 * inter, inter);
-            l.downT = transpose(get(named, p + "mlp.down_proj.weight"), hidden, inter);
+            float[] guT = new float[hidden * 2 * inter];
+            transposeInto(get(named, p + "mlp.gate_proj.weight"), inter, hidden, guT, 2 * inter, 0);
+            transposeInto(get(named, p + "mlp.up_proj.weight"), inter, hidden, guT, 2 * inter, inter);
+            l.guT = pack(guT, hidden, 2 * inter);
+            l.downT = pack(transpose(get(named, p + "mlp.down_proj.weight"), hidden, inter), inter, hidden);
             layers[i] = l;
         }
         finalNorm = get(named, "model.norm.weight");
-        embT = transpose(get(named, "model.embed_tokens.weight"), vocab, hidden);
-        headT = c.tieWordEmbeddings() ? embT : transpose(get(named, "lm_head.weight"), vocab, hidden);
+        embT = pack(transpose(get(named, "model.embed_tokens.weight"), vocab, hidden), hidden, vocab);
+        headT = c.tieWordEmbeddings() ? embT : pack(transpose(get(named, "lm_head.weight"), vocab, hidden), hidden, vocab);
     }
 
     /**
@@ -142,6 +206,7 @@ public final class CpuLlama {
      * (the caller keeps the libtorch forward) or the model uses a projection this class does not know.
      */
     public static CpuLlama of(LlamaModel model, Map<String, ai.djl.nn.Parameter> named) {
+        if (!CpuVector.available()) return null; // started without --add-modules jdk.incubator.vector: libtorch it is
         for (String k : named.keySet())
             if (!k.startsWith("model.layers.") && !k.equals("model.embed_tokens.weight") && !k.equals("model.norm.weight") && !k.equals("lm_head.weight")) return null;
         long floats = 0;
@@ -241,7 +306,7 @@ public final class CpuLlama {
         for (int r = 0, t = 0; r < rows; r++)
             for (int id : tokens[r]) {
                 if (id < 0 || id >= vocab) throw new IllegalArgumentException("token id " + id + " outside the vocabulary of " + vocab);
-                for (int i = 0; i < hidden; i++) x[t * hidden + i] = embT[i * vocab + id];
+                for (int i = 0; i < hidden; i++) x[t * hidden + i] = at(embT, hidden, vocab, i, id);
                 t++;
             }
         int maxCtx = 0;
@@ -322,7 +387,9 @@ public final class CpuLlama {
                     }
             }
         }
-        int units = rows * heads, parts = Math.min(threads, units);
+        long work = 0;
+        for (int r = 0; r < rows; r++) work += (long) tokens[r].length * (caches[r].len + tokens[r].length);
+        int units = rows * heads, parts = work * heads * hd < 200_000 ? 1 : Math.min(threads, units); // a short decode step is not worth a hand-off
         float scale = (float) (1.0 / Math.sqrt(hd));
         int groups = heads / kvHeads;
         parallel(parts, part -> {
@@ -338,7 +405,7 @@ public final class CpuLlama {
                     for (int d = 0; d < hd; d++) {
                         float q = qkv[qo + d];
                         int ko = (kh * hd + d) * cap;
-                        for (int p = 0; p < ctx; p++) scores[so + p] = Math.fma(q, kc[ko + p], scores[so + p]);
+                        CpuVector.axpy(scores, so, kc, ko, q, ctx);
                     }
                     float max = Float.NEGATIVE_INFINITY;
                     for (int p = 0; p < ctx; p++) { scores[so + p] *= scale; max = Math.max(max, scores[so + p]); }
@@ -349,7 +416,7 @@ public final class CpuLlama {
                     for (int p = 0; p < ctx; p++) {
                         float w = scores[so + p] * inv;
                         int vo = (kh * cap + p) * hd;
-                        for (int d = 0; d < hd; d++) att[oo + d] = Math.fma(w, vc[vo + d], att[oo + d]);
+                        CpuVector.axpy(att, oo, vc, vo, w, hd);
                     }
                 }
             }
@@ -365,47 +432,41 @@ public final class CpuLlama {
         matmulAdd(x, n, in, wT, out, y, null);
     }
 
+    /** Columns per weight panel: a panel is (in, P) contiguous, so every kernel streams memory in order. */
+    static final int P = 128;
+
+    /** (in, out) row-major -> panels of P columns, each (in, width) row-major, one after another. */
+    static float[] pack(float[] wT, int in, int out) {
+        float[] p = new float[in * out];
+        for (int j0 = 0; j0 < out; j0 += P) {
+            int pw = Math.min(P, out - j0), base = j0 * in;
+            for (int i = 0; i < in; i++) System.arraycopy(wT, i * out + j0, p, base + i * pw, pw);
+        }
+        return p;
+    }
+
+    /** Element (i, j) of a packed (in, out) matrix. */
+    static float at(float[] packed, int in, int out, int i, int j) {
+        int j0 = j / P * P, pw = Math.min(P, out - j0);
+        return packed[j0 * in + i * pw + (j - j0)];
+    }
+
     /**
-     * y (n, out) += bias + x (n, in) · wT (in, out), split over threads by output columns and tiled so
-     * a tile of y stays in L1 while the weights stream past once per block of rows. Each y element
-     * is summed in input order (bias last), so results do not depend on n, tiling or threads.
+     * y (n, out) += x (n, in) · w (in, out, packed) + bias, split over threads by panels; within a
+     * panel, {@link CpuVector#panel} runs register-blocked micro-tiles (the weights of a decode step
+     * are read from memory once for all rows). Each y element is summed in input order (bias last),
+     * so results do not depend on n, blocking or threads.
      */
-    static void matmulAdd(float[] x, int n, int in, float[] wT, int out, float[] y, float[] bias) {
-        int rb = Math.min(n, 32);
-        int tile = Math.max(64, Math.min(4096, (4096 / rb) & ~15));
-        int parts = Math.min(threads, Math.max(1, out / 64));
+    static void matmulAdd(float[] x, int n, int in, float[] w, int out, float[] y, float[] bias) {
+        int panels = (out + P - 1) / P, parts = Math.min(threads, panels);
         parallel(parts, part -> {
-            int c0 = (int) ((long) out * part / parts) & ~15, c1 = part == parts - 1 ? out : (int) ((long) out * (part + 1) / parts) & ~15;
-            for (int j0 = c0; j0 < c1; j0 += tile) {
-                int j1 = Math.min(c1, j0 + tile);
-                for (int b0 = 0; b0 < n; b0 += rb) {
-                    int b1 = Math.min(n, b0 + rb);
-                    int i = 0;
-                    for (; i + 4 <= in; i += 4) {
-                        int w0 = i * out, w1 = w0 + out, w2 = w1 + out, w3 = w2 + out;
-                        for (int b = b0; b < b1; b++) {
-                            int xo = b * in + i, yo = b * out;
-                            float a0 = x[xo], a1 = x[xo + 1], a2 = x[xo + 2], a3 = x[xo + 3];
-                            kernel4(y, yo, wT, w0, w1, w2, w3, a0, a1, a2, a3, j0, j1);
-                        }
-                    }
-                    for (; i < in; i++) {
-                        int w0 = i * out;
-                        for (int b = b0; b < b1; b++) {
-                            float a0 = x[b * in + i];
-                            int yo = b * out;
-                            for (int j = j0; j < j1; j++) y[yo + j] = Math.fma(a0, wT[w0 + j], y[yo + j]);
-                        }
-                    }
-                }
+            for (int jt = (int) ((long) panels * part / parts), jEnd = (int) ((long) panels * (part + 1) / parts); jt < jEnd; jt++) {
+                int j0 = jt * P, pw = Math.min(P, out - j0), base = j0 * in;
+                CpuVector.panel(x, n, in, w, base, pw, y, out, j0);
+                if (bias != null) for (int b = 0; b < n; b++) for (int j = 0; j < pw; j++) y[b * out + j0 + j] += bias[j0 + j];
             }
-            if (bias != null) for (int b = 0; b < n; b++) for (int j = c0; j < c1; j++) y[b * out + j] += bias[j];
         });
     }
 
-    private static void kernel4(float[] y, int yo, float[] w, int w0, int w1, int w2, int w3, float a0, float a1, float a2, float a3, int j0, int j1) {
-        for (int j = j0; j < j1; j++)
-            y[yo + j] = Math.fma(a3, w[w3 + j], Math.fma(a2, w[w2 + j], Math.fma(a1, w[w1 + j], Math.fma(a0, w[w0 + j], y[yo + j]))));
-    }
 
 }
