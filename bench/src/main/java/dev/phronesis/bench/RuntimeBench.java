@@ -89,6 +89,11 @@ public final class RuntimeBench {
         if (only.equals("all") || only.equals("decode")) try (ModelRuntime rt = ModelRuntime.load(dir)) {
             System.out.printf(Locale.ROOT, "model: %,d parameters (random Llama written by transformers), prompts of %d tokens, %d new tokens, %d threads%n",
                     rt.weights().config().parameterCount(), PROMPT_LEN, newTokens, threads);
+            System.out.println("forward: " + (rt.generator().onJavaForward() ? "Java (Vector API)" : "libtorch (start the JVM with --add-modules jdk.incubator.vector for the Java forward)"));
+            List<Generator.Request> jit = new ArrayList<>(); // JIT warm-up of both batch shapes before anything is timed
+            for (int i = 0; i < 4; i++) jit.add(new Generator.Request(new int[]{1 + i, 2, 3, 4, 5, 6, 7, 8}, 0.0, 1.0, 24, List.of(), i));
+            rt.generator().generate(jit);
+            rt.generator().generate(jit.subList(0, 1));
             for (int b : List.of(1, 8, 32)) {
                 List<Generator.Request> reqs = new ArrayList<>();
                 for (int i = 0; i < b; i++) {
@@ -96,7 +101,7 @@ public final class RuntimeBench {
                     for (int j = 0; j < PROMPT_LEN; j++) ids[j] = (i * 31 + j * 7 + 1) % 32000;
                     reqs.add(new Generator.Request(ids, 0.0, 1.0, newTokens, List.of(), i));
                 }
-                rt.generator().generate(reqs.subList(0, 1).stream().map(r -> new Generator.Request(r.prompt(), 0.0, 1.0, 2, List.of(), 0)).toList()); // warm-up
+                rt.generator().generate(reqs.stream().map(r -> new Generator.Request(r.prompt(), 0.0, 1.0, 2, List.of(), 0)).toList()); // warm-up, as the transformers side does
                 long t0 = System.nanoTime();
                 long n = rt.generator().generate(reqs).stream().mapToLong(o -> o.tokens().length).sum();
                 ours.put(b, n / ((System.nanoTime() - t0) / 1e9));
@@ -118,9 +123,15 @@ public final class RuntimeBench {
         if (only.equals("all") || only.equals("guided")) try (ModelRuntime rt = ModelRuntime.load(dir)) {
             Guide g = Guides.jsonSchema("{\"type\":\"object\",\"properties\":{\"mode\":{\"enum\":[\"comply\",\"refuse\"]},\"note\":{\"type\":\"string\"}}}", rt.tokenizer());
             int[] prompt = rt.chatPrompt(List.of(ChatMessage.user("decide")), List.of(), false);
+            Guide answer = Guides.answerEnding(List.of("comply", "refuse", "escalate"), Map.of(), rt.tokenizer());
+            perToken(rt, prompt, null, newTokens); // warm-up
             double free = perToken(rt, prompt, null, newTokens), guided0 = perToken(rt, prompt, g, newTokens), guided = perToken(rt, prompt, g, newTokens);
-            System.out.printf(Locale.ROOT, "guided decoding: %.2f ms/token free, %.2f ms/token guided (first run incl. mask building %.2f); ratio %.2f%n",
-                    free * 1e3, guided * 1e3, guided0 * 1e3, guided / free);
+            double answer0 = perToken(rt, prompt, answer, newTokens), answerWarm = perToken(rt, prompt, answer, newTokens), free2 = perToken(rt, prompt, null, newTokens);
+            double freeMean = (free + free2) / 2;
+            System.out.printf(Locale.ROOT, "guided decoding: %.2f ms/token free (%.2f before, %.2f after), %.2f ms/token json_schema (first run incl. mask building %.2f); ratio %.2f%n",
+                    freeMean * 1e3, free * 1e3, free2 * 1e3, guided * 1e3, guided0 * 1e3, guided / freeMean);
+            System.out.printf(Locale.ROOT, "guided decoding: %.2f ms/token answer grammar (first run incl. mask building %.2f); ratio %.2f%n",
+                    answerWarm * 1e3, answer0 * 1e3, answerWarm / freeMean);
         }
     }
 

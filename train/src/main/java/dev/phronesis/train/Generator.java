@@ -116,6 +116,9 @@ public final class Generator {
     /** Whether an adapter is on the model (then batches that start now use the libtorch forward). */
     void adapterActive(boolean on) { this.adapterActive = on; }
 
+    /** Whether batches that start now run on the Java forward ({@link CpuLlama}) rather than libtorch. */
+    public boolean onJavaForward() { return cpuNow() != null; }
+
     /** The Java forward batches use now, or null. */
     CpuLlama cpuNow() { return adapterActive ? null : cpu; }
 
