@@ -141,10 +141,18 @@ public sealed interface Experiment permits Experiment.Organism, Experiment.Real 
                     wr.optNumber("narrative_share", w.narrativeShare(), 0, 1), wr.optInt("copies", w.copies(), 1, 1000), wr.optBool("fresh_documents", w.fresh()));
             wr.finish();
         }
+        OrganismPlan.Documents docs = d.documents();
+        YMapReader dr = r.map("documents", false);
+        if (dr != null) {
+            docs = new OrganismPlan.Documents(dr.optInt("count", docs.count(), 1, 1_000_000), dr.optInt("min_coverage", docs.minCoverage(), 1, 10_000),
+                    (long) dr.optNumber("budget_tokens", docs.budgetTokens(), 1, 1e12), dr.optInt("midtrain_steps", docs.midtrainSteps(), 1, 10_000_000),
+                    dr.optNumber("replay", docs.replay(), 0, 0.95));
+            dr.finish();
+        }
         List<String> arms = r.has("arms") ? r.stringList("arms", false) : d.arms();
         try {
             OrganismPlan plan = new OrganismPlan(seeds.getFirst(), trainAdvice, trainAgentic, hh, hb, ha, ctl, words, hidden, layers, seq, pre, sft, batch, replay,
-                    maxTok, sem, arms, w);
+                    maxTok, sem, arms, w, docs);
             return new Organism(name, file, constitution, taxonomy, seeds, plan);
         } catch (IllegalArgumentException ex) {
             p.add(r.raw("arms") != null ? r.raw("arms") : r.node(), "arms: " + ex.getMessage());
