@@ -40,8 +40,21 @@ public sealed interface Experiment permits Experiment.Organism, Experiment.Real 
     record Real(String name, Path file, String constitution, String taxonomy, Path models, long seed, String realiser,
                 int trainScenarios, int heldoutAgentic, int heldoutBenign, int heldoutAdvice, String teacher, List<String> judges,
                 int samplesPerScenario, long budgetTokens, List<String> formats, ExportKind export, String baseModel,
-                Map<String, String> students, int evalSamples, double temperature, String evalJudge, List<Path> evalSuites) implements Experiment {
+                Map<String, String> students, int evalSamples, double temperature, String evalJudge, List<Path> evalSuites,
+                Documents documents) implements Experiment {
         public Real { evalSuites = evalSuites == null ? List.of() : List.copyOf(evalSuites); }
+    }
+
+    /**
+     * A real run's {@code documents} stage (docs/documents.md): synthetic documents before SFT, and, with a trainer
+     * export, the job's mid-training stage on them ({@code python train.py --stage midtrain}, then the SFT from its result).
+     *
+     * @param writer        {@code scripted} or a model name of the catalog
+     * @param genres        genre names (empty: all)
+     * @param midtrainSteps steps of the exported job's mid-training stage
+     */
+    record Documents(String writer, int count, int minCoverage, long budgetTokens, List<String> genres, int midtrainSteps) {
+        public Documents { genres = List.copyOf(genres); }
     }
 
     /** Built-in experiment files ({@code builtin:NAME}): {@code demo} and {@code demo-quick}, what `phronesis demo` runs. */
@@ -225,7 +238,14 @@ public sealed interface Experiment permits Experiment.Organism, Experiment.Real 
             }
             ev.finish();
         }
+        Documents documents = null;
+        YMapReader dr = r.map("documents", false);
+        if (dr != null) {
+            documents = new Documents(dr.optString("writer", "scripted"), dr.optInt("count", 200, 1, 10_000_000), dr.optInt("min_coverage", 3, 1, 100_000),
+                    (long) dr.optNumber("budget_tokens", 2_000_000, 1, 1e12), dr.stringList("genres", false), dr.optInt("midtrain_steps", 500, 1, 10_000_000));
+            dr.finish();
+        }
         return new Real(name, file, constitution, taxonomy, models, seed, realiser, train, hh, hb, ha, teacher, judges, samples, budget, formats,
-                export, baseModel, students, evalSamples, temp, evalJudge, evalSuites);
+                export, baseModel, students, evalSamples, temp, evalJudge, evalSuites, documents);
     }
 }
