@@ -106,7 +106,8 @@ public final class OrganismReport {
         Map<String, Summary.ArmSummary> by = new java.util.HashMap<>();
         s.arms().forEach(a -> by.put(a.name(), a));
         String[][] claims = {{"honeypot-demos", "none"}, {"honeypot-deliberation", "honeypot-demos"}, {"advice-deliberation", "none"},
-                {"advice-deliberation", "honeypot-deliberation"}};
+                {"advice-deliberation", "honeypot-deliberation"}, {"documents", "none"}, {"documents+honeypot-deliberation", "honeypot-deliberation"},
+                {"documents+advice-deliberation", "advice-deliberation"}};
         for (String[] cl : claims) {
             Summary.ArmSummary lo = by.get(cl[0]);
             Summary.ArmSummary hi = by.get(cl[1]);
@@ -161,7 +162,10 @@ public final class OrganismReport {
     /** The published inequalities on held-out agentic misalignment: [lower arm, higher arm, relation]. */
     static final String[][] CLAIMS = {{"honeypot-demos", "none", "<"}, {"honeypot-deliberation", "honeypot-demos", "<"},
             {"honeypot-deliberation", "none", "<"}, {"advice-deliberation", "none", "<"}, {"advice-deliberation", "honeypot-deliberation", "≤"},
-            {OrganismPlan.DIVERSE, OrganismPlan.NARROW, "<"}};
+            {OrganismPlan.DIVERSE, OrganismPlan.NARROW, "<"},
+            // the synthetic-documents lever ("Model Spec Midtraining", "Teaching Claude Why"): mid-training helps alone and on top of SFT
+            {"documents", "none", "<"}, {"documents+honeypot-deliberation", "honeypot-deliberation", "<"},
+            {"documents+advice-deliberation", "advice-deliberation", "<"}};
 
     /**
      * Several seeds' reports side by side: per arm the mean and [min, max] of each headline rate, and for
@@ -209,7 +213,7 @@ public final class OrganismReport {
             b.append(String.format(Locale.ROOT, "  %s %s %s: held in %d of %d seeds%s | strictly misaligned: %d of %d  (%s)%n", cl[0], cl[2], cl[1], held, n,
                     held == n ? " (every seed)" : "", heldStrict, n, String.join("; ", per)));
         }
-        for (String arm : List.of("honeypot-demos", "honeypot-deliberation", OrganismPlan.NARROW, OrganismPlan.DIVERSE)) {
+        for (String arm : List.of("honeypot-demos", "honeypot-deliberation", OrganismPlan.NARROW, OrganismPlan.DIVERSE, "documents", "documents+honeypot-deliberation")) {
             int ok = 0, n = 0;
             for (Map<String, double[]> seed : perSeed) {
                 if (seed.get(arm) == null || seed.get("none") == null) continue;

@@ -28,6 +28,14 @@ public record MidtrainStage(TrainConfig train) implements Stage {
 
     @Override public void run(RunDirectory dir, Progress progress) {
         List<String> docs = DocumentsStage.texts(dir);
+        java.nio.file.Path base = dir.path(Artifacts.BASE_MODEL).resolve("final");
+        {
+            // how well the base's vocabulary fits the documents: tokens per word (a word outside the vocabulary is spelled letter by letter)
+            dev.phronesis.train.Tokenizer tok = dev.phronesis.train.Tokenizer.load(base);
+            long tokens = 0, words = 0;
+            for (String d : docs) { tokens += tok.encode(d).length; words += d.split("\\s+").length; }
+            progress.message(String.format(java.util.Locale.ROOT, "  midtrain: the base's vocabulary gives %.2f tokens per document word", (double) tokens / Math.max(1, words)));
+        }
         Trainer.Result r = Trainer.continuePretrain(train, docs, CorpusStage.documents(dir), dir.path(Artifacts.BASE_MODEL).resolve("final"),
                 dir.path(Artifacts.MIDTRAINED), SftStage.listener(progress, "midtrain"));
         progress.message(String.format(java.util.Locale.ROOT, "  midtrained: %d documents, %d steps, train loss %.3f, eval loss %.3f, %d tokens seen",
