@@ -27,15 +27,7 @@ class DocumentsKillNineTest {
     @TempDir Path dir;
 
     /** A document that keeps to its plan: it names every item the prompt lists and has the asked length. */
-    static TestReply onPlan(TestRequest r) {
-        String p = r.lastUserText();
-        StringBuilder text = new StringBuilder();
-        for (String line : p.split("\n")) if (line.startsWith("- ")) text.append(line.substring(2)).append(' ');
-        int words = Integer.parseInt(p.replaceAll("(?s).* of about (\\d+) words.*", "$1"));
-        String body = text.toString();
-        while (body.split("\\s+").length < words) body = body + " The reason matters more than the rule.";
-        return TestReply.text(Jsonl.toJson(Map.of("title", "A document", "text", body)));
-    }
+    static TestReply onPlan(TestRequest r) { return TestReply.text(dev.phronesis.cli.models.Rehearsal.document(r.lastUserText())); }
 
     List<String> args(Path models, Path out) {
         return List.of("documents", "generate", "--writer", "llm", "--model", "writer", "--models", models.toString(), "--count", "10",

@@ -15,14 +15,16 @@ import java.util.TreeSet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A real-model experiment with a {@code documents} section (the project's test server plays every model): a documents
- * stage runs before the datasets, the exported job gets a mid-training stage on its dataset, and a changed documents
+ * A real-model experiment with a {@code documents} section (the project's test server plays every model, the teacher
+ * also writing the documents through the run's journal): a documents stage runs before the datasets, the exported job gets a mid-training stage on its dataset, and a changed documents
  * setting reruns the documents and the export only.
  */
 class DocumentsRealTest {
     @TempDir Path dir;
 
-    static String experiment(int count) {
+    static String experiment(int count) { return experiment("teacher", count); }
+
+    static String experiment(String writer, int count) {
         return """
                 kind: real
                 name: docs
@@ -31,11 +33,11 @@ class DocumentsRealTest {
                 teacher: teacher
                 judges: [judge]
                 dataset: {budget_tokens: 100000, formats: [openai]}
-                documents: {writer: scripted, count: %d, min_coverage: 1, budget_tokens: 40000, genres: [explainer, story], midtrain_steps: 7}
+                documents: {writer: %s, count: %d, min_coverage: 1, budget_tokens: 40000, genres: [explainer, story], midtrain_steps: 7}
                 trainer: {export: trl, base_model: Qwen/Qwen3-0.6B}
                 students: {base: base}
                 eval: {samples: 1, temperature: 0.0}
-                """.formatted(count);
+                """.formatted(writer, count);
     }
 
     @Test
@@ -56,6 +58,14 @@ class DocumentsRealTest {
             for (String line : Files.readAllLines(run.resolve("documents/dataset/documents.jsonl")))
                 assertThat(Jsonl.MAPPER.readTree(line).path("genre").asText()).isIn("explainer", "story");
             assertThat(Files.readString(run.resolve("export/README.md"))).contains("--stage midtrain");
+            // the LLM writer went through the run's journal: a rerun asks for nothing
+            assertThat(one.server().requests()).anyMatch(q -> q.lastUserText().contains(" of about ") && q.lastUserText().contains("constitution"));
+            assertThat(Jsonl.MAPPER.readTree(Files.readAllLines(run.resolve("documents/documents.jsonl")).getFirst()).path("realiser").asText()).startsWith("llm:");
+            long requests = one.server().received();
+            CliHarness.Result same = CliHarness.run("run", exp.toString(), "--out", run.toString());
+            assertThat(same.exitCode()).as(same.err()).isZero();
+            assertThat(StageKeysRealTest.ran(same)).isEmpty();
+            assertThat(one.server().received()).isEqualTo(requests);
 
             Files.writeString(exp, experiment(12));
             JsonNode stages = Jsonl.MAPPER.readTree(CliHarness.run("status", "--json", run.toString()).out()).path("runs").get(0).path("stages");
@@ -72,8 +82,7 @@ class DocumentsRealTest {
     void badDocumentsSectionsAreReportedWithPositions() throws Exception {
         Files.writeString(dir.resolve("models.yaml"), StageKeysRealTest.models("http://127.0.0.1:9/v1", "http://127.0.0.1:9/v1"));
         Path exp = dir.resolve("bad.yaml");
-        Files.writeString(exp, experiment(10).replace("genres: [explainer, story]", "genres: [explainer, storie]")
-                .replace("writer: scripted", "writer: nosuchmodel"));
+        Files.writeString(exp, experiment("nosuchmodel", 10).replace("genres: [explainer, story]", "genres: [explainer, storie]"));
         CliHarness.Result r = CliHarness.run("run", exp.toString());
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).contains("documents.genres: 'storie' is not a genre").contains("(did you mean 'story'?)")
