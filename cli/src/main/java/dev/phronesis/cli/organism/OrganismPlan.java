@@ -80,9 +80,6 @@ public record OrganismPlan(long seed, int trainAdvice, int trainAgentic, int hel
     /** True when some arm starts from the mid-trained model: the run has the documents and midtrain stages. */
     public boolean needsDocuments() { return parsedArms().stream().anyMatch(Arm::midtrains); }
 
-    /** The documents arms of the synthetic-documents issue (ORGANISM.md arms table), in report order. */
-    public static final List<String> DOCUMENT_ARMS = List.of("documents", "documents+advice-deliberation", "documents+honeypot-deliberation");
-
     public static OrganismPlan full() {
         return new OrganismPlan(1, 500, 500, 240, 120, 120, 60, 60, 96, 3, 320, 1500, 150, 16, 0.25, 192, false, ARMS,
                 PretrainCorpus.World.defaults(), Documents.full());

@@ -74,7 +74,7 @@ public record EvalStage(String arm, Student student, EvalRunner.Options options,
             long documents = t.arm().midtrains() ? DocumentsStage.tokens(dir) : 0;
             long sft = DatasetsStage.armTokens(dir, t.arm());
             long processed = (t.arm().trains() ? MidtrainStage.processedTokens(dir, t.arm().name()) : 0)
-                    + (t.arm().midtrains() ? MidtrainStage.processedTokens(dir, Artifacts.MIDTRAINED.substring("models/".length())) : 0);
+                    + (t.arm().midtrains() ? MidtrainStage.processedTokens(dir, Arm.Start.MIDTRAINED.model()) : 0);
             meta.put("trainingTokens", String.valueOf(sft + documents));
             if (t.arm().midtrains()) meta.put("documentsTokens", String.valueOf(documents));
             if (t.arm().trains() || t.arm().midtrains()) meta.put("processedTokens", String.valueOf(processed));
