@@ -101,6 +101,9 @@ public final class LlmEngine implements AutoCloseable {
         return this;
     }
 
+    /** True when {@code model} answers through a batch API: {@link #chatAll} submits its requests as batches. */
+    public static boolean isBatch(ChatModel model) { return model instanceof BatchChatModel; }
+
     /** The journal file, if any. */
     public Optional<Path> journalFile() { return Optional.ofNullable(journal).map(Journal::file); }
 

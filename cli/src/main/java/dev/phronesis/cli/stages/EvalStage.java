@@ -45,6 +45,10 @@ public record EvalStage(String arm, Student student, EvalRunner.Options options,
         if (student instanceof Trained t) {
             r.add(Artifacts.model(t.arm().modelName()));
             if (t.arm().trains()) r.add(Artifacts.ARM_TOKENS);
+            if (t.arm().midtrains()) {
+                r.add(Artifacts.DOCUMENTS_DATASET);
+                if (t.arm().trains()) r.add(Artifacts.MIDTRAINED);
+            }
         }
         return r;
     }
@@ -64,7 +68,17 @@ public record EvalStage(String arm, Student student, EvalRunner.Options options,
         List<Suite> suites = new ArrayList<>(SuitesStage.load(dir));
         for (java.nio.file.Path f : extraSuites) suites.add(Suites.load(f));
         Map<String, String> meta = new LinkedHashMap<>(options.metadata());
-        if (student instanceof Trained t) meta.put("trainingTokens", String.valueOf(DatasetsStage.armTokens(dir, t.arm())));
+        if (student instanceof Trained t) {
+            // unique tokens: the arm's SFT data plus, for a documents arm, the documents dataset; processed: what its training
+            // after the base passed through the loss (mid-training, replay included, and SFT)
+            long documents = t.arm().midtrains() ? DocumentsStage.tokens(dir) : 0;
+            long sft = DatasetsStage.armTokens(dir, t.arm());
+            long processed = (t.arm().trains() ? MidtrainStage.processedTokens(dir, t.arm().name()) : 0)
+                    + (t.arm().midtrains() ? MidtrainStage.processedTokens(dir, Arm.Start.MIDTRAINED.model()) : 0);
+            meta.put("trainingTokens", String.valueOf(sft + documents));
+            if (t.arm().midtrains()) meta.put("documentsTokens", String.valueOf(documents));
+            if (t.arm().trains() || t.arm().midtrains()) meta.put("processedTokens", String.valueOf(processed));
+        }
         EvalRunner.Options o = options.withArm(arm, meta);
         Progress listener = (stage, done, total) -> progress.update("eval " + arm + ": " + stage, done, total);
         switch (student) {
