@@ -36,6 +36,24 @@ class GpuTrainerExportTest {
                 5e-3, 0, 0.0, 1.0, 2, 7);
     }
 
+    /** The FSDP and DeepSpeed ZeRO-2 configs {@code train export} writes are read by accelerate's own loader and launcher (no GPU needed). */
+    @Test void exportedFsdpAndDeepSpeedConfigsAreValidAccelerateConfigs() throws Exception {
+        Path py = PythonPeer.require("accelerate");
+        Path data = dir.resolve("d.jsonl");
+        Files.writeString(data, DATA);
+        var files = GpuTrainerExport.export(options(GpuTrainerExport.Target.PEFT, data, base.toString(), 3));
+        Path job = dir.resolve("job-PEFT");
+        Path fsdp = job.resolve("accelerate/fsdp.yaml"), zero = job.resolve("accelerate/deepspeed_zero2.yaml");
+        assertThat(files).contains(fsdp, zero);
+        String out = PythonPeer.run(py, dir, List.of(PythonPeer.script(dir, "/hf/accelerate_check.py").toString(), fsdp.toString(), zero.toString()), 600);
+        System.out.print(out);
+        assertThat(out).contains("ok " + fsdp + ": FSDP v2", "FULL_STATE_DICT", "mixed=bf16").contains("ok " + zero + ": DeepSpeed ZeRO-2").doesNotContain("FAIL");
+        // a broken key is caught (the check can fail)
+        Files.writeString(fsdp, Files.readString(fsdp).replace("fsdp_reshard_after_forward", "fsdp_reshard_after_forwrd"));
+        assertThatThrownBy(() -> PythonPeer.run(py, dir, List.of(dir.resolve("accelerate_check.py").toString(), fsdp.toString()), 600))
+                .hasMessageContaining("fsdp_reshard_after_forwrd");
+    }
+
     @Test void writesARunnableJobAndTheScriptCompiles() throws Exception {
         Path data = dir.resolve("d.jsonl");
         Files.writeString(data, DATA);
