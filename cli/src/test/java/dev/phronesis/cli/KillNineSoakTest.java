@@ -148,6 +148,11 @@ class KillNineSoakTest {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STAGE_TIMEOUT_S);
                 while (c.process.isAlive() && System.nanoTime() < deadline && checkpoints(ckDir).equals(before)) Thread.sleep(5);
                 Thread.sleep(rnd.nextInt(300));
+            } else if (server != null && (target.stage().equals("distill") || target.stage().startsWith("eval-"))) {
+                // a stage that calls the server: kill once it has had a few answers (mid-stage), at a random point after
+                int at = server.requests().size() + 2 + rnd.nextInt(6);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STAGE_TIMEOUT_S);
+                while (c.process.isAlive() && System.nanoTime() < deadline && server.requests().size() < at) Thread.sleep(1);
             } else {
                 long d = Math.max(1, durations.getOrDefault(target.stage(), 100L));
                 Thread.sleep((long) (rnd.nextDouble() * 0.9 * d));
