@@ -81,7 +81,7 @@ public final class EvalRunner {
             if (topP <= 0 || topP > 1) throw new IllegalArgumentException("top-p must be within (0, 1], got " + topP);
             if (maxTokens < 1) throw new IllegalArgumentException("max-tokens must be positive, got " + maxTokens);
             if (concurrency < 0 || concurrency > 1024) throw new IllegalArgumentException("concurrency must be within [0, 1024], got " + concurrency);
-            metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+            metadata = metadata == null ? Map.of() : dev.phronesis.core.records.SortedMaps.copyOf(metadata);
         }
 
         public static Options of(int samples, double temperature) {

@@ -14,7 +14,7 @@ import java.util.Map;
 public record RunManifest(String arm, String model, String judge, int samples, double temperature, double topP, int maxTokens,
                           Long seed, Map<String, String> metadata, List<SuiteInfo> suites) {
     public RunManifest {
-        metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+        metadata = metadata == null ? Map.of() : dev.phronesis.core.records.SortedMaps.copyOf(metadata);
         suites = suites == null ? List.of() : List.copyOf(suites);
     }
 

@@ -228,7 +228,20 @@ final class OpenAiChatModel extends RemoteChatModel {
     static String rootMessage(Throwable t) {
         Throwable x = t;
         while (x.getCause() != null && x.getCause() != x) x = x.getCause();
-        String m = x.getClass().getSimpleName() + (x.getMessage() == null ? "" : ": " + x.getMessage());
+        // what happened in words, never a library's class name (the message reaches users in one line)
+        String what = switch (x) {
+            case java.net.SocketTimeoutException e -> "timed out";
+            case java.io.InterruptedIOException e -> "timed out";
+            case java.net.ConnectException e -> "connection refused";
+            case java.net.UnknownHostException e -> "unknown host";
+            case java.io.EOFException e -> "connection closed before the end of the response";
+            case java.net.ProtocolException e -> "protocol error";
+            case java.net.SocketException e -> "connection error";
+            case java.io.IOException e -> "I/O error";
+            default -> "error";
+        };
+        String msg = x.getMessage() == null ? "" : Secrets.scrub(x.getMessage()).replaceAll("\\b(?:[a-z]+\\.)+([A-Z]\\w*)", "$1").strip();
+        String m = msg.isEmpty() ? what : what + " (" + msg + ")";
         return m.length() > 300 ? m.substring(0, 300) + "..." : m;
     }
 
