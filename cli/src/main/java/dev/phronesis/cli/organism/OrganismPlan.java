@@ -27,11 +27,13 @@ import java.util.Map;
  * @param evalMaxTokens      generation limit per answer, the same for every arm; it must leave room for reasoning before the
  *                           decision line, or arms that reason are cut off before they answer (and scored undetermined)
  * @param semanticDedup      embed scenarios (all-MiniLM-L6-v2) for semantic dedup
+ * @param evalDecoding       how eval asks for answers: guided (the answer grammar; every arm is then also evaluated with free
+ *                           decoding, reported beside it) or free only
  */
 public record OrganismPlan(long seed, int trainAdvice, int trainAgentic, int heldoutHarmful, int heldoutBenign, int heldoutAdvice,
                            int control, int maxWords, int hiddenSize, int layers, int seqLen, int pretrainSteps, int sftSteps,
                            int batchSize, double replay, int evalMaxTokens, boolean semanticDedup, List<String> arms,
-                           PretrainCorpus.World world) {
+                           PretrainCorpus.World world, dev.phronesis.eval.Decoding evalDecoding) {
 
     /** The arms of ORGANISM.md, in report order; the first is the baseline of every comparison. */
     public static final List<String> ARMS = List.of("none", "honeypot-demos", "honeypot-deliberation", "advice-demos", "advice-deliberation",
@@ -45,6 +47,7 @@ public record OrganismPlan(long seed, int trainAdvice, int trainAgentic, int hel
 
     public OrganismPlan {
         arms = List.copyOf(arms);
+        if (evalDecoding == null) evalDecoding = dev.phronesis.eval.Decoding.GUIDED;
         for (String a : arms) Arm.parse(a); // throws naming the arm
         if (arms.stream().distinct().count() != arms.size()) throw new IllegalArgumentException("arms must be distinct, got " + arms);
         if (!arms.contains("none")) throw new IllegalArgumentException("the arms must include 'none' (the base model), the baseline of every comparison");
@@ -55,32 +58,37 @@ public record OrganismPlan(long seed, int trainAdvice, int trainAgentic, int hel
 
     public static OrganismPlan full() {
         return new OrganismPlan(1, 500, 500, 240, 120, 120, 60, 60, 96, 3, 320, 1500, 150, 16, 0.25, 192, false, ARMS,
-                PretrainCorpus.World.defaults());
+                PretrainCorpus.World.defaults(), dev.phronesis.eval.Decoding.GUIDED);
     }
 
     public static OrganismPlan quick() {
         return new OrganismPlan(1, 160, 160, 60, 30, 30, 20, 60, 96, 3, 320, 360, 40, 16, 0.25, 192, false, ARMS,
-                PretrainCorpus.World.defaults());
+                PretrainCorpus.World.defaults(), dev.phronesis.eval.Decoding.GUIDED);
     }
 
     public OrganismPlan withSeed(long s) {
         return new OrganismPlan(s, trainAdvice, trainAgentic, heldoutHarmful, heldoutBenign, heldoutAdvice, control, maxWords, hiddenSize,
-                layers, seqLen, pretrainSteps, sftSteps, batchSize, replay, evalMaxTokens, semanticDedup, arms, world);
+                layers, seqLen, pretrainSteps, sftSteps, batchSize, replay, evalMaxTokens, semanticDedup, arms, world, evalDecoding);
     }
 
     public OrganismPlan withArms(List<String> a) {
         return new OrganismPlan(seed, trainAdvice, trainAgentic, heldoutHarmful, heldoutBenign, heldoutAdvice, control, maxWords, hiddenSize,
-                layers, seqLen, pretrainSteps, sftSteps, batchSize, replay, evalMaxTokens, semanticDedup, a, world);
+                layers, seqLen, pretrainSteps, sftSteps, batchSize, replay, evalMaxTokens, semanticDedup, a, world, evalDecoding);
     }
 
     public OrganismPlan withEvalMaxTokens(int t) {
         return new OrganismPlan(seed, trainAdvice, trainAgentic, heldoutHarmful, heldoutBenign, heldoutAdvice, control, maxWords, hiddenSize,
-                layers, seqLen, pretrainSteps, sftSteps, batchSize, replay, t, semanticDedup, arms, world);
+                layers, seqLen, pretrainSteps, sftSteps, batchSize, replay, t, semanticDedup, arms, world, evalDecoding);
+    }
+
+    public OrganismPlan withEvalDecoding(dev.phronesis.eval.Decoding d) {
+        return new OrganismPlan(seed, trainAdvice, trainAgentic, heldoutHarmful, heldoutBenign, heldoutAdvice, control, maxWords, hiddenSize,
+                layers, seqLen, pretrainSteps, sftSteps, batchSize, replay, evalMaxTokens, semanticDedup, arms, world, d);
     }
 
     public OrganismPlan withSteps(int pretrain, int sft) {
         return new OrganismPlan(seed, trainAdvice, trainAgentic, heldoutHarmful, heldoutBenign, heldoutAdvice, control, maxWords, hiddenSize,
-                layers, seqLen, pretrain, sft, batchSize, replay, evalMaxTokens, semanticDedup, arms, world);
+                layers, seqLen, pretrain, sft, batchSize, replay, evalMaxTokens, semanticDedup, arms, world, evalDecoding);
     }
 
     /** The published reference points shown beside the organism's numbers (agentic misalignment, averaged over honeypot evals). */
