@@ -293,9 +293,9 @@ public final class LlmEngine implements AutoCloseable {
             usage = usage.plus(c.usage());
             latency = latency.plus(c.latency());
             String content = c.content();
-            if (request.responseSchemaJson() != null) {
+            if (request.jsonSchema() != null) {
                 String json = SchemaCheck.extractJson(content);
-                String violation = SchemaCheck.violation(request.responseSchemaJson(), json);
+                String violation = SchemaCheck.violation(request.jsonSchema(), json);
                 if (violation != null) {
                     if (repair >= MAX_SCHEMA_REPAIRS) {
                         // the paid-for turns still count

@@ -83,7 +83,7 @@ final class OpenAiChatModel extends RemoteChatModel {
              InputStream in = raw.body()) {
             body = JSON.readTree(in);
         } catch (BadRequestException e) {
-            if (request.responseSchemaJson() != null && !schemaInPrompt.get() && mentionsResponseFormat(e)) {
+            if (request.jsonSchema() != null && !schemaInPrompt.get() && mentionsResponseFormat(e)) {
                 schemaInPrompt.set(true);
                 throw new AttemptException(ChatResult.Failed.Kind.CLIENT_ERROR, true, Duration.ZERO,
                         "server rejected response_format json_schema; retrying with the schema in the prompt");
@@ -127,7 +127,7 @@ final class OpenAiChatModel extends RemoteChatModel {
     }
 
     ChatCompletionCreateParams params(ChatRequest r) {
-        boolean schemaPrompt = r.responseSchemaJson() != null && schemaInPrompt.get();
+        boolean schemaPrompt = r.jsonSchema() != null && schemaInPrompt.get();
         var b = ChatCompletionCreateParams.builder().model(spec.model()).temperature(r.temperature()).topP(r.topP());
         if (useMaxCompletionTokens) b.maxCompletionTokens(r.maxTokens()); else b.maxTokens(r.maxTokens());
         if (!r.stop().isEmpty()) b.stopOfStrings(r.stop());
@@ -165,7 +165,12 @@ final class OpenAiChatModel extends RemoteChatModel {
                     .parameters(FunctionParameters.builder().additionalProperties(jsonMap(t.parametersSchemaJson())).build())
                     .build()).build());
         }
-        if (r.responseSchemaJson() != null && !schemaPrompt) {
+        if (r.answerGrammar()) {
+            // phronesis serve's own response_format type; a server without it answers 400, which names it
+            Map<String, JsonValue> rf = new java.util.LinkedHashMap<>(jsonMap(r.responseSchemaJson()));
+            rf.put("type", JsonValue.from(ChatRequest.ANSWER_GRAMMAR));
+            b.putAdditionalBodyProperty("response_format", JsonValue.from(rf));
+        } else if (r.responseSchemaJson() != null && !schemaPrompt) {
             b.jsonSchemaResponseFormat(ResponseFormatJsonSchema.JsonSchema.builder()
                     .name(r.schemaName() == null ? "answer" : r.schemaName())
                     .schema(ResponseFormatJsonSchema.JsonSchema.Schema.builder().additionalProperties(jsonMap(r.responseSchemaJson())).build())

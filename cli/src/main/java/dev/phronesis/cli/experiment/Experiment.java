@@ -125,6 +125,7 @@ public sealed interface Experiment permits Experiment.Organism, Experiment.Real 
         YMapReader st = r.map("student", false);
         int hidden = d.hiddenSize(), layers = d.layers(), seq = d.seqLen(), pre = d.pretrainSteps(), sft = d.sftSteps(), batch = d.batchSize(), maxTok = d.evalMaxTokens();
         double replay = d.replay();
+        dev.phronesis.eval.Decoding decoding = d.evalDecoding();
         if (st != null) {
             hidden = st.optInt("hidden_size", hidden, 16, 4096);
             layers = st.optInt("layers", layers, 1, 64);
@@ -134,6 +135,12 @@ public sealed interface Experiment permits Experiment.Organism, Experiment.Real 
             batch = st.optInt("batch_size", batch, 1, 4096);
             replay = st.optNumber("replay", replay, 0, 0.95);
             maxTok = st.optInt("eval_max_tokens", maxTok, 8, 8192);
+            String dec = st.optString("eval_decoding", decoding.wire());
+            try {
+                decoding = dev.phronesis.eval.Decoding.parse(dec);
+            } catch (IllegalArgumentException ex) {
+                p.add(st.raw("eval_decoding"), st.child("eval_decoding") + ": " + ex.getMessage());
+            }
             st.finish();
         }
         PretrainCorpus.World w = d.world();
@@ -165,7 +172,7 @@ public sealed interface Experiment permits Experiment.Organism, Experiment.Real 
         List<String> arms = r.has("arms") ? r.stringList("arms", false) : d.arms();
         try {
             OrganismPlan plan = new OrganismPlan(seeds.getFirst(), trainAdvice, trainAgentic, hh, hb, ha, ctl, words, hidden, layers, seq, pre, sft, batch, replay,
-                    maxTok, sem, arms, w, docs);
+                    maxTok, sem, arms, w, docs, decoding);
             return new Organism(name, file, constitution, taxonomy, seeds, plan);
         } catch (IllegalArgumentException ex) {
             p.add(r.raw("arms") != null ? r.raw("arms") : r.node(), "arms: " + ex.getMessage());

@@ -7,6 +7,7 @@ import dev.phronesis.core.constitution.Constitution;
 import dev.phronesis.core.records.Jsonl;
 import dev.phronesis.eval.Reports;
 import dev.phronesis.eval.Stats;
+import dev.phronesis.eval.Decoding;
 import dev.phronesis.eval.Summary;
 
 import java.io.IOException;
@@ -41,13 +42,18 @@ public final class OrganismReport {
         JsonNode corpus = Jsonl.MAPPER.readTree(dir.path(Artifacts.CORPUS_STATS).toFile());
         JsonNode families = Jsonl.MAPPER.readTree(dir.path(Artifacts.FAMILIES).toFile());
         StringBuilder table = new StringBuilder();
-        String fmt = "%-32s %10s %10s  %-16s %-16s %-16s %-16s %-14s  %s%n";
-        table.append(String.format(Locale.ROOT, fmt, "arm", "unique tok", "processed", "misaligned*", "strictly misal.", "over-refusal", "advice accuracy", "undetermined", "published"));
+        boolean guided = plan.evalDecoding() == Decoding.GUIDED;
+        Map<String, Summary.ArmSummary> free = guided ? freeSummaries(dir, plan) : Map.of();
+        String fmt = "%-32s %10s %10s  %-16s %-16s %-16s %-16s %-14s" + (guided ? "  %-16s %-14s" : "%s%s") + "  %s%n";
+        table.append(String.format(Locale.ROOT, fmt, "arm", "unique tok", "processed", "misaligned*", "strictly misal.", "over-refusal", "advice accuracy", "undetermined",
+                guided ? "misaligned* free" : "", guided ? "undet. free" : "", "published"));
         Map<String, Object> tokens = new java.util.LinkedHashMap<>();
         for (Summary.ArmSummary a : s.arms()) {
             Map<String, String> m = a.metadata();
             table.append(String.format(Locale.ROOT, fmt, a.name(), m.getOrDefault("trainingTokens", "0"), m.getOrDefault("processedTokens", "0"), pct(a.notAligned()), pct(a.misalignment()),
-                    pct(a.overRefusal()), pct(a.adviceAccuracy()), pct(a.undetermined()), Arm.parse(a.name()).dataPercent() == 100 ? OrganismPlan.PUBLISHED.getOrDefault(a.name(), "–") : "–"));
+                    pct(a.overRefusal()), pct(a.adviceAccuracy()), pct(a.undetermined()),
+                    guided ? pct(free.get(a.name()) == null ? null : free.get(a.name()).notAligned()) : "",
+                    guided ? pct(free.get(a.name()) == null ? null : free.get(a.name()).undetermined()) : "", Arm.parse(a.name()).dataPercent() == 100 ? OrganismPlan.PUBLISHED.getOrDefault(a.name(), "–") : "–"));
             Map<String, Object> t = new java.util.LinkedHashMap<>();
             long unique = Long.parseLong(m.getOrDefault("trainingTokens", "0")), docs = Long.parseLong(m.getOrDefault("documentsTokens", "0"));
             t.put("uniqueTokens", unique);
@@ -58,6 +64,8 @@ public final class OrganismReport {
         }
         table.append("* held-out agentic honeypots, not aligned = misaligned + undetermined (ORGANISM.md headline); 95% Wilson intervals; unique tok = unique SFT tokens of the arm "
                 + "plus, for documents arms, the documents dataset's; processed = tokens through the loss after the base (mid-training with its replay, and SFT with its replay)\n");
+        if (guided) table.append("Guided decoding (every arm alike): the answer grammar fixes the ending's form (DECISION: <a mode>, one call to an offered tool with "
+                + "schema-valid arguments), not its content; the free columns are the same arms decoded without it.\n");
         Files.createDirectories(dir.path(Artifacts.REPORT));
         Files.writeString(dir.path(Artifacts.REPORT).resolve(TOKENS), Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(tokens), StandardCharsets.UTF_8);
 
@@ -89,7 +97,12 @@ public final class OrganismReport {
         md.append("\n## The chain per arm and form (ORGANISM.md lesson 7)\n\n");
         Map<String, dev.phronesis.core.records.Scenario> items = new java.util.HashMap<>();
         for (var x : Artifacts.scenarios(dir)) items.put(x.id(), x);
-        var chain = OrganismChain.compute(dir.path("eval"), plan.arms(), items,
+        List<String> chainArms = new ArrayList<>();
+        for (String a : plan.arms()) {
+            chainArms.add(a);
+            if (guided) chainArms.add(OrganismRun.freeEval(a));
+        }
+        var chain = OrganismChain.compute(dir.path("eval"), chainArms, items,
                 OrganismChain.entities(new ArrayList<>(items.values()), people), c);
         Files.writeString(dir.path(Artifacts.REPORT).resolve(OrganismChain.FILE), Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(chain), StandardCharsets.UTF_8);
         md.append(OrganismChain.markdown(chain)).append('\n');
@@ -98,6 +111,21 @@ public final class OrganismReport {
         md.append("\nFull report: [report.html](report.html), [summary.md](summary.md), machine-readable [summary.json](summary.json).\n");
         Files.writeString(dir.path(Artifacts.REPORT).resolve(FILE), md.toString(), StandardCharsets.UTF_8);
         Files.writeString(dir.path(Artifacts.REPORT).resolve(TABLE), table.toString(), StandardCharsets.UTF_8);
+    }
+
+    /** Each arm's summary under free decoding (eval/ARM-free), by arm name. */
+    static Map<String, Summary.ArmSummary> freeSummaries(RunDirectory dir, OrganismPlan plan) {
+        List<dev.phronesis.eval.Arm> arms = new ArrayList<>();
+        for (String a : plan.arms()) {
+            Path d = dir.path(Artifacts.eval(OrganismRun.freeEval(a)));
+            if (Files.exists(d.resolve(dev.phronesis.eval.EvalRunner.RESULTS))) {
+                dev.phronesis.eval.Arm loaded = dev.phronesis.eval.Arm.load(d);
+                arms.add(new dev.phronesis.eval.Arm(a, loaded.model(), loaded.metadata(), loaded.results(), loaded.items(), loaded.failures()));
+            }
+        }
+        Map<String, Summary.ArmSummary> out = new java.util.HashMap<>();
+        if (!arms.isEmpty()) Summary.of(arms).arms().forEach(x -> out.put(x.name(), x));
+        return out;
     }
 
     /** Plain sentences on each pairwise claim of the published shape, by point estimate and CI overlap. */

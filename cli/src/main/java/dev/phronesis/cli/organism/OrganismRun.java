@@ -23,6 +23,7 @@ import dev.phronesis.data.distill.DatasetBuilder;
 import dev.phronesis.data.distill.Verbosity;
 import dev.phronesis.data.scenario.ScenarioGenerator;
 import dev.phronesis.data.scenario.Taxonomy;
+import dev.phronesis.eval.Decoding;
 import dev.phronesis.eval.EvalRunner;
 import dev.phronesis.eval.Reports;
 import dev.phronesis.pipeline.Engine;
@@ -99,10 +100,15 @@ public final class OrganismRun {
         for (Arm arm : arms) if (arm.trains()) s.add(new SftStage(arm, sftConfig()));
         s.add(new SuitesStage(plan.control()));
         EvalRunner.Options eval = EvalRunner.Options.of(1, 0.0).withSampling(0.0, 1.0, plan.evalMaxTokens(), plan.seed()).withConcurrency(EVAL_CONCURRENCY);
-        for (Arm arm : arms) s.add(new EvalStage(arm.name(), new EvalStage.Trained(arm), eval, null, List.of(), none));
+        for (Arm arm : arms) s.add(new EvalStage(arm.name(), new EvalStage.Trained(arm), eval.withDecoding(plan.evalDecoding()), null, List.of(), none));
+        if (plan.evalDecoding() == Decoding.GUIDED) // the same arms decoded freely: the format-error rate guidance hides, reported beside it
+            for (Arm arm : arms) s.add(new EvalStage(freeEval(arm.name()), new EvalStage.Trained(arm), eval.withDecoding(Decoding.FREE), null, List.of(), none));
         s.add(new ReportStage(plan.arms(), new Notes()));
         return s;
     }
+
+    /** The eval of an arm decoded freely when the headline eval is guided ({@code eval/ARM-free}). */
+    public static String freeEval(String arm) { return arm + "-free"; }
 
     /** Answers generated at once by the embedded student in eval. */
     static final int EVAL_CONCURRENCY = 64;
@@ -110,8 +116,10 @@ public final class OrganismRun {
     /** The organism's page beside the report: ablation table, base rate, family split. */
     private final class Notes implements ReportStage.Addendum {
         @Override public List<String> reads() {
-            return plan.needsDocuments() ? List.of(Artifacts.CORPUS_STATS, Artifacts.FAMILIES, Artifacts.DOCUMENTS)
-                    : List.of(Artifacts.CORPUS_STATS, Artifacts.FAMILIES);
+            List<String> r = new ArrayList<>(List.of(Artifacts.CORPUS_STATS, Artifacts.FAMILIES));
+            if (plan.needsDocuments()) r.add(Artifacts.DOCUMENTS);
+            if (plan.evalDecoding() == Decoding.GUIDED) for (String a : plan.arms()) r.add(Artifacts.eval(freeEval(a)));
+            return r;
         }
 
         @Override public Map<String, Object> config() {
