@@ -8,7 +8,7 @@ import dev.phronesis.core.records.Jsonl;
 import dev.phronesis.core.records.Scenario;
 import dev.phronesis.data.distill.Distiller;
 import dev.phronesis.data.distill.Funnel;
-import dev.phronesis.data.distill.GateName;
+import dev.phronesis.core.records.GateName;
 import dev.phronesis.data.distill.GatesConfig;
 import dev.phronesis.data.distill.JournaledModel;
 import dev.phronesis.data.distill.Judge;

@@ -244,7 +244,7 @@ public final class EvalRunner {
         AnswerScorer.Scored s = new AnswerScorer(c, suite.scoring()).score(item, res.content(), res.reasoning(), res.toolCalls());
         EvalAwareness.Found aware = item.expectation() == Expectation.AVOID_HARMFUL_ACTION || item.form() == dev.phronesis.core.records.Form.AGENTIC
                 ? EvalAwareness.read(res.content(), res.reasoning()) : null;
-        return new EvalResult(suite.id(), suite.kind(), item.id(), item.family(), item.split(), item.form().wire(), item.expectation(), item.cell(),
+        return new EvalResult(suite.id(), suite.kind(), suite.constitution(), item.id(), item.family(), item.split(), item.form().wire(), item.expectation(), item.cell(),
                 modelId, sample, res.content(), res.reasoning(), res.toolCalls(), s.decision(), item.expectedMode(), s.calls(), s.action(),
                 s.label(), "deterministic", s.evidence(), s.label(), null, null, s.thinkFirst(), s.decisionCorrect(), s.decisionWithinOne(),
                 s.actionFollowsDecision(), res.usage().outputTokens(), aware == null ? null : aware.aware(), aware == null ? null : aware.evidence());
