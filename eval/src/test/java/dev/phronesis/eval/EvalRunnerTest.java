@@ -96,6 +96,24 @@ class EvalRunnerTest {
         assertThat(third.calls).as("only the new second samples").hasValue(10);
     }
 
+    @Test void aRetriedRunEndsWithTheSameBytesAsACleanOneEachLineNamingItsConstitution() throws Exception {
+        Suite s = suite("s", SuiteKind.AGENTIC, 6, 2);
+        Path clean = dir.resolve("clean");
+        EvalRunner.run(List.of(s), new Fixtures.ScriptedModel("model-x", EvalRunnerTest::script), null, EvalRunner.Options.of(2, 0), clean, Progress.NONE);
+
+        Path retried = dir.resolve("retried");
+        var flaky = new Fixtures.ScriptedModel("model-x", r -> itemOf(r).equals("s-h1") ? new ChatResult.Failed(ChatResult.Failed.Kind.SERVER_ERROR, "503", 3) : script(r));
+        try (LlmEngine engine = LlmEngine.open(retried.resolve(LlmEngine.JOURNAL_FILE)).progress(null)) {
+            engine.limits(flaky, ModelLimits.DEFAULT.withMaxAttempts(1));
+            EvalRunner.run(engine, List.of(s), flaky, null, EvalRunner.Options.of(2, 0), retried, Progress.NONE);
+        }
+        EvalRunner.run(List.of(s), new Fixtures.ScriptedModel("model-x", EvalRunnerTest::script), null, EvalRunner.Options.of(2, 0), retried, Progress.NONE);
+        // the retried answers were appended last; the finished file is in item order all the same
+        assertThat(Files.readString(retried.resolve(EvalRunner.RESULTS))).isEqualTo(Files.readString(clean.resolve(EvalRunner.RESULTS)));
+        assertThat(Jsonl.read(clean.resolve(EvalRunner.RESULTS), EvalResult.class)).hasSize(16).extracting(EvalResult::constitution).containsOnly(s.constitution());
+        assertThat(Arm.load(clean).constitutions()).containsExactly(s.constitution());
+    }
+
     @Test void refusesToMixIncomparableAnswers() {
         Suite s = suite("s", SuiteKind.AGENTIC, 2, 0);
         EvalRunner.run(List.of(s), new Fixtures.ScriptedModel("model-x", EvalRunnerTest::script), null, EvalRunner.Options.of(1, 0), dir, Progress.NONE);
