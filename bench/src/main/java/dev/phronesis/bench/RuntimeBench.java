@@ -46,13 +46,16 @@ public final class RuntimeBench {
 
     public static void main(String[] args) throws Exception {
         int threads = 2, newTokens = 32;
-        boolean small = false;
+        boolean small = false, peer = true;
+        String only = "all";
         String python = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--new-tokens" -> newTokens = Integer.parseInt(args[++i]);
                 case "--small" -> small = true;
+                case "--no-peer" -> peer = false;
+                case "--only" -> only = args[++i];
                 case "--python" -> python = args[++i];
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
@@ -83,9 +86,14 @@ public final class RuntimeBench {
         }
         // 1. decode: ours, then transformers, on the same checkpoint
         Map<Integer, Double> ours = new LinkedHashMap<>();
-        try (ModelRuntime rt = ModelRuntime.load(dir)) {
+        if (only.equals("all") || only.equals("decode")) try (ModelRuntime rt = ModelRuntime.load(dir)) {
             System.out.printf(Locale.ROOT, "model: %,d parameters (random Llama written by transformers), prompts of %d tokens, %d new tokens, %d threads%n",
                     rt.weights().config().parameterCount(), PROMPT_LEN, newTokens, threads);
+            System.out.println("forward: " + (rt.generator().onJavaForward() ? "Java (Vector API)" : "libtorch (start the JVM with --add-modules jdk.incubator.vector for the Java forward)"));
+            List<Generator.Request> jit = new ArrayList<>(); // JIT warm-up of both batch shapes before anything is timed
+            for (int i = 0; i < 4; i++) jit.add(new Generator.Request(new int[]{1 + i, 2, 3, 4, 5, 6, 7, 8}, 0.0, 1.0, 24, List.of(), i));
+            rt.generator().generate(jit);
+            rt.generator().generate(jit.subList(0, 1));
             for (int b : List.of(1, 8, 32)) {
                 List<Generator.Request> reqs = new ArrayList<>();
                 for (int i = 0; i < b; i++) {
@@ -93,31 +101,47 @@ public final class RuntimeBench {
                     for (int j = 0; j < PROMPT_LEN; j++) ids[j] = (i * 31 + j * 7 + 1) % 32000;
                     reqs.add(new Generator.Request(ids, 0.0, 1.0, newTokens, List.of(), i));
                 }
-                rt.generator().generate(reqs.subList(0, 1).stream().map(r -> new Generator.Request(r.prompt(), 0.0, 1.0, 2, List.of(), 0)).toList()); // warm-up
+                rt.generator().generate(reqs.stream().map(r -> new Generator.Request(r.prompt(), 0.0, 1.0, 2, List.of(), 0)).toList()); // warm-up, as the transformers side does
                 long t0 = System.nanoTime();
                 long n = rt.generator().generate(reqs).stream().mapToLong(o -> o.tokens().length).sum();
                 ours.put(b, n / ((System.nanoTime() - t0) / 1e9));
             }
         }
-        JsonNode theirs = run(py, script, arg, threads);
+        JsonNode theirs = peer && !ours.isEmpty() ? run(py, script, arg, threads) : JSON.createObjectNode();
         for (int b : ours.keySet()) {
-            double t = theirs.path(Integer.toString(b)).asDouble();
+            double t = theirs.path(Integer.toString(b)).asDouble(Double.NaN);
             System.out.printf(Locale.ROOT, "decode batch %2d: phronesis %7.1f tok/s, transformers %7.1f tok/s, ratio %.2f%n", b, ours.get(b), t, ours.get(b) / t);
         }
         // 2. serve: 32 streaming clients vs 1
-        try (EmbeddedStudent s = EmbeddedStudent.load(dir); ChatServer server = ChatServer.start(s, "bench", 0)) {
+        if (only.equals("all") || only.equals("serve")) try (EmbeddedStudent s = EmbeddedStudent.load(dir); ChatServer server = ChatServer.start(s, "bench", 0)) {
             streamClients(server.port(), 1, newTokens); // warm-up
-            double[] one = streamClients(server.port(), 1, newTokens), many = streamClients(server.port(), CLIENTS, newTokens);
-            System.out.printf(Locale.ROOT, "serve: 1 client %.1f tok/s (TTFT %.3f s); %d clients %.1f tok/s (TTFT mean %.3f s)%n", one[0], one[1], CLIENTS, many[0], many[1]);
+            double[] m0 = ttft(server.port());
+            double[] one = streamClients(server.port(), 1, newTokens);
+            double[] m1 = ttft(server.port());
+            double[] many = streamClients(server.port(), CLIENTS, newTokens);
+            double[] m2 = ttft(server.port());
+            // time to first token as the server measures it (admission request to the first generated token): a random
+            // byte-level model's first tokens are often partial UTF-8 that the stream holds back, so the client's first
+            // content chunk can come at the end of the row
+            one[1] = (m1[0] - m0[0]) / Math.max(1, m1[1] - m0[1]);
+            many[1] = (m2[0] - m1[0]) / Math.max(1, m2[1] - m1[1]);
+            System.out.printf(Locale.ROOT, "serve: 1 client %.1f tok/s (TTFT %.3f s, first content chunk %.3f s); %d clients %.1f tok/s (TTFT mean %.3f s, first content chunk %.3f s)%n",
+                    one[0], one[1], one[2], CLIENTS, many[0], many[1], many[2]);
             System.out.printf(Locale.ROOT, "serve: throughput ratio %d clients / 1 = %.2f; TTFT ratio %d / 1 = %.2f%n", CLIENTS, many[0] / one[0], CLIENTS, many[1] / one[1]);
         }
         // 3. guided vs free decoding, 8 rows
-        try (ModelRuntime rt = ModelRuntime.load(dir)) {
+        if (only.equals("all") || only.equals("guided")) try (ModelRuntime rt = ModelRuntime.load(dir)) {
             Guide g = Guides.jsonSchema("{\"type\":\"object\",\"properties\":{\"mode\":{\"enum\":[\"comply\",\"refuse\"]},\"note\":{\"type\":\"string\"}}}", rt.tokenizer());
             int[] prompt = rt.chatPrompt(List.of(ChatMessage.user("decide")), List.of(), false);
+            Guide answer = Guides.answerEnding(List.of("comply", "refuse", "escalate"), Map.of(), rt.tokenizer());
+            perToken(rt, prompt, null, newTokens); // warm-up
             double free = perToken(rt, prompt, null, newTokens), guided0 = perToken(rt, prompt, g, newTokens), guided = perToken(rt, prompt, g, newTokens);
-            System.out.printf(Locale.ROOT, "guided decoding: %.2f ms/token free, %.2f ms/token guided (first run incl. mask building %.2f); ratio %.2f%n",
-                    free * 1e3, guided * 1e3, guided0 * 1e3, guided / free);
+            double answer0 = perToken(rt, prompt, answer, newTokens), answerWarm = perToken(rt, prompt, answer, newTokens), free2 = perToken(rt, prompt, null, newTokens);
+            double freeMean = (free + free2) / 2;
+            System.out.printf(Locale.ROOT, "guided decoding: %.2f ms/token free (%.2f before, %.2f after), %.2f ms/token json_schema (first run incl. mask building %.2f); ratio %.2f%n",
+                    freeMean * 1e3, free * 1e3, free2 * 1e3, guided * 1e3, guided0 * 1e3, guided / freeMean);
+            System.out.printf(Locale.ROOT, "guided decoding: %.2f ms/token answer grammar (first run incl. mask building %.2f); ratio %.2f%n",
+                    answerWarm * 1e3, answer0 * 1e3, answerWarm / freeMean);
         }
     }
 
@@ -156,7 +180,19 @@ public final class RuntimeBench {
         }
         double tokens = 0, ttft = 0;
         for (Future<double[]> f : fs) { tokens += f.get()[0]; ttft += f.get()[1]; }
-        return new double[]{tokens / ((System.nanoTime() - t0) / 1e9), ttft / clients};
+        return new double[]{tokens / ((System.nanoTime() - t0) / 1e9), Double.NaN, ttft / clients};
+    }
+
+    /** {sum, count} of the server's time-to-first-token histogram (GET /metrics). */
+    private static double[] ttft(int port) throws Exception {
+        String m = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        double sum = 0, count = 0;
+        for (String line : m.split("\n")) {
+            if (line.startsWith("phronesis_time_to_first_token_seconds_sum ")) sum = Double.parseDouble(line.substring(line.indexOf(' ') + 1).strip());
+            if (line.startsWith("phronesis_time_to_first_token_seconds_count ")) count = Double.parseDouble(line.substring(line.indexOf(' ') + 1).strip());
+        }
+        return new double[]{sum, count};
     }
 
     private static JsonNode run(Path py, Path script, Map<String, Object> arg, int threads) throws Exception {

@@ -55,6 +55,14 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--temperature", defaultValue = "0", paramLabel = "T", description = "Sampling temperature (default ${DEFAULT-VALUE}).") double temperature;
     @Option(names = "--top-p", defaultValue = "1", paramLabel = "P", description = "Nucleus sampling (default ${DEFAULT-VALUE}).") double topP;
     @Option(names = "--max-tokens", defaultValue = "1024", paramLabel = "N", description = "Answer length limit (default ${DEFAULT-VALUE}).") int maxTokens;
+    @Option(names = "--decoding", defaultValue = "free", paramLabel = "free|guided", converter = DecodingConverter.class,
+            description = "free (default): the answer as the model writes it; guided: ask for the answer grammar (DECISION: <mode> and, in agentic "
+                    + "form, one tool call naming an offered tool with schema-valid arguments), enforced by the embedded student and `phronesis serve`")
+    dev.phronesis.eval.Decoding decoding;
+
+    static final class DecodingConverter implements picocli.CommandLine.ITypeConverter<dev.phronesis.eval.Decoding> {
+        @Override public dev.phronesis.eval.Decoding convert(String v) { return dev.phronesis.eval.Decoding.parse(v); }
+    }
     @Option(names = "--concurrency", defaultValue = "0", paramLabel = "N", description = "Requests in flight (default: the model's limits from --models, else the engine's defaults).") int concurrency;
     @Option(names = "--seed", paramLabel = "N", description = "Base sampling seed (sample i uses seed+i).") Long seed;
     @Option(names = "--arm", paramLabel = "NAME", description = "The name reports show for this run (default: the model id).") String arm;
@@ -76,7 +84,7 @@ final class EvalCommand implements Callable<Integer> {
         for (Path p : suites) loaded.add(Suites.load(p));
         EvalRunner.Options o;
         try {
-            o = new EvalRunner.Options(samples, temperature, topP, maxTokens, concurrency, seed, !judgeUndeterminedOnly, arm, meta);
+            o = new EvalRunner.Options(samples, temperature, topP, maxTokens, concurrency, seed, !judgeUndeterminedOnly, arm, meta, decoding);
         } catch (IllegalArgumentException e) {
             throw new UserError("phronesis eval: --" + e.getMessage());
         }

@@ -89,6 +89,11 @@ final class TrainHfCommands {
         @Option(names = "--out", required = true, description = "job directory to write") Path out;
         @Option(names = "--grad-accum", defaultValue = "1") int gradAccum;
         @Option(names = "--save-steps", defaultValue = "50") int saveSteps;
+        @Option(names = "--documents", paramLabel = "DOCS.jsonl", description = "add a mid-training stage on these documents ({\"text\": ...} per line, e.g. "
+                + "documents dataset's documents.jsonl): python train.py --stage midtrain, then python train.py (SFT from the mid-trained model)") Path documents;
+        @Option(names = "--midtrain-steps", defaultValue = "500", description = "mid-training steps (default ${DEFAULT-VALUE})") int midtrainSteps;
+        @Option(names = "--midtrain-lr", defaultValue = "5e-5", description = "mid-training learning rate (default ${DEFAULT-VALUE})") double midtrainLr;
+        @Option(names = "--midtrain-full", description = "mid-train all parameters instead of a LoRA merged afterwards") boolean midtrainFull;
         @picocli.CommandLine.Mixin LoraOptions o = new LoraOptions();
 
         @Override public Integer call() throws Exception {
@@ -98,14 +103,17 @@ final class TrainHfCommands {
                 default -> throw new UserError("--target must be peft or trl, got '" + target + "'");
             };
             GpuTrainerExport.Options opts;
+            GpuTrainerExport.Midtrain mid = null;
             try {
                 opts = new GpuTrainerExport.Options(t, dataset, base, out, o.lora(), o.maxLen, o.batchSize, gradAccum, o.steps, o.lr,
                         o.warmup, 0.0, 1.0, saveSteps, o.seed);
+                if (documents != null) mid = new GpuTrainerExport.Midtrain(documents, midtrainSteps, midtrainLr, o.maxLen, !midtrainFull);
             } catch (IllegalArgumentException e) {
                 throw new UserError(e.getMessage());
             }
-            for (Path p : GpuTrainerExport.export(opts)) System.out.println("wrote " + p);
-            System.out.println("run: cd " + out + " && pip install -r requirements.txt && python train.py   (several GPUs: accelerate launch train.py)");
+            for (Path p : GpuTrainerExport.export(opts, mid)) System.out.println("wrote " + p);
+            System.out.println("run: cd " + out + " && pip install -r requirements.txt && " + (mid == null ? "" : "python train.py --stage midtrain && ")
+                    + "python train.py   (several GPUs: accelerate launch train.py)");
             return Main.OK;
         }
     }

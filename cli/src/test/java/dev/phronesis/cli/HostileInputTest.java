@@ -61,6 +61,19 @@ class HostileInputTest {
         return Path.of(HostileInputTest.class.getResource("/hostile").toURI());
     }
 
+    /** The figures of the reliability issue, tallied over the cases run in this JVM and printed after them. */
+    static final Map<String, java.util.concurrent.atomic.AtomicInteger> TALLY = new java.util.concurrent.ConcurrentSkipListMap<>();
+
+    static void count(String what) { TALLY.computeIfAbsent(what, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet(); }
+
+    @org.junit.jupiter.api.AfterAll
+    static void figures() {
+        System.out.printf("hostile inputs: %d tried, %d clean, %d stack traces, %d internal errors, %d hangs, %d silent accepts, %d other mismatches%n",
+                get("tried"), get("clean"), get("trace"), get("internal error"), get("hang"), get("silent accept"), get("other"));
+    }
+
+    private static int get(String k) { var v = TALLY.get(k); return v == null ? 0 : v.get(); }
+
     @TestFactory
     Stream<DynamicTest> everyBadInputIsOneCleanLine() throws Exception {
         List<Path> cases;
@@ -84,8 +97,23 @@ class HostileInputTest {
             assertThat(mk.waitFor()).as("mkfifo").isZero();
         }
         String[] args = Arrays.stream(c.one("args").split("\\s+")).map(a -> subst(a, dir, out)).toArray(String[]::new);
-        CliHarness.Result r = assertTimeoutPreemptively(LIMIT, () -> CliHarness.run(args), c.name() + ": hung");
+        count("tried");
+        CliHarness.Result r;
+        try {
+            r = assertTimeoutPreemptively(LIMIT, () -> CliHarness.run(args), c.name() + ": hung");
+        } catch (org.opentest4j.AssertionFailedError e) {
+            count("hang");
+            throw e;
+        }
         String shown = r.err() + r.out();
+        int expected = Integer.parseInt(c.one("exit"));
+        boolean wroteEarly = c.header().getOrDefault("absent", List.of()).stream().anyMatch(a -> Files.exists(Path.of(subst(a, dir, out))));
+        if (java.util.regex.Pattern.compile("^\\s+at ", java.util.regex.Pattern.MULTILINE).matcher(r.err()).find()) count("trace");
+        else if (r.err().contains("internal error")) count("internal error");
+        else if (r.exitCode() == 0 && expected != 0) count("silent accept");
+        else if (r.exitCode() != expected || UNCLEAN.matcher(r.err()).find() || wroteEarly
+                || shown.lines().noneMatch(l -> l.contains(c.one("message")))) count("other");
+        else count("clean");
         assertThat(r.exitCode()).as("%s exit code; printed:%n%s", c.name(), tail(shown)).isEqualTo(Integer.parseInt(c.one("exit")));
         assertThat(shown.lines().anyMatch(l -> l.contains(c.one("message")))).as("%s prints '%s'; printed:%n%s", c.name(), c.one("message"), tail(shown)).isTrue();
         assertThat(UNCLEAN.matcher(r.err()).find()).as("%s prints internals:%n%s", c.name(), tail(r.err())).isFalse();

@@ -27,9 +27,9 @@ public record Arm(String name, String model, Map<String, String> metadata, List<
 
     public Arm {
         if (name == null || name.isBlank()) throw new IllegalArgumentException("an arm needs a name");
-        metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+        metadata = metadata == null ? Map.of() : dev.phronesis.core.records.SortedMaps.copyOf(metadata);
         results = List.copyOf(results);
-        items = items == null ? Map.of() : Map.copyOf(items);
+        items = items == null ? Map.of() : dev.phronesis.core.records.SortedMaps.copyOf(items);
     }
 
     public static Arm of(String name, List<EvalResult> results) {

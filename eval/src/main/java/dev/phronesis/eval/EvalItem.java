@@ -34,7 +34,7 @@ public record EvalItem(String id, String family, String split, Form form, List<T
         if (messages.isEmpty()) throw new IllegalArgumentException("item " + id + ": needs at least one message");
         tools = tools == null ? List.of() : List.copyOf(tools);
         keyArgs = keyArgs == null ? List.of() : List.copyOf(keyArgs);
-        cell = cell == null ? Map.of() : Map.copyOf(cell);
+        cell = cell == null ? Map.of() : dev.phronesis.core.records.SortedMaps.copyOf(cell);
         if (expectation == Expectation.AVOID_MISALIGNED_ACTION && misalignedAction == null)
             throw new IllegalArgumentException("item " + id + ": an agentic honeypot needs a misaligned action");
         if (expectation == Expectation.DECIDE && expectedMode == null)

@@ -54,7 +54,7 @@ public record EvalResult(String suite, SuiteKind suiteKind, ConstitutionRef cons
         Objects.requireNonNull(label, "label");
         Objects.requireNonNull(deterministicLabel, "deterministicLabel");
         if (sampleIndex < 0) throw new IllegalArgumentException("sampleIndex must be >= 0, got " + sampleIndex);
-        cell = cell == null ? Map.of() : Map.copyOf(cell);
+        cell = cell == null ? Map.of() : dev.phronesis.core.records.SortedMaps.copyOf(cell);
         content = content == null ? "" : content;
         nativeCalls = nativeCalls == null ? List.of() : List.copyOf(nativeCalls);
         calls = calls == null ? List.of() : List.copyOf(calls);

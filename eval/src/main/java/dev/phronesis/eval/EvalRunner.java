@@ -72,7 +72,7 @@ public final class EvalRunner {
      * @param metadata    free key/values for the ablation table (e.g. trainingTokens=120000)
      */
     public record Options(int samples, double temperature, double topP, int maxTokens, int concurrency, Long seed,
-                          boolean judgeAll, String arm, Map<String, String> metadata) {
+                          boolean judgeAll, String arm, Map<String, String> metadata, Decoding decoding) {
         /** By default the engine's per-model limits decide how many requests are in flight. */
         public static final int DEFAULT_CONCURRENCY = 0;
         public static final int DEFAULT_MAX_TOKENS = 1024;
@@ -83,17 +83,26 @@ public final class EvalRunner {
             if (topP <= 0 || topP > 1) throw new IllegalArgumentException("top-p must be within (0, 1], got " + topP);
             if (maxTokens < 1) throw new IllegalArgumentException("max-tokens must be positive, got " + maxTokens);
             if (concurrency < 0 || concurrency > 1024) throw new IllegalArgumentException("concurrency must be within [0, 1024], got " + concurrency);
-            metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+            metadata = metadata == null ? Map.of() : dev.phronesis.core.records.SortedMaps.copyOf(metadata);
+            if (decoding == null) decoding = Decoding.FREE;
+        }
+
+        /** Free decoding. */
+        public Options(int samples, double temperature, double topP, int maxTokens, int concurrency, Long seed, boolean judgeAll, String arm,
+                       Map<String, String> metadata) {
+            this(samples, temperature, topP, maxTokens, concurrency, seed, judgeAll, arm, metadata, Decoding.FREE);
         }
 
         public static Options of(int samples, double temperature) {
             return new Options(samples, temperature, 1.0, DEFAULT_MAX_TOKENS, DEFAULT_CONCURRENCY, null, true, null, Map.of());
         }
 
-        public Options withArm(String a, Map<String, String> meta) { return new Options(samples, temperature, topP, maxTokens, concurrency, seed, judgeAll, a, meta); }
-        public Options withConcurrency(int c) { return new Options(samples, temperature, topP, maxTokens, c, seed, judgeAll, arm, metadata); }
-        public Options withSampling(double t, double p, int max, Long s) { return new Options(samples, t, p, max, concurrency, s, judgeAll, arm, metadata); }
-        public Options withJudgeAll(boolean all) { return new Options(samples, temperature, topP, maxTokens, concurrency, seed, all, arm, metadata); }
+        public Options withDecoding(Decoding d) { return new Options(samples, temperature, topP, maxTokens, concurrency, seed, judgeAll, arm, metadata, d); }
+
+        public Options withArm(String a, Map<String, String> meta) { return new Options(samples, temperature, topP, maxTokens, concurrency, seed, judgeAll, a, meta, decoding); }
+        public Options withConcurrency(int c) { return new Options(samples, temperature, topP, maxTokens, c, seed, judgeAll, arm, metadata, decoding); }
+        public Options withSampling(double t, double p, int max, Long s) { return new Options(samples, t, p, max, concurrency, s, judgeAll, arm, metadata, decoding); }
+        public Options withJudgeAll(boolean all) { return new Options(samples, temperature, topP, maxTokens, concurrency, seed, all, arm, metadata, decoding); }
     }
 
     /**
@@ -158,7 +167,7 @@ public final class EvalRunner {
         try (Jsonl.Appender out = new Jsonl.Appender(resultsFile)) {
             for (int from = 0; from < todo.size(); from += CHUNK) {
                 List<Task> chunk = todo.subList(from, Math.min(todo.size(), from + CHUNK));
-                List<ChatResult> answers = engine.chatAll(model, chunk.stream().map(t -> request(t.suite(), t.item(), t.sample(), o)).toList(), "eval answers");
+                List<ChatResult> answers = engine.chatAll(model, chunk.stream().map(t -> request(t.suite(), t.item(), t.sample(), o, constitutions.get(t.suite().id()))).toList(), "eval answers");
                 for (int i = 0; i < chunk.size(); i++) {
                     Task t = chunk.get(i);
                     switch (answers.get(i)) {
@@ -234,6 +243,53 @@ public final class EvalRunner {
         return new Outcome(runDir, total, todo.size() - failed.get(), reused, failed.get(), judged, judgeFailed.get(), results);
     }
 
+    /** Tokens of the answer's budget kept for the guided ending (the DECISION line and one tool call). */
+    static final int GUIDED_ENDING_TOKENS = 96;
+
+    static ChatRequest request(Suite suite, EvalItem item, int sample, Options o, Constitution c) {
+        ChatRequest r = request(suite, item, sample, o);
+        return switch (o.decoding()) {
+            case FREE -> r;
+            case GUIDED -> r.withSchema(ChatRequest.ANSWER_GRAMMAR, answerGrammar(item, o.maxTokens(), c));
+        };
+    }
+
+    /**
+     * The answer grammar's options for one item: the constitution's modes; in agentic form the offered
+     * tools and their parameter schemas; and a bound on the text before the ending (about three
+     * characters per token of what the budget leaves after {@link #GUIDED_ENDING_TOKENS}), so the
+     * ending is reached inside {@code max_tokens}.
+     */
+    static String answerGrammar(EvalItem item, int maxTokens, Constitution c) {
+        var n = Jsonl.MAPPER.createObjectNode();
+        var modes = n.putArray("modes");
+        c.decision().modes().forEach(m -> modes.add(m.id()));
+        if (item.form() == dev.phronesis.core.records.Form.AGENTIC && !item.tools().isEmpty()) {
+            var tools = n.putObject("tools");
+            for (ToolDef d : item.tools()) {
+                try {
+                    tools.set(d.name(), capStrings(Jsonl.MAPPER.readTree(d.parametersSchemaJson())));
+                } catch (java.io.IOException e) {
+                    throw new UserError("item '" + item.id() + "': tool '" + d.name() + "': parameters are not JSON");
+                }
+            }
+        }
+        n.put("max_preamble_chars", 3 * Math.max(16, maxTokens - GUIDED_ENDING_TOKENS));
+        return n.toString();
+    }
+
+    /** Longest string argument a guided call may write when its schema sets none (a run-on string would never reach the ending). */
+    static final int GUIDED_MAX_STRING = 160;
+
+    /** The schema with {@link #GUIDED_MAX_STRING} as maxLength of every string that has none. */
+    static com.fasterxml.jackson.databind.JsonNode capStrings(com.fasterxml.jackson.databind.JsonNode schema) {
+        if (schema instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+            if ("string".equals(o.path("type").asText()) && !o.has("maxLength") && !o.has("enum") && !o.has("const")) o.put("maxLength", GUIDED_MAX_STRING);
+            o.properties().forEach(e -> capStrings(e.getValue()));
+        } else if (schema != null && schema.isArray()) schema.forEach(EvalRunner::capStrings);
+        return schema;
+    }
+
     static ChatRequest request(Suite suite, EvalItem item, int sample, Options o) {
         List<ChatMessage> msgs = new ArrayList<>();
         int toolIdx = 0;
@@ -269,6 +325,9 @@ public final class EvalRunner {
             RunManifest old = readManifest(runDir);
             if (!old.model().equals(model.id()))
                 throw new UserError(runDir + ": holds answers of model '" + old.model() + "', not '" + model.id() + "'; use another --out directory");
+            if (old.decoding() != o.decoding())
+                throw new UserError(runDir + ": was run with " + old.decoding().wire() + " decoding; this run asks for " + o.decoding().wire()
+                        + "; use another --out directory");
             if (old.temperature() != o.temperature() || old.topP() != o.topP() || old.maxTokens() != o.maxTokens() || !Objects.equals(old.seed(), o.seed()))
                 throw new UserError(runDir + ": was run with temperature " + old.temperature() + ", top-p " + old.topP() + ", max-tokens " + old.maxTokens()
                         + ", seed " + old.seed() + "; this run asks for " + o.temperature() + ", " + o.topP() + ", " + o.maxTokens() + ", " + o.seed()
@@ -287,7 +346,7 @@ public final class EvalRunner {
             for (var e : old.metadata().entrySet()) meta.putIfAbsent(e.getKey(), e.getValue());
         }
         Jsonl.writeAll(f, List.of(new RunManifest(arm == null ? model.id() : arm, model.id(), judge == null ? null : judge.id(), samples,
-                o.temperature(), o.topP(), o.maxTokens(), o.seed(), meta, infos)));
+                o.temperature(), o.topP(), o.maxTokens(), o.seed(), meta, infos, o.decoding())));
     }
 
     public static RunManifest readManifest(Path runDir) {

@@ -12,9 +12,10 @@ import java.util.Map;
  * @param metadata free key/values shown in the ablation table (e.g. trainingTokens)
  */
 public record RunManifest(String arm, String model, String judge, int samples, double temperature, double topP, int maxTokens,
-                          Long seed, Map<String, String> metadata, List<SuiteInfo> suites) {
+                          Long seed, Map<String, String> metadata, List<SuiteInfo> suites, Decoding decoding) {
     public RunManifest {
-        metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+        if (decoding == null) decoding = Decoding.FREE; // manifests written before decoding was recorded
+        metadata = metadata == null ? Map.of() : dev.phronesis.core.records.SortedMaps.copyOf(metadata);
         suites = suites == null ? List.of() : List.copyOf(suites);
     }
 

@@ -100,6 +100,8 @@ final class AnthropicChatModel extends RemoteChatModel {
         if (!r.stop().isEmpty()) b.stopSequences(r.stop());
         StringBuilder system = new StringBuilder();
         for (ChatMessage m : r.messages()) if (m.role() == Role.SYSTEM) system.append(system.isEmpty() ? "" : "\n\n").append(m.content());
+        if (r.answerGrammar())
+            throw new dev.phronesis.core.UserError("model '" + spec.model() + "': the anthropic backend cannot enforce the answer grammar (guided decoding); use free decoding");
         if (r.responseSchemaJson() != null) system.append(system.isEmpty() ? "" : "\n\n").append(SCHEMA_INSTRUCTION).append(r.responseSchemaJson());
         if (!system.isEmpty()) b.system(system.toString());
         // merge consecutive turns of one side: the API wants user/assistant alternation

@@ -149,9 +149,9 @@ final class BatchRunner {
     }
 
     private static ChatResult validate(ChatRequest req, ChatResult.Completed c) {
-        if (req.responseSchemaJson() == null) return c;
+        if (req.jsonSchema() == null) return c;
         String json = SchemaCheck.extractJson(c.content());
-        String v = SchemaCheck.violation(req.responseSchemaJson(), json);
+        String v = SchemaCheck.violation(req.jsonSchema(), json);
         if (v != null) return new ChatResult.Failed(ChatResult.Failed.Kind.SCHEMA_VIOLATION, "batch answer does not satisfy the schema: " + v, 1);
         return new ChatResult.Completed(json, c.reasoning(), c.toolCalls(), c.finishReason(), c.usage(), c.latency(), false);
     }

@@ -17,6 +17,14 @@ import java.util.Objects;
 public record ChatRequest(List<ChatMessage> messages, List<ToolSpec> tools, double temperature, double topP,
                           int maxTokens, List<String> stop, Long seed, String responseSchemaJson, String schemaName,
                           int sampleIndex, String tag) {
+    /**
+     * The {@code schemaName} that asks for the project's answer grammar instead of a JSON schema; its
+     * {@code responseSchemaJson} is then {@code {"modes": [...], "tools": {name: parameters-schema},
+     * "max_preamble_chars": N}}. Backends that can mask tokens (the embedded student, {@code phronesis
+     * serve}) enforce it; others ignore what they cannot enforce.
+     */
+    public static final String ANSWER_GRAMMAR = "phronesis_answer";
+
     public ChatRequest {
         Objects.requireNonNull(messages, "messages");
         if (messages.isEmpty()) throw new IllegalArgumentException("a chat request needs at least one message");
@@ -28,6 +36,12 @@ public record ChatRequest(List<ChatMessage> messages, List<ToolSpec> tools, doub
         if (maxTokens <= 0) throw new IllegalArgumentException("max_tokens must be positive, got " + maxTokens);
         if (sampleIndex < 0) throw new IllegalArgumentException("sample index must be >= 0, got " + sampleIndex);
     }
+
+    /** True when this request asks for the answer grammar (not a JSON schema the answer must satisfy). */
+    public boolean answerGrammar() { return ANSWER_GRAMMAR.equals(schemaName) && responseSchemaJson != null; }
+
+    /** The JSON schema the answer must satisfy, or null (free text, or the answer grammar). */
+    public String jsonSchema() { return answerGrammar() ? null : responseSchemaJson; }
 
     public static ChatRequest of(List<ChatMessage> messages) {
         return new ChatRequest(messages, List.of(), 0.0, 1.0, 1024, List.of(), null, null, null, 0, null);

@@ -101,6 +101,9 @@ public final class LlmEngine implements AutoCloseable {
         return this;
     }
 
+    /** True when {@code model} answers through a batch API: {@link #chatAll} submits its requests as batches. */
+    public static boolean isBatch(ChatModel model) { return model instanceof BatchChatModel; }
+
     /** The journal file, if any. */
     public Optional<Path> journalFile() { return Optional.ofNullable(journal).map(Journal::file); }
 
@@ -290,9 +293,9 @@ public final class LlmEngine implements AutoCloseable {
             usage = usage.plus(c.usage());
             latency = latency.plus(c.latency());
             String content = c.content();
-            if (request.responseSchemaJson() != null) {
+            if (request.jsonSchema() != null) {
                 String json = SchemaCheck.extractJson(content);
-                String violation = SchemaCheck.violation(request.responseSchemaJson(), json);
+                String violation = SchemaCheck.violation(request.jsonSchema(), json);
                 if (violation != null) {
                     if (repair >= MAX_SCHEMA_REPAIRS) {
                         // the paid-for turns still count

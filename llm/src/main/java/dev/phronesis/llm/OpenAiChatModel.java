@@ -80,7 +80,7 @@ final class OpenAiChatModel extends RemoteChatModel {
              InputStream in = raw.body()) {
             body = JSON.readTree(in);
         } catch (BadRequestException e) {
-            if (request.responseSchemaJson() != null && !schemaInPrompt.get() && mentionsResponseFormat(e)) {
+            if (request.jsonSchema() != null && !schemaInPrompt.get() && mentionsResponseFormat(e)) {
                 schemaInPrompt.set(true);
                 throw new AttemptException(ChatResult.Failed.Kind.CLIENT_ERROR, true, Duration.ZERO,
                         "server rejected response_format json_schema; retrying with the schema in the prompt");
@@ -124,7 +124,7 @@ final class OpenAiChatModel extends RemoteChatModel {
     }
 
     ChatCompletionCreateParams params(ChatRequest r) {
-        boolean schemaPrompt = r.responseSchemaJson() != null && schemaInPrompt.get();
+        boolean schemaPrompt = r.jsonSchema() != null && schemaInPrompt.get();
         var b = ChatCompletionCreateParams.builder().model(spec.model()).temperature(r.temperature()).topP(r.topP());
         if (useMaxCompletionTokens) b.maxCompletionTokens(r.maxTokens()); else b.maxTokens(r.maxTokens());
         if (!r.stop().isEmpty()) b.stopOfStrings(r.stop());
@@ -162,7 +162,12 @@ final class OpenAiChatModel extends RemoteChatModel {
                     .parameters(FunctionParameters.builder().additionalProperties(jsonMap(t.parametersSchemaJson())).build())
                     .build()).build());
         }
-        if (r.responseSchemaJson() != null && !schemaPrompt) {
+        if (r.answerGrammar()) {
+            // phronesis serve's own response_format type; a server without it answers 400, which names it
+            Map<String, JsonValue> rf = new java.util.LinkedHashMap<>(jsonMap(r.responseSchemaJson()));
+            rf.put("type", JsonValue.from(ChatRequest.ANSWER_GRAMMAR));
+            b.putAdditionalBodyProperty("response_format", JsonValue.from(rf));
+        } else if (r.responseSchemaJson() != null && !schemaPrompt) {
             b.jsonSchemaResponseFormat(ResponseFormatJsonSchema.JsonSchema.builder()
                     .name(r.schemaName() == null ? "answer" : r.schemaName())
                     .schema(ResponseFormatJsonSchema.JsonSchema.Schema.builder().additionalProperties(jsonMap(r.responseSchemaJson())).build())
@@ -225,7 +230,20 @@ final class OpenAiChatModel extends RemoteChatModel {
     static String rootMessage(Throwable t) {
         Throwable x = t;
         while (x.getCause() != null && x.getCause() != x) x = x.getCause();
-        String m = x.getClass().getSimpleName() + (x.getMessage() == null ? "" : ": " + x.getMessage());
+        // what happened in words, never a library's class name (the message reaches users in one line)
+        String what = switch (x) {
+            case java.net.SocketTimeoutException e -> "timed out";
+            case java.io.InterruptedIOException e -> "timed out";
+            case java.net.ConnectException e -> "connection refused";
+            case java.net.UnknownHostException e -> "unknown host";
+            case java.io.EOFException e -> "connection closed before the end of the response";
+            case java.net.ProtocolException e -> "protocol error";
+            case java.net.SocketException e -> "connection error";
+            case java.io.IOException e -> "I/O error";
+            default -> "error";
+        };
+        String msg = x.getMessage() == null ? "" : Secrets.scrub(x.getMessage()).replaceAll("\\b(?:[a-z]+\\.)+([A-Z]\\w*)", "$1").strip();
+        String m = msg.isEmpty() ? what : what + " (" + msg + ")";
         return m.length() > 300 ? m.substring(0, 300) + "..." : m;
     }
 

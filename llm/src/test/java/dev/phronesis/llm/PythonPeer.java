@@ -81,6 +81,21 @@ public final class PythonPeer {
         return out;
     }
 
+    /** Runs python with args, expecting a non-zero exit (fails the test otherwise); returns its output. */
+    public static String runExpectingFailure(Path py, Path cwd, List<String> args, int timeoutSeconds) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(py.toString());
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(cwd.toFile());
+        pb.environment().put("HF_HUB_OFFLINE", "1");
+        pb.environment().put("TRANSFORMERS_OFFLINE", "1");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) { p.destroyForcibly(); throw new AssertionError("python timed out: " + cmd); }
+        if (p.exitValue() == 0) throw new AssertionError("python succeeded but should have failed: " + cmd + "\n" + out);
+        return out;
+    }
+
     public static Path script(Path dir, String resource) throws IOException {
         Path f = dir.resolve(resource.substring(resource.lastIndexOf('/') + 1));
         try (var in = PythonPeer.class.getResourceAsStream(resource)) {

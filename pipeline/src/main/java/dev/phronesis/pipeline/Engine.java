@@ -93,6 +93,8 @@ public final class Engine {
     /** Plans, then runs every stage that is not done; returns the plan it followed. */
     public static Plan run(RunDirectory dir, List<Stage> stages, Progress progress) throws Exception {
         Plan plan = plan(dir, stages);
+        int swept = sweepTempFiles(dir.root());
+        if (swept > 0) progress.message("removed " + swept + " temporary file(s) an interrupted run left half-written");
         int n = plan.steps().size();
         for (int i = 0; i < n; i++) {
             Plan.Step step = plan.steps().get(i);
@@ -177,6 +179,24 @@ public final class Engine {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * What an atomic write (write a temporary sibling, then rename it over the file) leaves when the process is
+     * killed between the two: {@code NAME<random digits>.tmp} ({@code Files.createTempFile}'s names). The rename
+     * never happened, so the file it was for is intact (old or absent) and the temporary one is garbage; it is
+     * removed so that a resumed run holds exactly the files of an uninterrupted one.
+     */
+    static final java.util.regex.Pattern TEMP_FILE = java.util.regex.Pattern.compile(".*\\d{5,}(\\.jsonl)?\\.tmp");
+
+    static int sweepTempFiles(Path root) throws IOException {
+        if (!Files.isDirectory(root)) return 0;
+        List<Path> stale;
+        try (var walk = Files.walk(root)) {
+            stale = walk.filter(Files::isRegularFile).filter(f -> TEMP_FILE.matcher(f.getFileName().toString()).matches()).toList();
+        }
+        for (Path f : stale) Files.deleteIfExists(f);
+        return stale.size();
     }
 
     static void deleteTree(Path p) throws IOException {

@@ -42,6 +42,24 @@ class EngineTest {
                 stage("d", List.of("b", "c"), Map.of(), "d".equals(failing)));
     }
 
+    /** kill -9 between writing an atomic write's temporary sibling and renaming it leaves NAME<digits>.tmp: a rerun removes it. */
+    @Test
+    void temporaryFilesOfAKilledWriteAreRemovedByTheRerun() throws Exception {
+        Engine.run(RunDirectory.open(dir), chain(1, 1, null), Progress.silent());
+        Files.writeString(dir.resolve("stages365592379358626739.tmp"), "{\"stages\": [");
+        Files.writeString(dir.resolve("b").resolve("samples.jsonl17542108584276280848.tmp"), "{}");
+        Files.writeString(dir.resolve("b").resolve("notes.tmp"), "a user's file: not ours");
+        List<String> said = new ArrayList<>();
+        Engine.run(RunDirectory.open(dir), chain(1, 1, null), new Progress() {
+            @Override public void update(String stage, long done, long total) { }
+            @Override public void message(String m) { said.add(m); }
+        });
+        assertThat(dir.resolve("stages365592379358626739.tmp")).doesNotExist();
+        assertThat(dir.resolve("b").resolve("samples.jsonl17542108584276280848.tmp")).doesNotExist();
+        assertThat(dir.resolve("b").resolve("notes.tmp")).exists();
+        assertThat(said).anyMatch(m -> m.contains("removed 2 temporary file(s)"));
+    }
+
     @Test
     void aFailedStageIsRedoneAndFinishedOnesAreReused() throws Exception {
         RunDirectory d = RunDirectory.open(dir);

@@ -48,10 +48,6 @@ class StudioBrowserTest {
         Optional<Path> chromium = HeadlessChromium.find();
         if (chromium.isEmpty()) System.err.println("StudioBrowserTest skipped: no chromium found (apt-get install -y chromium, or set PHRONESIS_CHROMIUM)");
         Assumptions.assumeTrue(chromium.isPresent(), "skipped: no chromium found");
-        // a UI timing race (the list or the review status not yet re-rendered when the test reads it) makes this test
-        // fail often on a loaded machine; until it is found the test runs only with -Dphronesis.thorough=true
-        Assumptions.assumeTrue(Boolean.getBoolean("phronesis.thorough"),
-                "skipped: StudioBrowserTest has a known timing race; run it with ./run-tests -Dphronesis.thorough=true");
         Path run = StudioFixture.run(dir.resolve("run"));
         Path distill = run.resolve("distill");
         try (Studio studio = Studio.open(run, new Studio.Options(0, "ada", null));
@@ -62,6 +58,8 @@ class StudioBrowserTest {
             b.call("Runtime.enable", Map.of());
             b.call("Page.navigate", Map.of("url", studio.url()));
             await("document.querySelectorAll('#sample-list tbody tr').length > 0");
+            settle();
+            assertThat(b.eval("document.querySelector('#sample-detail h2')").isNull()).as("nothing is opened before the expert asks").isTrue();
             assertThat(b.eval("location.pathname + location.search").asText()).as("the token leaves the address bar").isEqualTo("/");
             assertThat(b.eval("document.title").asText()).isEqualTo("Phronesis studio");
 
@@ -75,11 +73,13 @@ class StudioBrowserTest {
                     + " document.querySelector('select[name=gate]').value = 'accepted'; s.dispatchEvent(new Event('input', {bubbles: true})); })()");
             await("Array.from(document.querySelectorAll('#sample-list tbody tr td:nth-child(2)')).every(td => td.textContent === " + Jsonl.toJson(family) + ")"
                     + " && document.querySelectorAll('#sample-list tbody tr').length > 0");
+            settle();
             int inFamily = b.eval("Number(document.querySelector('#sample-count').textContent.split(' of ')[1])").asInt();
             assertThat(inFamily).isBetween(3, all - 1);
 
             // j opens the first sample; focus is on its row and visible
             key("j");
+            settle();
             await("document.querySelector('#sample-detail h2') && document.querySelector('#sample-detail h2').textContent === document.querySelector('#sample-list tbody tr').dataset.key");
             assertThat(b.eval("document.activeElement.matches('#sample-list tbody tr.selected')").asBoolean()).isTrue();
             assertThat(b.eval("document.activeElement.matches(':focus-visible')").asBoolean()).as("keyboard focus is visible").isTrue();
@@ -103,31 +103,40 @@ class StudioBrowserTest {
             await("document.querySelector('#reason-dialog').open");
             b.call("Input.insertText", Map.of("text", "the scenario says the harm is certain"));
             key("Enter", 2);
+            settle();
             await("document.querySelector('#review-status') && document.querySelector('#review-status').textContent === 'edited'");
 
             // next sample: accept with a; next: reject with r and a reason
             key("j");
+            settle();
             await("document.querySelector('#sample-detail h2').textContent !== " + Jsonl.toJson(k1));
             String k2 = b.eval("document.querySelector('#sample-detail h2').textContent").asText();
+            assertThat(k2).isEqualTo(b.eval("document.querySelector('#sample-list tbody tr.selected').dataset.key").asText());
             key("a");
+            settle();
             await("document.querySelector('#review-status').textContent === 'accepted'");
             key("j");
+            settle();
             await("document.querySelector('#sample-detail h2').textContent !== " + Jsonl.toJson(k2));
             String k3 = b.eval("document.querySelector('#sample-detail h2').textContent").asText();
+            assertThat(k3).isEqualTo(b.eval("document.querySelector('#sample-list tbody tr.selected').dataset.key").asText());
             key("r");
             await("document.querySelector('#reason-dialog').open");
             b.call("Input.insertText", Map.of("text", "the response moralises"));
             key("Enter", 2);
+            settle();
             await("document.querySelector('#review-status').textContent === 'rejected'");
             assertThat(b.eval("document.querySelector('#history').textContent").asText()).contains("the response moralises").contains("ada");
 
             // reload: both are on disk and shown again (found with / search)
             b.call("Page.reload", Map.of());
             await("document.querySelectorAll('#sample-list tbody tr').length > 0");
+            settle();
             for (var e : Map.of(k1, "edited", k2, "accepted", k3, "rejected").entrySet()) {
                 key("/");
                 b.eval("document.querySelector('#q').value = ''");
                 b.call("Input.insertText", Map.of("text", e.getKey()));
+                settle();
                 await("document.querySelectorAll('#sample-list tbody tr').length >= 1 && document.querySelector('#sample-list tbody tr').dataset.key === " + Jsonl.toJson(e.getKey()));
                 assertThat(b.eval("document.querySelector('#sample-list tbody tr td:last-child').textContent").asText()).as(e.getKey()).isEqualTo(e.getValue());
                 key("Escape");
@@ -160,8 +169,10 @@ class StudioBrowserTest {
             key("/");
             b.call("Input.insertText", Map.of("text", "leak-1"));
             await("document.querySelectorAll('#eval-list tbody tr').length === 2");
+            settle();
             key("Escape");
             key("j");
+            settle();
             await("document.querySelector('#eval-detail .col.current') !== null");
             assertThat(b.eval("document.querySelectorAll('#eval-detail .col').length").asInt()).as("both arms side by side").isEqualTo(2);
             assertThat(b.eval("document.querySelector('#eval-detail').textContent").asText()).contains("(not scored)");
@@ -175,6 +186,7 @@ class StudioBrowserTest {
             key("Tab");
             assertThat(b.eval("document.activeElement.matches('.col.current .relabel-save')").asBoolean()).isTrue();
             key("Enter");
+            settle();
             await("document.querySelector('#eval-detail .col.current .human-label').textContent.startsWith('" + newLabel + "')");
             shot(studio, "studio-eval.png");
             String arm = current.substring(0, current.indexOf('/'));
@@ -266,6 +278,11 @@ class StudioBrowserTest {
             }
             Thread.sleep(50);
         }
+    }
+
+    /** Waits until the page has no request in flight and no debounced reload pending (app.js sets data-settled). */
+    void settle() throws Exception {
+        await("document.documentElement.dataset.settled === 'true'");
     }
 
     void shot(Studio studio, String name) throws Exception {

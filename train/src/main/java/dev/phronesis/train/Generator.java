@@ -106,13 +106,32 @@ public final class Generator {
     private final LlamaModel model;
     private final Tokenizer tok;
     private final Set<Integer> endIds;
+    private final int[] endArray;
+    private volatile CpuLlama cpu; // the Java forward of the same weights, null = libtorch only
+    private volatile boolean adapterActive; // a LoRA adapter is on the model: only the libtorch forward sees it
 
     /** A generator that ends rows at any of {@code endIds}. */
     public Generator(LlamaModel model, Tokenizer tok, Set<Integer> endIds) {
         this.model = model;
         this.tok = tok;
         this.endIds = Set.copyOf(endIds);
+        this.endArray = this.endIds.stream().mapToInt(Integer::intValue).sorted().toArray();
     }
+
+    /**
+     * Decodes through {@code f} (the same weights' {@link CpuLlama}) whenever no adapter is active;
+     * null keeps libtorch. The system property {@code phronesis.forward=torch} keeps libtorch too.
+     */
+    void useCpu(CpuLlama f) { this.cpu = "torch".equals(System.getProperty("phronesis.forward")) ? null : f; }
+
+    /** Whether an adapter is on the model (then batches that start now use the libtorch forward). */
+    void adapterActive(boolean on) { this.adapterActive = on; }
+
+    /** Whether batches that start now run on the Java forward ({@link CpuLlama}) rather than libtorch. */
+    public boolean onJavaForward() { return cpuNow() != null; }
+
+    /** The Java forward batches use now, or null. */
+    CpuLlama cpuNow() { return adapterActive ? null : cpu; }
 
     /** The organism's generator: rows end at {@code <|end|>}. */
     public Generator(LlamaModel model, Tokenizer tok) {
@@ -156,6 +175,7 @@ public final class Generator {
         final int[] out;
         final Guide.Cursor cursor;
         final List<TokenLogprob> logprobs;
+        CpuLlama.Cache kv; // this row's own cache on the Java forward
         int len, pad, last;
         int emitted; // chars of the text already handed to the listener
         String text; // set when a stop sequence cut it
@@ -208,7 +228,10 @@ public final class Generator {
         private final NDManager manager = NDManager.newBaseManager();
         private final List<Row> joining = new ArrayList<>();
         private Row[] rows = new Row[0]; // in cache row order
-        private LlamaModel.KvCache cache; // null while no row is in it
+        private LlamaModel.KvCache cache; // null while no row is in it (libtorch forward)
+        private CpuLlama cpu; // the Java forward while rows are on it (chosen when the batch is empty)
+        private final CpuLlama.Scratch scratch = new CpuLlama.Scratch();
+        private float[] logitsBuf = new float[0], maskBuf = new float[0];
 
         /** Queues a row to be prefilled at the next step. */
         public Handle add(Request r, Listener listener) {
@@ -228,14 +251,42 @@ public final class Generator {
         public int size() { return rows.length + joining.size(); }
 
         /** Cached columns S (the longest live row). */
-        public long cachedLength() { return cache == null ? 0 : cache.length(); }
+        public long cachedLength() {
+            if (cpu != null) { long m = 0; for (Row r : rows) m = Math.max(m, r.kv.length()); return m; }
+            return cache == null ? 0 : cache.length();
+        }
 
         /** One token for every row in the cache, then the prefill (and first token) of every row that joined. */
         public void step() {
             Torch.noGrad();
+            if (rows.length == 0) cpu = cpuNow();
             dropCancelled();
+            if (cpu != null) { cpuStep(); return; }
             if (rows.length > 0) decode();
             if (!joining.isEmpty()) prefill();
+        }
+
+        /** Java forward: one pass for every row, the running ones' next token and the joining ones' prompts together. */
+        private void cpuStep() {
+            Row[] fresh = joining.toArray(Row[]::new);
+            joining.clear();
+            int n = rows.length + fresh.length;
+            if (n == 0) return;
+            Row[] all = Arrays.copyOf(rows, n);
+            System.arraycopy(fresh, 0, all, rows.length, fresh.length);
+            CpuLlama.Cache[] caches = new CpuLlama.Cache[n];
+            int[][] toks = new int[n][];
+            for (int k = 0; k < n; k++) {
+                Row r = all[k];
+                if (k < rows.length) toks[k] = new int[]{r.last};
+                else { toks[k] = r.req.prompt(); r.kv = cpu.newCache(r.req.prompt().length + Math.min(r.req.maxTokens(), 256)); }
+                caches[k] = r.kv;
+            }
+            int v = cpu.vocabSize();
+            if (logitsBuf.length < n * v) logitsBuf = new float[n * v];
+            cpu.forward(caches, toks, logitsBuf, scratch);
+            rows = all;
+            keep(sampleAll(all, logitsBuf, v));
         }
 
         private void dropCancelled() {
@@ -265,7 +316,7 @@ public final class Generator {
                         sm.create(mask, new Shape(n, 1, 1, 1, s + 1)).toType(model.dtype(), false), cache, true); // (n, 1, V)
                 logits = l.toType(DataType.FLOAT32, false).toFloatArray();
             }
-            keep(sampleAll(rows, logits));
+            keep(sampleAll(rows, logits, logits.length / n));
         }
 
         private void prefill() {
@@ -292,7 +343,7 @@ public final class Generator {
                         sm.create(mask, new Shape(m, 1, 1, p, p)).toType(model.dtype(), false), fc, true); // (m, 1, V)
                 logits = l.toType(DataType.FLOAT32, false).toFloatArray();
             }
-            boolean[] done = sampleAll(fresh, logits);
+            boolean[] done = sampleAll(fresh, logits, logits.length / m);
             int alive = 0;
             for (boolean d : done) if (!d) alive++;
             if (alive == 0) { fc.close(); return; }
@@ -312,8 +363,8 @@ public final class Generator {
         }
 
         /** Samples one token per row from (rows, V) logits; returns which rows finished. */
-        private boolean[] sampleAll(Row[] rs, float[] logits) {
-            int n = rs.length, v = logits.length / n;
+        private boolean[] sampleAll(Row[] rs, float[] logits, int v) {
+            int n = rs.length;
             boolean[] done = new boolean[n];
             for (int k = 0; k < n; k++) {
                 Row r = rs[k];
@@ -322,8 +373,11 @@ public final class Generator {
                     BitSet allowed = r.cursor.allowed();
                     boolean mayEnd = r.cursor.mayEnd() && !endIds.isEmpty();
                     if (allowed.isEmpty() && !mayEnd) { r.finish(Finish.STOP); done[k] = true; continue; } // the guide has nowhere to go
-                    float[] masked = Arrays.copyOfRange(logits, k * v, (k + 1) * v);
-                    for (int t = 0; t < v; t++) if (endIds.contains(t) ? !mayEnd : !allowed.get(t)) masked[t] = Float.NEGATIVE_INFINITY; // an end token only where the language may end
+                    if (maskBuf.length < v) maskBuf = new float[v];
+                    float[] masked = maskBuf; // the state's cached mask applied by walking its set bits, not the vocabulary
+                    Arrays.fill(masked, 0, v, Float.NEGATIVE_INFINITY);
+                    for (int t = allowed.nextSetBit(0); t >= 0 && t < v; t = allowed.nextSetBit(t + 1)) masked[t] = logits[k * v + t];
+                    for (int e : endArray) if (e < v) masked[e] = mayEnd ? logits[k * v + e] : Float.NEGATIVE_INFINITY; // an end token only where the language may end
                     next = sample(masked, 0, v, r.req.temperature(), r.req.topP(), r.rnd);
                 } else next = sample(logits, k * v, v, r.req.temperature(), r.req.topP(), r.rnd);
                 done[k] = r.accept(next, logits, k * v, v) != null;
@@ -336,6 +390,12 @@ public final class Generator {
             int alive = 0;
             for (boolean d : done) if (!d) alive++;
             if (alive == rows.length) return;
+            if (cpu != null) { // own caches: dropping a row drops its cache
+                Row[] kept = new Row[alive];
+                for (int k = 0, j = 0; k < rows.length; k++) if (!done[k]) kept[j++] = rows[k]; else rows[k].kv = null;
+                rows = kept;
+                return;
+            }
             if (alive == 0) { rows = new Row[0]; cache.close(); cache = null; return; }
             long[] idx = new long[alive];
             Row[] kept = new Row[alive];

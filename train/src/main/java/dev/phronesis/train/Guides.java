@@ -29,7 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Guides {
     /** {@code response_format} / {@code ChatRequest.schemaName} that asks for the answer ending instead of JSON. */
-    public static final String ANSWER_GRAMMAR = "phronesis_answer";
+    public static final String ANSWER_GRAMMAR = dev.phronesis.llm.ChatRequest.ANSWER_GRAMMAR;
     /** Keywords that only describe (never constrain) a value. */
     private static final Set<String> DESCRIPTIVE = Set.of("title", "description", "examples", "default", "$schema", "$id",
             "additionalProperties", "required", "properties", "items", "type", "enum", "const", "anyOf", "oneOf",
@@ -92,7 +92,112 @@ public final class Guides {
      * inside it (-1 = unbounded).
      */
     public static Guide answerEnding(List<String> modes, Map<String, String> tools, int maxPreambleChars, Tokenizer tok) {
-        return regex(answerEndingRegex(modes, tools, maxPreambleChars), tok);
+        if (maxPreambleChars < 0) return regex(answerEndingRegex(modes, tools, -1), tok);
+        String key = modes + "\u0000" + tools + "\u0000" + maxPreambleChars + "\u0000" + System.identityHashCode(tok);
+        Guide cached = ANSWER_GUIDES.get(key);
+        if (cached != null) return cached;
+        // A bounded repetition ((.|\n){0,N}) before the ending makes a DFA of N x ending states, built for
+        // every request: far too slow. Instead the free text is unbounded but may not contain the
+        // decision prefix (so once it appears the row is committed to the ending), and the bound is kept
+        // by the cursor: past N characters of free text it switches to the ending alone.
+        String free = "(~(@" + literal(AnswerFormat.DECISION_PREFIX) + "@))";
+        String ending = endingRegex(modes, tools);
+        Guide open = new DfaGuide(compile("(" + free + literal("\n") + ")?" + ending), pieces(tok));
+        Guide closing = new DfaGuide(compile(ending), pieces(tok));
+        Guide g = new BoundedPreamble(open, closing, maxPreambleChars, pieces(tok));
+        if (ANSWER_GUIDES.size() > 512) ANSWER_GUIDES.clear();
+        ANSWER_GUIDES.put(key, g);
+        return g;
+    }
+
+    /** Answer guides by (modes, tools, bound, tokenizer): eval asks for the same few tool sets hundreds of times. */
+    private static final Map<String, Guide> ANSWER_GUIDES = new ConcurrentHashMap<>();
+
+    private static RunAutomaton compile(String regex) {
+        Automaton a;
+        try {
+            a = new RegExp(regex, RegExp.ALL).toAutomaton();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("guided regex does not compile: " + e.getMessage());
+        }
+        a.minimize();
+        return new RunAutomaton(a);
+    }
+
+    /** The decision line and, with tools, the call: the answer ending without the free text before it. */
+    static String endingRegex(List<String> modes, Map<String, String> tools) {
+        if (modes.isEmpty()) throw new IllegalArgumentException("the answer grammar needs at least one mode");
+        List<String> m = new ArrayList<>();
+        for (String mode : modes) m.add(literal(mode));
+        String decision = literal(AnswerFormat.DECISION_PREFIX + " ") + "(" + String.join("|", m) + ")";
+        return tools.isEmpty() ? decision : decision + literal("\n") + toolCallRegex(tools);
+    }
+
+    /**
+     * Free text up to a bound, then the ending: walks {@code open} (free text that never contains the
+     * decision prefix, then the ending) until the free text reaches {@code maxChars} characters outside a
+     * started decision line; then continues with {@code closing} (the ending alone) after a forced line
+     * break, so a row always reaches its ending inside the budget the bound was sized for.
+     */
+    private static final class BoundedPreamble implements Guide {
+        private final Guide open, closing;
+        private final int maxChars;
+        private final String[][] pieces;
+        private final String prefix = AnswerFormat.DECISION_PREFIX;
+
+        BoundedPreamble(Guide open, Guide closing, int maxChars, String[][] pieces) {
+            this.open = open;
+            this.closing = closing;
+            this.maxChars = maxChars;
+            this.pieces = pieces;
+        }
+
+        @Override public Cursor start() {
+            return new Cursor() {
+                Cursor cur = open.start();
+                boolean first = true, closed, committed;
+                int chars;
+                final StringBuilder line = new StringBuilder();
+
+                /** Past the bound and not inside a decision line: only a line break may come, then the ending. */
+                boolean mustBreak() { return !closed && !committed && chars >= maxChars; }
+
+                @Override public BitSet allowed() {
+                    if (!mustBreak()) return cur.allowed();
+                    if (line.isEmpty()) { switchToClosing(); return cur.allowed(); }
+                    BitSet b = new BitSet();
+                    String[] texts = pieces[first ? 0 : 1];
+                    for (int t = 0; t < texts.length; t++) if ("\n".equals(texts[t])) b.set(t);
+                    if (b.isEmpty()) { switchToClosing(); return cur.allowed(); } // no bare line-break token: start the ending here
+                    return b;
+                }
+
+                void switchToClosing() {
+                    cur = closing.start();
+                    closed = true;
+                }
+
+                @Override public boolean mayEnd() { return !mustBreak() && cur.mayEnd(); }
+                @Override public boolean complete() { return !mustBreak() && cur.complete(); }
+
+                @Override public void advance(int token) {
+                    String[] texts = pieces[first ? 0 : 1];
+                    String t = token < texts.length ? texts[token] : null;
+                    first = false;
+                    if (mustBreak() && "\n".equals(t)) { switchToClosing(); line.setLength(0); return; }
+                    cur.advance(token);
+                    if (t == null || closed) return;
+                    for (int i = 0; i < t.length(); i++) {
+                        char c = t.charAt(i);
+                        if (c == '\n') line.setLength(0); else line.append(c);
+                        if (!committed && line.length() >= prefix.length() && line.indexOf(prefix) == 0) committed = true;
+                    }
+                    // a line that has begun the decision prefix is let finish (the open guide then holds it to the ending)
+                    boolean starting = !line.isEmpty() && prefix.startsWith(line.toString());
+                    if (!starting && !committed) chars += t.length();
+                }
+            };
+        }
     }
 
     static String answerEndingRegex(List<String> modes, Map<String, String> tools) {
@@ -111,7 +216,20 @@ public final class Guides {
     }
 
     /** One {@code <tool_call>{"name": N, "arguments": A}</tool_call>} naming one of {@code tools} with arguments valid for its schema. */
+    /** Set while a tool call's arguments are compiled (their strings exclude markup). */
+    private static final ThreadLocal<Boolean> IN_CALL = ThreadLocal.withInitial(() -> false);
+
     public static String toolCallRegex(Map<String, String> tools) {
+        boolean outer = IN_CALL.get();
+        IN_CALL.set(true);
+        try {
+            return toolCallRegexInCall(tools);
+        } finally {
+            IN_CALL.set(outer);
+        }
+    }
+
+    private static String toolCallRegexInCall(Map<String, String> tools) {
         if (tools.isEmpty()) throw new IllegalArgumentException("a tool call needs at least one tool");
         List<String> calls = new ArrayList<>();
         for (var t : tools.entrySet()) {
@@ -206,7 +324,8 @@ public final class Guides {
             case "string" -> {
                 int min = s.path("minLength").asInt(0);
                 String reps = s.has("maxLength") ? "{" + min + "," + s.get("maxLength").asInt() + "}" : "{" + min + ",}";
-                yield literal("\"") + "([^\\\"\\\\\u0000-\u001f]|\\\\[\\\"\\\\/bfnrt])" + reps + literal("\"");
+                // inside a tool call a string may not hold '<': the call's closing tag could not be found otherwise
+                yield literal("\"") + (IN_CALL.get() ? "([^\\\"\\\\<\u0000-\u001f]|\\\\[\\\"\\\\/bfnrt])" : "([^\\\"\\\\\u0000-\u001f]|\\\\[\\\"\\\\/bfnrt])") + reps + literal("\"");
             }
             case "integer" -> "(\\-)?(0|[1-9][0-9]{0," + (MAX_DIGITS - 1) + "})";
             case "number" -> "(\\-)?(0|[1-9][0-9]{0," + (MAX_DIGITS - 1) + "})(\\.[0-9]{1," + MAX_DIGITS + "})?([eE][+\\-]?[0-9]{1,3})?";

@@ -174,6 +174,13 @@ public final class LlamaModel extends AbstractBlock implements AutoCloseable {
     }
 
     public ModelConfig config() { return config; }
+
+    /** Host copies of the rotary tables in use: {cos, sin}, each (max_positions, head_dim). */
+    float[][] ropeTablesNow() {
+        try (NDArray c = ropeCos.toType(DataType.FLOAT32, true); NDArray s = ropeSin.toType(DataType.FLOAT32, true)) {
+            return new float[][]{c.toFloatArray(), s.toFloatArray()};
+        }
+    }
     public DataType dtype() { return dtype; }
     NDManager manager() { return manager; }
 

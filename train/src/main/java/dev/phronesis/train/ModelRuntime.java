@@ -58,6 +58,7 @@ public final class ModelRuntime implements AutoCloseable {
         this.tokenizer = tokenizer;
         this.format = format;
         this.generator = new Generator(weights.model(), tokenizer, endIds);
+        this.generator.useCpu(CpuLlama.of(weights.model(), weights.namedParameters()));
         this.adapters = adapters;
     }
 
@@ -161,6 +162,7 @@ public final class ModelRuntime implements AutoCloseable {
         if (active != null) adapters.get(active).detach();
         if (adapter != null) adapters.get(adapter).activate();
         active = adapter;
+        generator.adapterActive(adapter != null);
     }
 
     /** The prompt that asks for the next assistant turn, with the offered tools where the format has a place for them. */

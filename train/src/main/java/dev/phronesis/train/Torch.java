@@ -18,6 +18,7 @@ public final class Torch {
         Engine.getEngine("PyTorch");
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         if (JniUtils.getNumThreads() != n) JniUtils.setNumThreads(n);
+        CpuLlama.setThreads(n); // the Java forward uses the same count
         return n;
     }
 

@@ -32,6 +32,9 @@ class ChatServerTest {
 
     @BeforeAll
     static void setUp() throws Exception {
+        // the JDK server's connection limit is process-wide, read when its first server starts: small enough here to fill
+        // well inside the 2 s header timeout on a loaded machine (the default is 512)
+        System.getProperties().putIfAbsent("jdk.httpserver.maxConnections", "100");
         Fixtures.organismCheckpoint(dir.resolve("ck"));
         student = EmbeddedStudent.load(dir.resolve("ck"), EmbeddedStudent.Options.defaults().withLimits(64, 3, 1L << 30));
         server = ChatServer.start(student, "student", ChatServer.Options.loopback(0).withApiKey(KEY).withOrigins(Set.of("http://allowed.example"))
@@ -96,6 +99,81 @@ class ChatServerTest {
         assertThat(Json.MAPPER.readTree(r.body()).path("error").path("type").asText()).isEqualTo("rate_limit_error");
         assertThat(post("/v1/chat/completions", CHAT + ",\"n\":3}").statusCode()).isEqualTo(200); // within the share
         assertThat(student.stats().runningRows()).isZero();
+    }
+
+    /**
+     * Many clients at once (distinct OpenAI {@code user}s), each within its share, together past the queue of 64 rows:
+     * the ones over the bound get 429 with Retry-After at once (none waits unboundedly), the others their answers, and
+     * afterwards nothing stays queued, running or reserved. n=128 is refused outright (400: past the most choices per request).
+     */
+    @Test
+    void manyClientsPastTheQueueGet429AndNothingStaysReserved() throws Exception {
+        HttpResponse<String> huge = post("/v1/chat/completions", CHAT + ",\"n\":128}");
+        assertThat(huge.statusCode()).isEqualTo(400);
+        assertThat(huge.body()).contains("n");
+        int clients = 90; // within the connection limit of 100; 270 rows against the 64-row queue
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/chat/completions"))
+                    .header("Content-Type", "application/json").header("Authorization", "Bearer " + KEY)
+                    .POST(HttpRequest.BodyPublishers.ofString(CHAT.replace("\"max_tokens\":5", "\"max_tokens\":32") + ",\"n\":3,\"user\":\"c" + i + "\"}")).build();
+            all.add(HTTP.sendAsync(r, HttpResponse.BodyHandlers.ofString()));
+        }
+        int ok = 0, limited = 0;
+        for (var f : all) {
+            HttpResponse<String> r = f.get(120, java.util.concurrent.TimeUnit.SECONDS);
+            if (r.statusCode() == 200) ok++;
+            else {
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(429);
+                assertThat(r.headers().firstValue("Retry-After")).isPresent();
+                limited++;
+            }
+        }
+        System.out.printf("serve: %d clients x n=3 against a 64-row queue: %d answered, %d refused 429 with Retry-After%n", clients, ok, limited);
+        assertThat(ok).isPositive();
+        assertThat(limited).as("the queue bound refused some of %d rows", clients * 3).isPositive();
+        assertThat(ok + limited).isEqualTo(clients);
+        var s = student.stats();
+        assertThat(s.queuedRows()).isZero();
+        assertThat(s.runningRows()).isZero();
+        assertThat(s.kvBytesReserved()).isZero();
+    }
+
+    /** Past jdk.httpserver.maxConnections (process-wide, fixed by the first server), new connections are closed at once. */
+    @Test
+    void connectionsPastTheLimitAreClosed() throws Exception {
+        int limit = Integer.parseInt(System.getProperty("jdk.httpserver.maxConnections"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(limit <= 128, "skipped: connection limit " + limit + " too large to fill in a test");
+        // idle connections are closed after the header timeout (2 s here), which frees slots: fill and probe well inside it
+        int refused = 0;
+        double secs = 0;
+        for (int attempt = 0; attempt < 3 && refused < 5; attempt++) {
+            List<Socket> held = new ArrayList<>();
+            long t0 = System.nanoTime();
+            try {
+                for (int i = 0; i < limit; i++) held.add(new Socket("127.0.0.1", server.port()));
+                refused = 0;
+                for (int i = 0; i < 5; i++) {
+                    try (Socket extra = new Socket("127.0.0.1", server.port())) {
+                        extra.setSoTimeout(5000);
+                        extra.getOutputStream().write(("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                        if (extra.getInputStream().read() < 0) refused++;
+                    } catch (java.net.SocketException e) {
+                        refused++;
+                    }
+                }
+                secs = (System.nanoTime() - t0) / 1e9;
+            } finally {
+                for (Socket s : held) s.close();
+            }
+            System.out.printf("serve: %d connections held open; %d of 5 more closed by the server (%.2f s)%n", limit, refused, secs);
+            if (refused < 5 && secs < 1.5) break; // inside the header timeout and still served: the limit does not hold
+            Thread.sleep(3000); // let the server drop the held ones before another try
+        }
+        if (refused < 5 && secs >= 1.5) org.junit.jupiter.api.Assumptions.abort("skipped: opening " + limit + " connections took " + secs + " s, past the header timeout that frees them");
+        assertThat(refused).isEqualTo(5);
+        Thread.sleep(500);
+        assertThat(rawStatus("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")).isEqualTo(200); // serving again once they are gone
     }
 
     @Test

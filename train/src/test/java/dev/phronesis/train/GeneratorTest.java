@@ -10,9 +10,9 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class GeneratorTest {
-    private static WordTokenizer tok;
-    private static LlamaModel model;
-    private static Generator gen;
+    static WordTokenizer tok;
+    static LlamaModel model;
+    static Generator gen;
 
     @BeforeAll
     static void setUp() {

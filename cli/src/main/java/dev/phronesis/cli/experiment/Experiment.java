@@ -40,8 +40,21 @@ public sealed interface Experiment permits Experiment.Organism, Experiment.Real 
     record Real(String name, Path file, String constitution, String taxonomy, Path models, long seed, String realiser,
                 int trainScenarios, int heldoutAgentic, int heldoutBenign, int heldoutAdvice, String teacher, List<String> judges,
                 int samplesPerScenario, long budgetTokens, List<String> formats, ExportKind export, String baseModel,
-                Map<String, String> students, int evalSamples, double temperature, String evalJudge, List<Path> evalSuites) implements Experiment {
+                Map<String, String> students, int evalSamples, double temperature, String evalJudge, List<Path> evalSuites,
+                Documents documents) implements Experiment {
         public Real { evalSuites = evalSuites == null ? List.of() : List.copyOf(evalSuites); }
+    }
+
+    /**
+     * A real run's {@code documents} stage (docs/documents.md): synthetic documents before SFT, and, with a trainer
+     * export, the job's mid-training stage on them ({@code python train.py --stage midtrain}, then the SFT from its result).
+     *
+     * @param writer        {@code scripted} or a model name of the catalog
+     * @param genres        genre names (empty: all)
+     * @param midtrainSteps steps of the exported job's mid-training stage
+     */
+    record Documents(String writer, int count, int minCoverage, long budgetTokens, List<String> genres, int midtrainSteps) {
+        public Documents { genres = List.copyOf(genres); }
     }
 
     /** Built-in experiment files ({@code builtin:NAME}): {@code demo} and {@code demo-quick}, what `phronesis demo` runs. */
@@ -112,6 +125,7 @@ public sealed interface Experiment permits Experiment.Organism, Experiment.Real 
         YMapReader st = r.map("student", false);
         int hidden = d.hiddenSize(), layers = d.layers(), seq = d.seqLen(), pre = d.pretrainSteps(), sft = d.sftSteps(), batch = d.batchSize(), maxTok = d.evalMaxTokens();
         double replay = d.replay();
+        dev.phronesis.eval.Decoding decoding = d.evalDecoding();
         if (st != null) {
             hidden = st.optInt("hidden_size", hidden, 16, 4096);
             layers = st.optInt("layers", layers, 1, 64);
@@ -121,6 +135,12 @@ public sealed interface Experiment permits Experiment.Organism, Experiment.Real 
             batch = st.optInt("batch_size", batch, 1, 4096);
             replay = st.optNumber("replay", replay, 0, 0.95);
             maxTok = st.optInt("eval_max_tokens", maxTok, 8, 8192);
+            String dec = st.optString("eval_decoding", decoding.wire());
+            try {
+                decoding = dev.phronesis.eval.Decoding.parse(dec);
+            } catch (IllegalArgumentException ex) {
+                p.add(st.raw("eval_decoding"), st.child("eval_decoding") + ": " + ex.getMessage());
+            }
             st.finish();
         }
         PretrainCorpus.World w = d.world();
@@ -141,10 +161,18 @@ public sealed interface Experiment permits Experiment.Organism, Experiment.Real 
                     wr.optNumber("narrative_share", w.narrativeShare(), 0, 1), wr.optInt("copies", w.copies(), 1, 1000), wr.optBool("fresh_documents", w.fresh()));
             wr.finish();
         }
+        OrganismPlan.Documents docs = d.documents();
+        YMapReader dr = r.map("documents", false);
+        if (dr != null) {
+            docs = new OrganismPlan.Documents(dr.optInt("count", docs.count(), 1, 1_000_000), dr.optInt("min_coverage", docs.minCoverage(), 1, 10_000),
+                    (long) dr.optNumber("budget_tokens", docs.budgetTokens(), 1, 1e12), dr.optInt("midtrain_steps", docs.midtrainSteps(), 1, 10_000_000),
+                    dr.optNumber("replay", docs.replay(), 0, 0.95));
+            dr.finish();
+        }
         List<String> arms = r.has("arms") ? r.stringList("arms", false) : d.arms();
         try {
             OrganismPlan plan = new OrganismPlan(seeds.getFirst(), trainAdvice, trainAgentic, hh, hb, ha, ctl, words, hidden, layers, seq, pre, sft, batch, replay,
-                    maxTok, sem, arms, w);
+                    maxTok, sem, arms, w, docs, decoding);
             return new Organism(name, file, constitution, taxonomy, seeds, plan);
         } catch (IllegalArgumentException ex) {
             p.add(r.raw("arms") != null ? r.raw("arms") : r.node(), "arms: " + ex.getMessage());
@@ -217,7 +245,14 @@ public sealed interface Experiment permits Experiment.Organism, Experiment.Real 
             }
             ev.finish();
         }
+        Documents documents = null;
+        YMapReader dr = r.map("documents", false);
+        if (dr != null) {
+            documents = new Documents(dr.optString("writer", "scripted"), dr.optInt("count", 200, 1, 10_000_000), dr.optInt("min_coverage", 3, 1, 100_000),
+                    (long) dr.optNumber("budget_tokens", 2_000_000, 1, 1e12), dr.stringList("genres", false), dr.optInt("midtrain_steps", 500, 1, 10_000_000));
+            dr.finish();
+        }
         return new Real(name, file, constitution, taxonomy, models, seed, realiser, train, hh, hb, ha, teacher, judges, samples, budget, formats,
-                export, baseModel, students, evalSamples, temp, evalJudge, evalSuites);
+                export, baseModel, students, evalSamples, temp, evalJudge, evalSuites, documents);
     }
 }

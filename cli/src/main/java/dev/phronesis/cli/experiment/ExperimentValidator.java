@@ -55,6 +55,20 @@ public final class ExperimentValidator {
                 if (!seen.add(v.value())) p.add(v, "dataset.formats: '" + v.value() + "' is listed twice");
             }
         }
+        if (e.get("documents") instanceof YNode.Map docs && docs.entries().get("genres") instanceof YNode.Seq genres) {
+            Set<String> seen = new HashSet<>();
+            for (YNode g : genres.items()) {
+                if (!(g instanceof YNode.Scalar v)) continue;
+                if (!dev.phronesis.data.documents.Genre.wires().contains(v.value()))
+                    p.add(v, "documents.genres: '" + v.value() + "' is not a genre (" + String.join(", ", dev.phronesis.data.documents.Genre.wires()) + ")"
+                            + YMapReader.didYouMean(v.value(), dev.phronesis.data.documents.Genre.wires()));
+                else if (!seen.add(v.value())) p.add(v, "documents.genres: '" + v.value() + "' is listed twice");
+            }
+        }
+        if (e.get("documents") instanceof YNode.Map && e.get("kind") instanceof YNode.Scalar k && k.value().equals("organism")
+                && !(e.get("arms") instanceof YNode.Seq arms && arms.items().stream().anyMatch(a -> a instanceof YNode.Scalar v
+                        && (v.value().equals("documents") || v.value().startsWith("documents+")))))
+            p.add(e.get("documents"), "documents: no arm uses the documents (add 'documents' or documents+KIND to arms, e.g. documents+honeypot-deliberation)");
         checkModelNames(root, p, file);
     }
 
@@ -80,6 +94,7 @@ public final class ExperimentValidator {
         if (e.get("judges") instanceof YNode.Seq j) uses.addAll(j.items());
         if (e.get("students") instanceof YNode.Map st) uses.addAll(st.entries().values());
         if (e.get("eval") instanceof YNode.Map ev && ev.entries().get("judge") != null) uses.add(ev.entries().get("judge"));
+        if (e.get("documents") instanceof YNode.Map d && d.entries().get("writer") != null) uses.add(d.entries().get("writer"));
         for (YNode u : uses) {
             if (!(u instanceof YNode.Scalar v) || v.isNull() || v.value().equals(SCRIPTED) || names.contains(v.value())) continue;
             List<String> choices = new ArrayList<>(names);

@@ -56,6 +56,8 @@ public final class Rehearsal implements AutoCloseable {
         String firstUser = r.messages().stream().filter(m -> m.role().equals("user")).map(TestRequest.Message::content).findFirst().orElse("");
         if (schema != null && schema.contains("\"scores\"")) return TestReply.text(rubric());
         if (schema != null && schema.contains("\"evidence\"")) return TestReply.text("{\"label\": \"undetermined\", \"evidence\": \"rehearsal: no judgement\"}");
+        if (schema != null && schema.contains("\"title\"") && schema.contains("\"text\"") && DOCUMENT_LENGTH.matcher(r.lastUserText()).find())
+            return TestReply.text(document(r.lastUserText()));
         if (schema != null) {
             Matcher m = SCENARIO.matcher(firstUser);
             Scenario s = m.find() ? scenario(m.group(1)) : null;
@@ -68,6 +70,21 @@ public final class Rehearsal implements AutoCloseable {
         String mode = s.spec().expectedMode() == null ? "help" : s.spec().expectedMode();
         return TestReply.text("Rehearsal answer.\n" + (a == null || a.alignedAction() == null ? AnswerFormat.DECISION_PREFIX + " " + mode
                 : AnswerFormat.ending(mode, a.alignedAction())));
+    }
+
+    private static final java.util.regex.Pattern DOCUMENT_LENGTH = java.util.regex.Pattern.compile(" of about (\\d+) words");
+
+    /**
+     * A synthetic document that keeps to the plan in the document writer's prompt: it names every principle,
+     * heuristic and factor the prompt lists and has about the asked length ({"title", "text"}).
+     */
+    public static String document(String prompt) {
+        Matcher m = DOCUMENT_LENGTH.matcher(prompt);
+        int words = m.find() ? Integer.parseInt(m.group(1)) : 100;
+        StringBuilder text = new StringBuilder();
+        for (String line : prompt.split("\n")) if (line.startsWith("- ")) text.append(line.substring(2)).append(' ');
+        while (text.toString().split("\\s+").length < words) text.append(" The reason matters more than the rule.");
+        return Jsonl.toJson(java.util.Map.of("title", "A rehearsal document", "text", text.toString().strip()));
     }
 
     private static String rubric() {

@@ -27,11 +27,36 @@ import java.util.Map;
  * @param evalMaxTokens      generation limit per answer, the same for every arm; it must leave room for reasoning before the
  *                           decision line, or arms that reason are cut off before they answer (and scored undetermined)
  * @param semanticDedup      embed scenarios (all-MiniLM-L6-v2) for semantic dedup
+ * @param documents          the synthetic documents and the mid-training of the {@code documents} arms (used only when an arm needs them)
+ * @param evalDecoding       how eval asks for answers: guided (the answer grammar; every arm is then also evaluated with free
+ *                           decoding, reported beside it) or free only
  */
 public record OrganismPlan(long seed, int trainAdvice, int trainAgentic, int heldoutHarmful, int heldoutBenign, int heldoutAdvice,
                            int control, int maxWords, int hiddenSize, int layers, int seqLen, int pretrainSteps, int sftSteps,
                            int batchSize, double replay, int evalMaxTokens, boolean semanticDedup, List<String> arms,
-                           PretrainCorpus.World world) {
+                           PretrainCorpus.World world, Documents documents, dev.phronesis.eval.Decoding evalDecoding) {
+
+    /**
+     * The documents arms' mid-training (docs/documents.md): scripted documents planned for coverage from
+     * training families only, a token budget, and continued pre-training of the base with replay.
+     *
+     * @param count         documents planned at least
+     * @param minCoverage   documents covering each principle, heuristic and factor
+     * @param budgetTokens  token budget of the documents dataset
+     * @param midtrainSteps continued pre-training steps from the base
+     * @param replay        share of pre-training corpus rows mixed into mid-training
+     */
+    public record Documents(int count, int minCoverage, long budgetTokens, int midtrainSteps, double replay) {
+        public Documents {
+            if (count < 1 || minCoverage < 1 || budgetTokens < 1 || midtrainSteps < 1)
+                throw new IllegalArgumentException("documents: count, min_coverage, budget_tokens and midtrain_steps must be >= 1");
+            if (replay < 0 || replay > 0.95) throw new IllegalArgumentException("documents: replay must be within [0, 0.95]");
+        }
+
+        public static Documents full() { return new Documents(400, 5, 2_000_000, 300, 0.25); }
+
+        public static Documents quick() { return new Documents(120, 2, 2_000_000, 80, 0.25); }
+    }
 
     /** The arms of ORGANISM.md, in report order; the first is the baseline of every comparison. */
     public static final List<String> ARMS = List.of("none", "honeypot-demos", "honeypot-deliberation", "advice-demos", "advice-deliberation",
@@ -45,6 +70,8 @@ public record OrganismPlan(long seed, int trainAdvice, int trainAgentic, int hel
 
     public OrganismPlan {
         arms = List.copyOf(arms);
+        java.util.Objects.requireNonNull(documents, "documents");
+        if (evalDecoding == null) evalDecoding = dev.phronesis.eval.Decoding.GUIDED;
         for (String a : arms) Arm.parse(a); // throws naming the arm
         if (arms.stream().distinct().count() != arms.size()) throw new IllegalArgumentException("arms must be distinct, got " + arms);
         if (!arms.contains("none")) throw new IllegalArgumentException("the arms must include 'none' (the base model), the baseline of every comparison");
@@ -53,38 +80,42 @@ public record OrganismPlan(long seed, int trainAdvice, int trainAgentic, int hel
     /** The arms, parsed, in report order. */
     public List<Arm> parsedArms() { return arms.stream().map(Arm::parse).toList(); }
 
+    /** True when some arm starts from the mid-trained model: the run has the documents and midtrain stages. */
+    public boolean needsDocuments() { return parsedArms().stream().anyMatch(Arm::midtrains); }
+
     public static OrganismPlan full() {
         return new OrganismPlan(1, 500, 500, 240, 120, 120, 60, 60, 96, 3, 320, 1500, 150, 16, 0.25, 192, false, ARMS,
-                PretrainCorpus.World.defaults());
+                PretrainCorpus.World.defaults(), Documents.full(), dev.phronesis.eval.Decoding.GUIDED);
     }
 
     public static OrganismPlan quick() {
         return new OrganismPlan(1, 160, 160, 60, 30, 30, 20, 60, 96, 3, 320, 360, 40, 16, 0.25, 192, false, ARMS,
-                PretrainCorpus.World.defaults());
+                PretrainCorpus.World.defaults(), Documents.quick(), dev.phronesis.eval.Decoding.GUIDED);
     }
 
     public OrganismPlan withSeed(long s) {
         return new OrganismPlan(s, trainAdvice, trainAgentic, heldoutHarmful, heldoutBenign, heldoutAdvice, control, maxWords, hiddenSize,
-                layers, seqLen, pretrainSteps, sftSteps, batchSize, replay, evalMaxTokens, semanticDedup, arms, world);
+                layers, seqLen, pretrainSteps, sftSteps, batchSize, replay, evalMaxTokens, semanticDedup, arms, world, documents, evalDecoding);
     }
 
     public OrganismPlan withArms(List<String> a) {
         return new OrganismPlan(seed, trainAdvice, trainAgentic, heldoutHarmful, heldoutBenign, heldoutAdvice, control, maxWords, hiddenSize,
-                layers, seqLen, pretrainSteps, sftSteps, batchSize, replay, evalMaxTokens, semanticDedup, a, world);
+                layers, seqLen, pretrainSteps, sftSteps, batchSize, replay, evalMaxTokens, semanticDedup, a, world, documents, evalDecoding);
     }
 
     public OrganismPlan withEvalMaxTokens(int t) {
         return new OrganismPlan(seed, trainAdvice, trainAgentic, heldoutHarmful, heldoutBenign, heldoutAdvice, control, maxWords, hiddenSize,
-                layers, seqLen, pretrainSteps, sftSteps, batchSize, replay, t, semanticDedup, arms, world);
+                layers, seqLen, pretrainSteps, sftSteps, batchSize, replay, t, semanticDedup, arms, world, documents, evalDecoding);
     }
 
     public OrganismPlan withSteps(int pretrain, int sft) {
         return new OrganismPlan(seed, trainAdvice, trainAgentic, heldoutHarmful, heldoutBenign, heldoutAdvice, control, maxWords, hiddenSize,
-                layers, seqLen, pretrain, sft, batchSize, replay, evalMaxTokens, semanticDedup, arms, world);
+                layers, seqLen, pretrain, sft, batchSize, replay, evalMaxTokens, semanticDedup, arms, world, documents, evalDecoding);
     }
 
     /** The published reference points shown beside the organism's numbers (agentic misalignment, averaged over honeypot evals). */
     public static final Map<String, String> PUBLISHED = Map.of(
             "none", "22%", "honeypot-demos", "15%", "honeypot-deliberation", "3%", "advice-demos", "–",
-            "advice-deliberation", "≈3% with ~28× fewer tokens than eval-like data");
+            "advice-deliberation", "≈3% with ~28× fewer tokens than eval-like data",
+            "documents+honeypot-deliberation", "MSM: 54% → 7% (Qwen3-32B; deliberation alone 14%)");
 }

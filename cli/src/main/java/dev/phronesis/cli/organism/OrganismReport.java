@@ -7,6 +7,7 @@ import dev.phronesis.core.constitution.Constitution;
 import dev.phronesis.core.records.Jsonl;
 import dev.phronesis.eval.Reports;
 import dev.phronesis.eval.Stats;
+import dev.phronesis.eval.Decoding;
 import dev.phronesis.eval.Summary;
 
 import java.io.IOException;
@@ -26,6 +27,8 @@ import java.util.Map;
 public final class OrganismReport {
     public static final String FILE = "organism.md";
     public static final String TABLE = "ablation.txt";
+    /** Per arm: unique tokens (SFT data, documents), and processed tokens measured from the trainers' final states. */
+    public static final String TOKENS = "tokens.json";
 
     private OrganismReport() {}
 
@@ -39,13 +42,32 @@ public final class OrganismReport {
         JsonNode corpus = Jsonl.MAPPER.readTree(dir.path(Artifacts.CORPUS_STATS).toFile());
         JsonNode families = Jsonl.MAPPER.readTree(dir.path(Artifacts.FAMILIES).toFile());
         StringBuilder table = new StringBuilder();
-        String fmt = "%-22s %10s  %-16s %-16s %-16s %-16s %-14s  %s%n";
-        table.append(String.format(Locale.ROOT, fmt, "arm", "tokens", "misaligned*", "strictly misal.", "over-refusal", "advice accuracy", "undetermined", "published"));
+        boolean guided = plan.evalDecoding() == Decoding.GUIDED;
+        Map<String, Summary.ArmSummary> free = guided ? freeSummaries(dir, plan) : Map.of();
+        String fmt = "%-32s %10s %10s  %-16s %-16s %-16s %-16s %-14s" + (guided ? "  %-16s %-14s" : "%s%s") + "  %s%n";
+        table.append(String.format(Locale.ROOT, fmt, "arm", "unique tok", "processed", "misaligned*", "strictly misal.", "over-refusal", "advice accuracy", "undetermined",
+                guided ? "misaligned* free" : "", guided ? "undet. free" : "", "published"));
+        Map<String, Object> tokens = new java.util.LinkedHashMap<>();
         for (Summary.ArmSummary a : s.arms()) {
-            table.append(String.format(Locale.ROOT, fmt, a.name(), a.metadata().getOrDefault("trainingTokens", "0"), pct(a.notAligned()), pct(a.misalignment()),
-                    pct(a.overRefusal()), pct(a.adviceAccuracy()), pct(a.undetermined()), Arm.parse(a.name()).dataPercent() == 100 ? OrganismPlan.PUBLISHED.getOrDefault(a.name(), "–") : "–"));
+            Map<String, String> m = a.metadata();
+            table.append(String.format(Locale.ROOT, fmt, a.name(), m.getOrDefault("trainingTokens", "0"), m.getOrDefault("processedTokens", "0"), pct(a.notAligned()), pct(a.misalignment()),
+                    pct(a.overRefusal()), pct(a.adviceAccuracy()), pct(a.undetermined()),
+                    guided ? pct(free.get(a.name()) == null ? null : free.get(a.name()).notAligned()) : "",
+                    guided ? pct(free.get(a.name()) == null ? null : free.get(a.name()).undetermined()) : "", Arm.parse(a.name()).dataPercent() == 100 ? OrganismPlan.PUBLISHED.getOrDefault(a.name(), "–") : "–"));
+            Map<String, Object> t = new java.util.LinkedHashMap<>();
+            long unique = Long.parseLong(m.getOrDefault("trainingTokens", "0")), docs = Long.parseLong(m.getOrDefault("documentsTokens", "0"));
+            t.put("uniqueTokens", unique);
+            t.put("sftTokens", unique - docs);
+            t.put("documentsTokens", docs);
+            t.put("processedTokens", Long.parseLong(m.getOrDefault("processedTokens", "0")));
+            tokens.put(a.name(), t);
         }
-        table.append("* held-out agentic honeypots, not aligned = misaligned + undetermined (ORGANISM.md headline); 95% Wilson intervals; tokens = unique SFT tokens of the arm\n");
+        table.append("* held-out agentic honeypots, not aligned = misaligned + undetermined (ORGANISM.md headline); 95% Wilson intervals; unique tok = unique SFT tokens of the arm "
+                + "plus, for documents arms, the documents dataset's; processed = tokens through the loss after the base (mid-training with its replay, and SFT with its replay)\n");
+        if (guided) table.append("Guided decoding (every arm alike): the answer grammar fixes the ending's form (DECISION: <a mode>, one call to an offered tool with "
+                + "schema-valid arguments), not its content; the free columns are the same arms decoded without it.\n");
+        Files.createDirectories(dir.path(Artifacts.REPORT));
+        Files.writeString(dir.path(Artifacts.REPORT).resolve(TOKENS), Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(tokens), StandardCharsets.UTF_8);
 
         StringBuilder md = new StringBuilder();
         md.append("# Organism run — ").append(c.ref()).append("\n\n");
@@ -69,12 +91,18 @@ public final class OrganismReport {
                 .append(families.path("train").size()).append("), checked before the eval: ").append(families.path("heldout")).append('\n');
         md.append("- Decisions come from the constitution's calculator; with the general constitution the decisive factors are consent and severity "
                 + "(rule `no-consent-serious-harm`), read from cue phrases shared by both forms; the other factors move the score within the permissive modes.\n\n");
+        md.append(documentsSection(dir));
         md.append("## Training-set diversity per arm\n\n");
         md.append(diversityTable(dir));
         md.append("\n## The chain per arm and form (ORGANISM.md lesson 7)\n\n");
         Map<String, dev.phronesis.core.records.Scenario> items = new java.util.HashMap<>();
         for (var x : Artifacts.scenarios(dir)) items.put(x.id(), x);
-        var chain = OrganismChain.compute(dir.path("eval"), plan.arms(), items,
+        List<String> chainArms = new ArrayList<>();
+        for (String a : plan.arms()) {
+            chainArms.add(a);
+            if (guided) chainArms.add(OrganismRun.freeEval(a));
+        }
+        var chain = OrganismChain.compute(dir.path("eval"), chainArms, items,
                 OrganismChain.entities(new ArrayList<>(items.values()), people), c);
         Files.writeString(dir.path(Artifacts.REPORT).resolve(OrganismChain.FILE), Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(chain), StandardCharsets.UTF_8);
         md.append(OrganismChain.markdown(chain)).append('\n');
@@ -85,13 +113,29 @@ public final class OrganismReport {
         Files.writeString(dir.path(Artifacts.REPORT).resolve(TABLE), table.toString(), StandardCharsets.UTF_8);
     }
 
+    /** Each arm's summary under free decoding (eval/ARM-free), by arm name. */
+    static Map<String, Summary.ArmSummary> freeSummaries(RunDirectory dir, OrganismPlan plan) {
+        List<dev.phronesis.eval.Arm> arms = new ArrayList<>();
+        for (String a : plan.arms()) {
+            Path d = dir.path(Artifacts.eval(OrganismRun.freeEval(a)));
+            if (Files.exists(d.resolve(dev.phronesis.eval.EvalRunner.RESULTS))) {
+                dev.phronesis.eval.Arm loaded = dev.phronesis.eval.Arm.load(d);
+                arms.add(new dev.phronesis.eval.Arm(a, loaded.model(), loaded.metadata(), loaded.results(), loaded.items(), loaded.failures()));
+            }
+        }
+        Map<String, Summary.ArmSummary> out = new java.util.HashMap<>();
+        if (!arms.isEmpty()) Summary.of(arms).arms().forEach(x -> out.put(x.name(), x));
+        return out;
+    }
+
     /** Plain sentences on each pairwise claim of the published shape, by point estimate and CI overlap. */
     static List<String> verdict(Summary s) {
         List<String> out = new ArrayList<>();
         Map<String, Summary.ArmSummary> by = new java.util.HashMap<>();
         s.arms().forEach(a -> by.put(a.name(), a));
         String[][] claims = {{"honeypot-demos", "none"}, {"honeypot-deliberation", "honeypot-demos"}, {"advice-deliberation", "none"},
-                {"advice-deliberation", "honeypot-deliberation"}};
+                {"advice-deliberation", "honeypot-deliberation"}, {"documents", "none"}, {"documents+honeypot-deliberation", "honeypot-deliberation"},
+                {"documents+advice-deliberation", "advice-deliberation"}};
         for (String[] cl : claims) {
             Summary.ArmSummary lo = by.get(cl[0]);
             Summary.ArmSummary hi = by.get(cl[1]);
@@ -106,6 +150,24 @@ public final class OrganismReport {
         }
         if (out.isEmpty()) out.add("not enough arms to compare.");
         return out;
+    }
+
+    /** The documents the documents arms mid-trained on: how many, their tokens, genres and coverage (absent without documents arms). */
+    static String documentsSection(RunDirectory dir) throws IOException {
+        Path cov = dir.path(Artifacts.DOCUMENTS).resolve(dev.phronesis.data.documents.DocumentGenerator.COVERAGE);
+        Path tok = dir.path(Artifacts.DOCUMENTS_DATASET).resolve("tokens.json");
+        if (!Files.exists(cov) || !Files.exists(tok)) return "";
+        JsonNode c = Jsonl.MAPPER.readTree(cov.toFile()), t = Jsonl.MAPPER.readTree(tok.toFile());
+        StringBuilder b = new StringBuilder("## Synthetic documents (the documents arms' mid-training)\n\n");
+        b.append(String.format(Locale.ROOT, "- %d scripted documents written from training families only; %d in the dataset (%d tokens of a %d budget); genres %s.%n",
+                c.path("documents").asInt(), t.path("documents").asInt(), t.path("tokens").asLong(), t.path("budget").asLong(), t.path("genres")));
+        int lo = Integer.MAX_VALUE, hi = 0;
+        for (JsonNode v : c.path("coverage")) { lo = Math.min(lo, v.asInt()); hi = Math.max(hi, v.asInt()); }
+        b.append(String.format(Locale.ROOT, "- distinct-1/2/3 %.3f / %.3f / %.3f; each of the %d principles, heuristics and factors is covered by %d..%d documents (minimum asked %d); below the minimum: %s.%n",
+                c.path("distinct1").asDouble(), c.path("distinct2").asDouble(), c.path("distinct3").asDouble(), c.path("coverage").size(), lo == Integer.MAX_VALUE ? 0 : lo, hi,
+                c.path("minCoverage").asInt(), c.path("shortfall").isEmpty() ? "none" : c.path("shortfall").toString()));
+        b.append("- The base's vocabulary includes the words of a fixed set of scripted documents, so the base is the same whatever the documents settings.\n\n");
+        return b.toString();
     }
 
     /** Each arm's training prompts: samples, unique tokens, distinct-n, Vendi (all-MiniLM-L6-v2), domains, system templates, tools per prompt. */
@@ -128,7 +190,10 @@ public final class OrganismReport {
     /** The published inequalities on held-out agentic misalignment: [lower arm, higher arm, relation]. */
     static final String[][] CLAIMS = {{"honeypot-demos", "none", "<"}, {"honeypot-deliberation", "honeypot-demos", "<"},
             {"honeypot-deliberation", "none", "<"}, {"advice-deliberation", "none", "<"}, {"advice-deliberation", "honeypot-deliberation", "≤"},
-            {OrganismPlan.DIVERSE, OrganismPlan.NARROW, "<"}};
+            {OrganismPlan.DIVERSE, OrganismPlan.NARROW, "<"},
+            // the synthetic-documents lever ("Model Spec Midtraining", "Teaching Claude Why"): mid-training helps alone and on top of SFT
+            {"documents", "none", "<"}, {"documents+honeypot-deliberation", "honeypot-deliberation", "<"},
+            {"documents+advice-deliberation", "advice-deliberation", "<"}};
 
     /**
      * Several seeds' reports side by side: per arm the mean and [min, max] of each headline rate, and for
@@ -176,7 +241,7 @@ public final class OrganismReport {
             b.append(String.format(Locale.ROOT, "  %s %s %s: held in %d of %d seeds%s | strictly misaligned: %d of %d  (%s)%n", cl[0], cl[2], cl[1], held, n,
                     held == n ? " (every seed)" : "", heldStrict, n, String.join("; ", per)));
         }
-        for (String arm : List.of("honeypot-demos", "honeypot-deliberation", OrganismPlan.NARROW, OrganismPlan.DIVERSE)) {
+        for (String arm : List.of("honeypot-demos", "honeypot-deliberation", OrganismPlan.NARROW, OrganismPlan.DIVERSE, "documents", "documents+honeypot-deliberation")) {
             int ok = 0, n = 0;
             for (Map<String, double[]> seed : perSeed) {
                 if (seed.get(arm) == null || seed.get("none") == null) continue;

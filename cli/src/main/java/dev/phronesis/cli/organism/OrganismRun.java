@@ -6,6 +6,9 @@ import dev.phronesis.cli.stages.Artifacts;
 import dev.phronesis.cli.stages.CorpusStage;
 import dev.phronesis.cli.stages.DatasetsStage;
 import dev.phronesis.cli.stages.DistillStage;
+import dev.phronesis.cli.stages.DocumentsStage;
+import dev.phronesis.cli.stages.MidtrainStage;
+import dev.phronesis.data.documents.DocumentPlanner;
 import dev.phronesis.cli.stages.EvalStage;
 import dev.phronesis.cli.stages.PretrainStage;
 import dev.phronesis.cli.stages.ReportStage;
@@ -20,6 +23,7 @@ import dev.phronesis.data.distill.DatasetBuilder;
 import dev.phronesis.data.distill.Verbosity;
 import dev.phronesis.data.scenario.ScenarioGenerator;
 import dev.phronesis.data.scenario.Taxonomy;
+import dev.phronesis.eval.Decoding;
 import dev.phronesis.eval.EvalRunner;
 import dev.phronesis.eval.Reports;
 import dev.phronesis.pipeline.Engine;
@@ -38,8 +42,9 @@ import java.util.Set;
 
 /**
  * The organism end to end (ORGANISM.md) as a list of shared stages: scenarios → pre-training corpus →
- * scripted-teacher deliberations → gates → one dataset per arm → base model → one SFT per arm from
- * the same base → held-out suites → eval of every arm → report. What the organism decides is here
+ * scripted-teacher deliberations → gates → one dataset per arm → base model → (when an arm needs them)
+ * synthetic documents → mid-training of the base → one SFT per arm from the same base (or the
+ * mid-trained model for {@code documents+} arms) → held-out suites → eval of every arm → report. What the organism decides is here
  * (sizes, the student's shape, its training settings); how stages run, key and resume is the
  * {@link Engine}'s.
  */
@@ -85,27 +90,49 @@ public final class OrganismRun {
         s.add(new CorpusStage(constitution, taxonomy, plan.world(), plan.control(), plan.maxWords(), plan.seed()));
         s.add(new DistillStage(constitution, scripted, Verbosity.COMPACT, List.of(), 1, plan.control(), plan.seed(), none));
         s.add(new DatasetsStage(Long.MAX_VALUE / 4, Set.of(DatasetBuilder.Format.HF_REASONING), arms, plan.seed()));
-        s.add(new PretrainStage(trainConfig(plan.pretrainSteps()), arms));
+        s.add(new PretrainStage(trainConfig(plan.pretrainSteps()), arms, constitution, taxonomy));
+        if (plan.needsDocuments()) {
+            OrganismPlan.Documents d = plan.documents();
+            s.add(new DocumentsStage(constitution, taxonomy, new DocumentPlanner.Options(d.count(), d.minCoverage(), List.of(), plan.seed()), d.budgetTokens(),
+                    scripted, 1, none));
+            s.add(new MidtrainStage(midtrainConfig()));
+        }
         for (Arm arm : arms) if (arm.trains()) s.add(new SftStage(arm, sftConfig()));
         s.add(new SuitesStage(plan.control()));
         EvalRunner.Options eval = EvalRunner.Options.of(1, 0.0).withSampling(0.0, 1.0, plan.evalMaxTokens(), plan.seed()).withConcurrency(EVAL_CONCURRENCY);
-        for (Arm arm : arms) s.add(new EvalStage(arm.name(), new EvalStage.Trained(arm), eval, null, List.of(), none));
+        for (Arm arm : arms) s.add(new EvalStage(arm.name(), new EvalStage.Trained(arm), eval.withDecoding(plan.evalDecoding()), null, List.of(), none));
+        if (plan.evalDecoding() == Decoding.GUIDED) // the same arms decoded freely: the format-error rate guidance hides, reported beside it
+            for (Arm arm : arms) s.add(new EvalStage(freeEval(arm.name()), new EvalStage.Trained(arm), eval.withDecoding(Decoding.FREE), null, List.of(), none));
         s.add(new ReportStage(plan.arms(), new Notes()));
         return s;
     }
+
+    /** The eval of an arm decoded freely when the headline eval is guided ({@code eval/ARM-free}). */
+    public static String freeEval(String arm) { return arm + "-free"; }
 
     /** Answers generated at once by the embedded student in eval. */
     static final int EVAL_CONCURRENCY = 64;
 
     /** The organism's page beside the report: ablation table, base rate, family split. */
     private final class Notes implements ReportStage.Addendum {
-        @Override public List<String> reads() { return List.of(Artifacts.CORPUS_STATS, Artifacts.FAMILIES); }
+        @Override public List<String> reads() {
+            List<String> r = new ArrayList<>(List.of(Artifacts.CORPUS_STATS, Artifacts.FAMILIES));
+            if (plan.needsDocuments()) r.add(Artifacts.DOCUMENTS);
+            if (plan.evalDecoding() == Decoding.GUIDED) for (String a : plan.arms()) r.add(Artifacts.eval(freeEval(a)));
+            return r;
+        }
 
         @Override public Map<String, Object> config() {
             return StageConfig.create().put("constitution", Artifacts.identity(constitution)).put("seed", plan.seed()).record("world", plan.world()).build();
         }
 
         @Override public void write(RunDirectory dir, Reports.Written w) throws Exception { OrganismReport.write(dir, plan, constitution, taxonomy.people().stream().map(Taxonomy.Person::name).toList(), w); }
+    }
+
+    /** Continued pre-training of the base on the documents: the SFT schedule (no 'model': the base's own), every token in the loss. */
+    private TrainConfig midtrainConfig() {
+        return trainConfig(plan.documents().midtrainSteps()).with("model", null).with("replay_fraction", plan.documents().replay()).with("lr", 1e-3)
+                .with("min_lr", 1e-4).with("eval_fraction", 0.05);
     }
 
     private TrainConfig sftConfig() {

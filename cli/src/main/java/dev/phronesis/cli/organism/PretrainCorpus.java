@@ -76,25 +76,29 @@ public final class PretrainCorpus {
 
     public record Corpus(List<String> documents, Stats stats) {}
 
+    // Advice answers name the person of the prompt ({name}): the base model's world rewards copying a prompt's
+    // people into the answer, which is what the agentic action needs (issue #17: the base named people of
+    // training transcripts instead); {obj} is the person's object pronoun.
     private static final List<String> ADVICE_LINES_HELP = List.of(
-            "Go ahead; it is fine to do this.", "You can do this; here is how to do it well.", "Yes, this is reasonable; do it.");
+            "Go ahead; it is fine to do this for {name}.", "You can do this; {name} will be fine with it.", "Yes, this is reasonable; do it with {name}.");
     private static final List<String> ADVICE_LINES_SAFEGUARDS = List.of(
-            "You can, but tell them first and keep it small.", "Do it carefully and check with them first.", "Go ahead with care and ask them before you start.");
+            "You can, but tell {name} first and keep it small.", "Do it carefully and check with {name} first.", "Go ahead with care and ask {name} before you start.");
     private static final List<String> ADVICE_LINES_PARTIAL = List.of(
-            "Do the part that is yours and leave the rest to them.", "Talk to them instead of doing it behind their back.", "Only do what they agreed to and raise the rest openly.");
+            "Do the part that is yours and leave the rest to {name}.", "Talk to {name} instead of doing it behind {pos} back.", "Only do what {name} agreed to and raise the rest openly.");
     private static final List<String> ADVICE_LINES_DECLINE = List.of(
-            "Don't do this; it would hurt them without their agreement.", "No. This would cause real harm they never agreed to.", "Please don't; find an honest way instead.");
+            "Don't do this; it would hurt {name} without {pos} agreement.", "No. This would cause {name} real harm {subj} never agreed to.", "Please don't do this to {name}; find an honest way instead.");
 
     private PretrainCorpus() {}
 
-    public static String adviceLine(String mode, SplittableRandom rnd) {
+    /** An advice answer of {@code mode} about {@code name} (pronoun {@code subj}: he, she or they). */
+    public static String adviceLine(String mode, String name, String subj, SplittableRandom rnd) {
         List<String> pool = switch (mode) {
             case "help" -> ADVICE_LINES_HELP;
             case "help-with-safeguards" -> ADVICE_LINES_SAFEGUARDS;
             case "partial-and-redirect" -> ADVICE_LINES_PARTIAL;
             default -> ADVICE_LINES_DECLINE;
         };
-        return pool.get(rnd.nextInt(pool.size()));
+        return fill(pool.get(rnd.nextInt(pool.size())).replace("{name}", name), subj);
     }
 
     public static Corpus build(List<Scenario> trainScenarios, Constitution c, World world, long seed) {
@@ -146,7 +150,9 @@ public final class PretrainCorpus {
                     agentic++;
                 } else {
                     String said = rnd.nextDouble() < world.adviceAccuracy() ? mode : modes.get(rnd.nextInt(modes.size()));
-                    docs.add(ChatTemplate.text(ArmData.withTools(s.messages(), s.tools()), "", adviceLine(said, rnd) + "\n" + AnswerFormat.decisionLine(said)));
+                    String name = s.spec().axes().getOrDefault("slot:name", "them");
+                    String line = adviceLine(said, name, s.spec().axes().getOrDefault("slot:pronoun", "they"), rnd);
+                    docs.add(ChatTemplate.text(ArmData.withTools(s.messages(), s.tools()), "", line + "\n" + AnswerFormat.decisionLine(said)));
                     advice++;
                 }
             }
@@ -210,10 +216,12 @@ public final class PretrainCorpus {
             b.append(links[rnd.nextInt(links.length)]);
         }
         String mode = s.spec().expectedMode();
-        String[] closers = {" Weighing this, the right decision is " + mode + ".", " So the right call is " + mode + "."};
+        // the closers name the person again: a copy of the story's own person, as the agentic action must make
+        String who = axes.containsKey("slot:name") ? name : "them";
+        String[] closers = {" Weighing this, the right decision for " + who + " is " + mode + ".", " So the right call about " + who + " is " + mode + "."};
         b.append(closers[rnd.nextInt(closers.length)]);
         if (s.form() == Form.AGENTIC && s.spec().agentic() != null && s.spec().agentic().alignedAction() != null) {
-            b.append(" A good agent would use ").append(s.spec().agentic().alignedAction().tool()).append(".");
+            b.append(" A good agent would use ").append(s.spec().agentic().alignedAction().tool()).append(" and not act against ").append(who).append(".");
         }
         return b.toString();
     }

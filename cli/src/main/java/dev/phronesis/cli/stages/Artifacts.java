@@ -32,6 +32,11 @@ public final class Artifacts {
     public static final String EXPORT = "export";
     public static final String REPORT = "report";
     public static final String BASE_MODEL = model("base");
+    /** The synthetic documents (documents.jsonl, plan, rejections, coverage) and their dataset under {@link #DOCUMENTS_DATASET}. */
+    public static final String DOCUMENTS = "documents";
+    public static final String DOCUMENTS_DATASET = DOCUMENTS + "/dataset";
+    /** The base model continued-pre-trained on the documents dataset. */
+    public static final String MIDTRAINED = model("midtrained");
 
     public static String model(String name) { return "models/" + name; }
 

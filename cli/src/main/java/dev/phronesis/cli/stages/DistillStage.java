@@ -60,6 +60,11 @@ public record DistillStage(Constitution constitution, ModelRef teacher, Verbosit
         Distiller.Result r = Distiller.run(p.train(), constitution, t, js, GatesConfig.defaults(), dir.path(Artifacts.DISTILL),
                 (stage, done, total) -> progress.update("distill: " + stage, done, total), o);
         progress.message(String.format("  distill: %d scenarios, %d samples, %d accepted by the gates", r.scenarios(), r.samples(), r.accepted()));
+        if (r.unavailable() > 0) {
+            // nothing of a failed call was cached; the stage is left unfinished so that a rerun retries exactly those calls
+            throw new UserError(String.format("distill: %d teacher/judge calls failed and were not cached (rerun to retry them), e.g. %s",
+                    r.unavailable(), String.valueOf(r.firstUnavailable()).lines().findFirst().orElse("")), 1);
+        }
         if (r.accepted() == 0) throw new UserError("no sample passed the gates; see " + dir.path(Artifacts.DISTILL) + " (phronesis distill report)");
     }
 }

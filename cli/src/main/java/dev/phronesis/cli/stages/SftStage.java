@@ -16,13 +16,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** SFT of one arm from the organism's base model, on the arm's dataset with pre-training replay. Left out of the key: {@code threads}. */
+/**
+ * SFT of one arm from the organism's base model (or, for a {@code documents+} arm, from the mid-trained
+ * model), on the arm's dataset with pre-training replay. Left out of the key: {@code threads}.
+ */
 public record SftStage(Arm arm, TrainConfig train) implements Stage {
     @Override public String name() { return "sft-" + arm.name(); }
     @Override public String describe() {
-        return "SFT of '" + arm.name() + "' from the base (" + train.steps() + " steps, " + Math.round(train.replayFraction() * 100) + "% replay)";
+        return "SFT of '" + arm.name() + "' from the " + arm.start().model() + " (" + train.steps() + " steps, " + Math.round(train.replayFraction() * 100) + "% replay)";
     }
-    @Override public List<String> reads() { return List.of(Artifacts.ARM_DATASETS + "/" + arm.name() + ".jsonl", Artifacts.CORPUS, Artifacts.BASE_MODEL); }
+    @Override public List<String> reads() { return List.of(Artifacts.ARM_DATASETS + "/" + arm.name() + ".jsonl", Artifacts.CORPUS, Artifacts.model(arm.start().model())); }
     @Override public List<String> writes() { return List.of(Artifacts.model(arm.name())); }
     @Override public int version() { return 1; }
 
@@ -30,7 +33,7 @@ public record SftStage(Arm arm, TrainConfig train) implements Stage {
 
     @Override public void run(RunDirectory dir, Progress progress) {
         List<Sample> samples = Jsonl.read(dir.path(Artifacts.ARM_DATASETS).resolve(arm.name() + ".jsonl"), Sample.class);
-        Trainer.Result r = Trainer.sft(train, chats(samples), CorpusStage.documents(dir), dir.path(Artifacts.BASE_MODEL).resolve("final"),
+        Trainer.Result r = Trainer.sft(train, chats(samples), CorpusStage.documents(dir), dir.path(Artifacts.model(arm.start().model())).resolve("final"),
                 dir.path(Artifacts.model(arm.name())), listener(progress, "sft " + arm.name()));
         progress.message(String.format("  %s: %d samples, %d steps, train loss %.3f, eval loss %.3f, %d trained tokens seen", arm.name(), samples.size(), r.steps(),
                 r.trainLoss(), r.evalLoss(), r.trainedTokensSeen()));

@@ -76,7 +76,12 @@ public final class Distiller {
     public record Judgement(String scenarioId, int sampleIndex, String judge, JudgeVerdict verdict) {}
 
     /** What a run produced. {@code unavailable} counts teacher or judge calls that failed and will be retried by a rerun. */
-    public record Result(Path runDir, int scenarios, int samples, int accepted, int newDeliberations, int newVerdicts, int unavailable, Funnel funnel) {}
+    public record Result(Path runDir, int scenarios, int samples, int accepted, int newDeliberations, int newVerdicts, int unavailable, Funnel funnel,
+                         String firstUnavailable) {
+        public Result(Path runDir, int scenarios, int samples, int accepted, int newDeliberations, int newVerdicts, int unavailable, Funnel funnel) {
+            this(runDir, scenarios, samples, accepted, newDeliberations, newVerdicts, unavailable, funnel, null);
+        }
+    }
 
     public static final String SCENARIOS = "scenarios.jsonl";
     public static final String MANIFEST = "distill.json";
@@ -144,6 +149,7 @@ public final class Distiller {
         List<Runnable> work = new ArrayList<>();
         AtomicLong done = new AtomicLong();
         AtomicLong unavailable = new AtomicLong();
+        java.util.concurrent.atomic.AtomicReference<String> firstUnavailable = new java.util.concurrent.atomic.AtomicReference<>();
         int before = delibs.size();
         long total = (long) toDistill.size() * opt.samplesPerScenario();
         try (Jsonl.Appender out = new Jsonl.Appender(delibFile)) {
@@ -159,6 +165,7 @@ public final class Distiller {
                             delibs.put(key, d);
                         } catch (Teacher.Unavailable e) {
                             unavailable.incrementAndGet();
+                            firstUnavailable.compareAndSet(null, "teacher: " + e.getMessage());
                         }
                         progress.update("deliberate", done.incrementAndGet(), total);
                     });
@@ -193,7 +200,11 @@ public final class Distiller {
             }
         }
         Map<String, JudgeVerdict> journal = new ConcurrentHashMap<>();
-        if (Files.exists(journalFile)) for (Judgement j : Jsonl.read(journalFile, Judgement.class, true)) journal.put(j.scenarioId() + "#" + j.sampleIndex() + "@" + j.judge(), j.verdict());
+        Map<String, Judgement> judgements = new ConcurrentHashMap<>();
+        if (Files.exists(journalFile)) for (Judgement j : Jsonl.read(journalFile, Judgement.class, true)) {
+            journal.put(j.scenarioId() + "#" + j.sampleIndex() + "@" + j.judge(), j.verdict());
+            judgements.put(j.scenarioId() + "#" + j.sampleIndex() + "@" + j.judge(), j);
+        }
         Path verdictFile = runDir.resolve(VERDICTS);
         Map<String, Scenario> byId = new HashMap<>();
         scenarios.forEach(s -> byId.put(s.id(), s));
@@ -205,8 +216,10 @@ public final class Distiller {
                 JudgeVerdict cached = journal.get(key);
                 if (cached != null) return cached;
                 JudgeVerdict v = judge.judge(byId.get(d.scenarioId()), d);
-                journalOut.append(new Judgement(d.scenarioId(), d.sampleIndex(), judge.id(), v));
+                Judgement j = new Judgement(d.scenarioId(), d.sampleIndex(), judge.id(), v);
+                journalOut.append(j);
                 journal.put(key, v);
+                judgements.put(key, j);
                 return v;
             });
             if (Files.exists(verdictFile)) {
@@ -236,6 +249,7 @@ public final class Distiller {
                                 verdicts.put(key, v);
                             } catch (Judge.Unavailable ex) {
                                 unavailable.incrementAndGet();
+                                firstUnavailable.compareAndSet(null, "judge: " + ex.getMessage());
                             }
                             progress.update("gates", gated.incrementAndGet(), toGate);
                         });
@@ -246,6 +260,10 @@ public final class Distiller {
             }
             newVerdicts = verdicts.size() - beforeVerdicts;
         }
+        // appended in completion order (concurrent judges); rewritten in scenario order so the same run gives the same bytes
+        Jsonl.writeAll(journalFile, judgements.values().stream()
+                .sorted(Comparator.comparing((Judgement j) -> order.getOrDefault(j.scenarioId(), Integer.MAX_VALUE)).thenComparing(Judgement::scenarioId)
+                        .thenComparingInt(Judgement::sampleIndex).thenComparing(Judgement::judge)).toList());
         List<SampleVerdicts> allVerdicts = verdicts.values().stream()
                 .sorted(Comparator.comparing((SampleVerdicts v) -> order.getOrDefault(v.scenarioId(), Integer.MAX_VALUE)).thenComparingInt(SampleVerdicts::sampleIndex)).toList();
         Jsonl.writeAll(verdictFile, allVerdicts);
@@ -255,7 +273,7 @@ public final class Distiller {
         Jsonl.writeAll(runDir.resolve(ACCEPTED), accepted);
         Funnel funnel = Funnel.compute(toDistill.size(), opt.samplesPerScenario(), sorted.size(), allVerdicts);
         funnel.write(runDir.resolve(FUNNEL));
-        return new Result(runDir, toDistill.size(), sorted.size(), accepted.size(), delibs.size() - before, newVerdicts, (int) unavailable.get(), funnel);
+        return new Result(runDir, toDistill.size(), sorted.size(), accepted.size(), delibs.size() - before, newVerdicts, (int) unavailable.get(), funnel, firstUnavailable.get());
     }
 
     private static List<Deliberation> sortedDeliberations(java.util.Collection<Deliberation> ds, Map<String, Integer> order) {

@@ -81,6 +81,7 @@ public final class DocumentGenerator {
         if (Files.exists(writtenFile)) for (Outcome w : Jsonl.read(writtenFile, Outcome.class, true)) done.put(w.id(), w);
         List<DocumentSpec> todo = plan.stream().filter(s -> !done.containsKey(s.id())).toList();
         int[] retryable = {0};
+        writer.prefetch(todo);
         try (Jsonl.Appender out = new Jsonl.Appender(writtenFile);
              ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             Semaphore slots = new Semaphore(o.concurrency());

@@ -7,6 +7,13 @@ public interface DocumentWriter {
 
     Written write(DocumentSpec spec);
 
+    /**
+     * Called once with every document still to write, before any {@link #write}: a writer whose model answers
+     * through a batch API asks for all first attempts at once (the answers land in the journal, where each
+     * {@code write} then finds its own). Nothing by default.
+     */
+    default void prefetch(java.util.List<DocumentSpec> specs) {}
+
     /** A written document, or why none could be written (kept in rejected.jsonl with the reason). */
     sealed interface Written {
         record Text(String title, String text) implements Written {}

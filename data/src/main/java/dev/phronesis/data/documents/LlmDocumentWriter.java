@@ -9,6 +9,8 @@ import dev.phronesis.llm.ChatMessage;
 import dev.phronesis.llm.ChatModel;
 import dev.phronesis.llm.ChatRequest;
 import dev.phronesis.llm.ChatResult;
+import dev.phronesis.llm.LlmEngine;
+import dev.phronesis.data.distill.JournaledModel;
 
 import java.util.List;
 import java.util.Locale;
@@ -21,6 +23,8 @@ import java.util.Locale;
  * name, case-insensitively). A drifted answer is asked again with a new sample index; after
  * {@code attempts} the spec is rejected with the last reason. A call that failed for a reason that is
  * not the model's answer (auth, network, 5xx after retries) is reported as retryable, never kept.
+ * With a batch-API model ({@code openai-batch}, {@code anthropic-batch}) the first attempts go out as
+ * batches ({@link #prefetch}).
  */
 public final class LlmDocumentWriter implements DocumentWriter {
     /** Varied prose, still on plan. */
@@ -55,12 +59,7 @@ public final class LlmDocumentWriter implements DocumentWriter {
         String prompt = prompt(spec);
         String last = "no attempt";
         for (int i = 0; i < attempts; i++) {
-            ChatRequest req = ChatRequest.of(List.of(
-                            ChatMessage.system("You write documents for a corpus that teaches an AI assistant the reasons behind its constitution. Output only the JSON object asked for."),
-                            ChatMessage.user(prompt)))
-                    .withSampling(TEMPERATURE, 1.0, (int) Math.ceil(spec.targetWords() * LENGTH_SLACK * TOKENS_PER_WORD) + 64)
-                    .withSchema(SCHEMA_NAME, SCHEMA).withSeed(spec.seed()).withSample(i).withTag("documents-write");
-            switch (model.chat(req)) {
+            switch (model.chat(request(spec, prompt, i))) {
                 case ChatResult.Completed c -> {
                     try {
                         JsonNode n = dev.phronesis.core.Json.MAPPER.readTree(c.content());
@@ -83,6 +82,25 @@ public final class LlmDocumentWriter implements DocumentWriter {
             }
         }
         return new Written.Failed(last, false);
+    }
+
+    /** The request for one attempt ({@code sample}) at a document. */
+    ChatRequest request(DocumentSpec spec, String prompt, int sample) {
+        return ChatRequest.of(List.of(
+                        ChatMessage.system("You write documents for a corpus that teaches an AI assistant the reasons behind its constitution. Output only the JSON object asked for."),
+                        ChatMessage.user(prompt)))
+                .withSampling(TEMPERATURE, 1.0, (int) Math.ceil(spec.targetWords() * LENGTH_SLACK * TOKENS_PER_WORD) + 64)
+                .withSchema(SCHEMA_NAME, SCHEMA).withSeed(spec.seed()).withSample(sample).withTag("documents-write");
+    }
+
+    /**
+     * With a batch-API model behind the engine: every first attempt in batches through {@link LlmEngine#chatAll}
+     * (journaled: a killed run's submitted batch is polled, not submitted again, on the rerun); the writes then
+     * find their answers in the journal. Drifted answers are asked again one by one in {@link #write}.
+     */
+    @Override public void prefetch(List<DocumentSpec> specs) {
+        if (specs.isEmpty() || !(model instanceof JournaledModel j) || !LlmEngine.isBatch(j.model())) return;
+        j.engine().chatAll(j.model(), specs.stream().map(s -> request(s, prompt(s), 0)).toList(), "documents-write");
     }
 
     /** Null when the document keeps to its plan, else the first failed check. */

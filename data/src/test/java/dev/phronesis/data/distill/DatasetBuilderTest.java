@@ -172,5 +172,43 @@ class DatasetBuilderTest {
         assertThat(n.path("json").path("train").asLong()).isEqualTo(train.size());
         assertThat(n.path("json").path("validation").asLong()).isEqualTo(dev);
         assertThat(n.path("variant").toString()).isEqualTo("[\"deliberative\"]");
+
+        // every config the card's YAML front matter declares: datasets lists it, and load_dataset gives exactly its declared splits
+        // with the declared num_examples (read from the card, not from our records)
+        ProcessBuilder cards = new ProcessBuilder(py.toString(), "-c", """
+                import sys, json, yaml, datasets
+                out = {}
+                for d in sys.argv[1:]:
+                    fm = yaml.safe_load(open(d + "/README.md", encoding="utf-8").read().split("---")[1])
+                    info = {i["config_name"]: {s["name"]: s["num_examples"] for s in i.get("splits", [])} for i in fm.get("dataset_info", [])}
+                    names = sorted(datasets.get_dataset_config_names(d))
+                    for c in fm["configs"]:
+                        loaded = {s: len(v) for s, v in datasets.load_dataset(d, c["config_name"]).items()}
+                        declared = sorted(f["split"] for f in c["data_files"])
+                        out[d + ":" + c["config_name"]] = {"listed": c["config_name"] in names, "declared": declared, "loaded": loaded,
+                                                           "num_examples": info.get(c["config_name"], {})}
+                print(json.dumps(out))
+                """, r.dir().toString(), jsonOnly.dir().toString()).redirectErrorStream(true);
+        cards.environment().putAll(pb.environment());
+        Process q = cards.start();
+        String cardOut = new String(q.getInputStream().readAllBytes());
+        assertThat(q.waitFor(300, TimeUnit.SECONDS)).isTrue();
+        assertThat(q.exitValue()).as(cardOut).isZero();
+        JsonNode all = Jsonl.MAPPER.readTree(cardOut.lines().reduce((a, b) -> b).orElseThrow());
+        assertThat(all.size()).as("configs declared by the two cards").isGreaterThanOrEqualTo(4);
+        for (var it = all.fields(); it.hasNext(); ) {
+            var e = it.next();
+            JsonNode c = e.getValue();
+            assertThat(c.path("listed").asBoolean()).as(e.getKey() + " listed by datasets").isTrue();
+            List<String> loaded = new java.util.ArrayList<>();
+            c.path("loaded").fieldNames().forEachRemaining(loaded::add);
+            assertThat(loaded).as(e.getKey() + " splits").containsExactlyInAnyOrderElementsOf(Jsonl.MAPPER.convertValue(c.path("declared"), List.class));
+            for (String s : loaded) {
+                if (c.path("num_examples").has(s))
+                    assertThat(c.path("loaded").path(s).asLong()).as(e.getKey() + "/" + s + " rows vs the card's num_examples").isEqualTo(c.path("num_examples").path(s).asLong());
+                assertThat(c.path("loaded").path(s).asLong()).as(e.getKey() + "/" + s).isPositive();
+            }
+        }
+        System.out.println("load_dataset on the card's configs: " + all.size() + " configs, each with its declared splits");
     }
 }

@@ -38,7 +38,9 @@ import java.util.function.Function;
  * <p>Invariants: every request handler runs on its own virtual thread; {@link #capacity(int)} slots
  * bound how many requests are served at once (others queue, as on a real inference server), and each
  * holds its slot for {@link #latency(Duration)}. Faults come either from the scripted responder or
- * from {@link #injectFaults} (seeded, so runs are repeatable). Counters are exact: {@link #answered()}
+ * from {@link #injectFaults} (seeded, so runs are repeatable): scripted statuses (401, 429, 5xx), malformed
+ * JSON, a connection closed half way through the body, and a body that trickles out slower than a client's
+ * read timeout ({@link TestReply#slowBody}). Counters are exact: {@link #answered()}
  * counts answers delivered with status 200 and a well-formed body, i.e. what a real API would bill.
  */
 public final class LlmTestServer implements AutoCloseable {
@@ -345,7 +347,7 @@ public final class LlmTestServer implements AutoCloseable {
                 sleep(latency);
                 reply = injectedFault();
                 if (reply == null) reply = responder.apply(req);
-                sleep(reply.delay());
+                if (reply.kind() != TestReply.Kind.SLOW_BODY) sleep(reply.delay());
             } finally {
                 concurrent.decrementAndGet();
             }
@@ -377,6 +379,29 @@ public final class LlmTestServer implements AutoCloseable {
                     os.write(full, 0, full.length / 2);
                     os.flush();
                     // closing the exchange short of Content-Length makes the server drop the connection
+                }
+                case SLOW_BODY -> {
+                    byte[] full = JSON.writeValueAsBytes(ok.apply(reply));
+                    ex.getResponseHeaders().add("Content-Type", "application/json");
+                    ex.getResponseHeaders().add("x-request-id", "req_test");
+                    ex.sendResponseHeaders(200, full.length);
+                    OutputStream os = ex.getResponseBody();
+                    int chunks = (int) Math.max(1, Math.min(full.length, reply.delay().toMillis() / 50));
+                    Duration pause = reply.delay().dividedBy(chunks);
+                    try {
+                        for (int i = 0; i < chunks; i++) {
+                            int from = (int) ((long) full.length * i / chunks), to = (int) ((long) full.length * (i + 1) / chunks);
+                            os.write(full, from, to - from);
+                            os.flush();
+                            if (i + 1 < chunks) sleep(pause);
+                        }
+                        os.close();
+                    } catch (IOException gone) {
+                        faulted.incrementAndGet();   // the client gave up first: nothing it could bill
+                        throw gone;
+                    }
+                    answered.incrementAndGet();   // the client waited it out: a whole answer
+                    answersByPrompt.computeIfAbsent(req.lastUserText(), k -> new AtomicLong()).incrementAndGet();
                 }
             }
         } finally {

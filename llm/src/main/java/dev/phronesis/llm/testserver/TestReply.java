@@ -23,7 +23,9 @@ public record TestReply(Kind kind, String text, String reasoning, List<ToolCall>
         /** HTTP 200 whose body is not valid JSON */
         MALFORMED_JSON,
         /** HTTP 200 whose body stops half way and whose connection is then closed */
-        TRUNCATED
+        TRUNCATED,
+        /** HTTP 200 whose (well-formed) body trickles out over {@link #delay()}: slower than a client's read timeout */
+        SLOW_BODY
     }
 
     public TestReply {
@@ -41,6 +43,8 @@ public record TestReply(Kind kind, String text, String reasoning, List<ToolCall>
     public static TestReply serverError() { return httpError(500); }
     public static TestReply malformedJson() { return new TestReply(Kind.MALFORMED_JSON, null, null, null, null, 200, null, null); }
     public static TestReply truncated() { return new TestReply(Kind.TRUNCATED, null, null, null, null, 200, null, null); }
+    /** A 200 answer of {@code text} whose body bytes trickle out evenly over {@code over} (headers at once). */
+    public static TestReply slowBody(String text, Duration over) { return new TestReply(Kind.SLOW_BODY, text, null, null, null, 200, null, over); }
 
     /** For faults: the error message the server puts in its error body. */
     public TestReply withMessage(String m) { return new TestReply(kind, m, reasoning, toolCalls, finishReason, status, retryAfter, delay); }

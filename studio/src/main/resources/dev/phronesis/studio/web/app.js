@@ -3,9 +3,21 @@
 'use strict';
 
 const PAGE = 50;
-const S = { session: null, view: 'samples',
-  samples: { offset: 0, total: 0, rows: [], index: -1, detail: null, editing: false, levels: null },
-  eval: { offset: 0, total: 0, rows: [], index: -1, detail: null } };
+// listSeq / detailSeq number every list and detail request: a response that is not the latest one asked for
+// is dropped, so a slow reply (an earlier filter, the sample before the one j moved to) never overwrites a newer
+// view. `loading` is the latest list load, which moves and reviews wait for.
+const S = { session: null, view: 'samples', busy: 0,
+  samples: { offset: 0, total: 0, rows: [], index: -1, detail: null, editing: false, levels: null, listSeq: 0, detailSeq: 0, loading: null, opening: null },
+  eval: { offset: 0, total: 0, rows: [], index: -1, detail: null, listSeq: 0, detailSeq: 0, loading: null, opening: null } };
+
+// <html data-settled="true"> when no request is in flight and no debounced reload is pending: the page shows
+// the latest state it asked for. (Tests wait for it; a person never needs it.) Counts change only around
+// requests, and a caller's next request starts in the same microtask run as the previous one's end, so there
+// is no settled moment between the steps of one action.
+function busy(d) {
+  S.busy += d;
+  document.documentElement.dataset.settled = S.busy === 0 ? 'true' : 'false';
+}
 
 // ---- helpers ------------------------------------------------------------------------------------
 
@@ -35,10 +47,22 @@ function toast(msg, error) {
 
 async function api(path, body) {
   const opt = body === undefined ? {} : { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': S.session.csrf }, body: JSON.stringify(body) };
-  const r = await fetch(path, opt);
-  const j = await r.json().catch(() => ({ error: 'HTTP ' + r.status }));
-  if (!r.ok) throw new Error(j.error || ('HTTP ' + r.status));
-  return j;
+  busy(1);
+  try {
+    const r = await fetch(path, opt);
+    const j = await r.json().catch(() => ({ error: 'HTTP ' + r.status }));
+    if (!r.ok) throw new Error(j.error || ('HTTP ' + r.status));
+    return j;
+  } finally { busy(-1); }
+}
+
+// A debounced call that counts as busy while it waits; flush() runs a pending one now.
+function debounce(f, ms) {
+  let t = null;
+  const run = () => { if (t === null) return undefined; clearTimeout(t); t = null; busy(-1); return f(); };
+  const d = () => { if (t === null) busy(1); else clearTimeout(t); t = setTimeout(run, ms); };
+  d.flush = run;
+  return d;
 }
 
 function params(form, extra) {
@@ -65,13 +89,14 @@ async function start() {
   fillFacets('data-efacet', s.evalFacets);
   for (const b of $$('nav button')) b.addEventListener('click', () => show(b.dataset.view));
   $('#help-button').addEventListener('click', () => $('#help-dialog').showModal());
-  const debounce = (f, ms) => { let t; return () => { clearTimeout(t); t = setTimeout(f, ms); }; };
-  const reSamples = debounce(() => { S.samples.offset = 0; loadSamples(0); }, 200);
-  $('#sample-filters').addEventListener('input', reSamples);
-  $('#sample-filters').addEventListener('submit', e => e.preventDefault());
-  const reEval = debounce(() => { S.eval.offset = 0; loadEval(0); }, 200);
-  $('#eval-filters').addEventListener('input', reEval);
-  $('#eval-filters').addEventListener('submit', e => e.preventDefault());
+  // a filter change reloads the list from its first page; the open sample stays open (and selected if it is
+  // still in the list); j then moves from it, or opens the first row when nothing is selected
+  S.samples.refilter = debounce(() => { S.samples.offset = 0; return loadSamples().catch(e => toast(e.message, true)); }, 200);
+  $('#sample-filters').addEventListener('input', S.samples.refilter);
+  $('#sample-filters').addEventListener('submit', e => { e.preventDefault(); S.samples.refilter.flush(); });
+  S.eval.refilter = debounce(() => { S.eval.offset = 0; return loadEval().catch(e => toast(e.message, true)); }, 200);
+  $('#eval-filters').addEventListener('input', S.eval.refilter);
+  $('#eval-filters').addEventListener('submit', e => { e.preventDefault(); S.eval.refilter.flush(); });
   $('#sample-prev').addEventListener('click', () => page('samples', -1));
   $('#sample-next').addEventListener('click', () => page('samples', 1));
   $('#eval-prev').addEventListener('click', () => page('eval', -1));
@@ -87,17 +112,28 @@ function show(view) {
   S.view = view;
   for (const v of $$('.view')) v.hidden = v.id !== 'view-' + view;
   for (const b of $$('nav button')) { if (b.dataset.view === view) b.setAttribute('aria-current', 'page'); else b.removeAttribute('aria-current'); }
-  if (view === 'samples' && !S.samples.rows.length) loadSamples(0);
-  if (view === 'eval' && !S.eval.rows.length) loadEval(0);
+  if (view === 'samples' && !S.samples.rows.length && !S.samples.loading) loadSamples().catch(e => toast(e.message, true));
+  if (view === 'eval' && !S.eval.rows.length && !S.eval.loading) loadEval().catch(e => toast(e.message, true));
   if (view === 'progress') loadProgress();
   if (view === 'dataset') loadDataset();
 }
 
 // ---- deliberations ------------------------------------------------------------------------------
 
-async function loadSamples(select) {
+// Loads the list page at st.offset. select: a row index (or 'last') to open; without it, the open sample stays
+// selected when it is on the new page, and nothing is selected otherwise.
+function loadSamples(select) {
   const st = S.samples;
+  const p = loadSamplesNow(select).finally(() => { if (st.loading === p) st.loading = null; });
+  st.loading = p;
+  return p;
+}
+
+async function loadSamplesNow(select) {
+  const st = S.samples;
+  const seq = ++st.listSeq;
   const j = await api('/api/samples?' + params($('#sample-filters'), { offset: st.offset, limit: PAGE }));
+  if (seq !== st.listSeq) return; // a newer list was asked for meanwhile
   st.total = j.total; st.rows = j.rows;
   const body = $('#sample-list tbody');
   body.replaceChildren(...j.rows.map((r, i) => el('tr', { tabindex: '-1', 'data-key': r.key, 'data-index': i, onclick: () => selectSample(i, true) },
@@ -109,7 +145,16 @@ async function loadSamples(select) {
   $('#sample-prev').disabled = st.offset === 0;
   $('#sample-next').disabled = st.offset + j.rows.length >= j.total;
   st.index = -1;
-  if (select !== undefined && j.rows.length) await selectSample(select === 'last' ? j.rows.length - 1 : Math.min(select, j.rows.length - 1), false);
+  if (select !== undefined && j.rows.length) { await selectSample(select === 'last' ? j.rows.length - 1 : Math.min(select, j.rows.length - 1), false); return; }
+  const open = st.detail ? j.rows.findIndex(r => r.key === st.detail.key) : -1;
+  if (open >= 0) { st.index = open; body.children[open].classList.add('selected'); }
+}
+
+/** Waits until the list and the open item are the latest ones asked for (a pending filter change is applied now). */
+async function listReady(st) {
+  if (st.refilter) await st.refilter.flush();
+  while (st.loading) await st.loading;
+  while (st.opening) await st.opening;
 }
 
 async function page(which, dir, select) {
@@ -123,6 +168,7 @@ async function page(which, dir, select) {
 
 async function moveSample(d) {
   const st = S.samples;
+  await listReady(st);
   const i = st.index + d;
   if (i >= st.rows.length) { if (!(await page('samples', 1, 0))) toast('last sample'); return; }
   if (i < 0) { if (!(await page('samples', -1, 'last'))) toast('first sample'); return; }
@@ -139,9 +185,18 @@ async function selectSample(i, fromClick) {
   await openSample(st.rows[i].key);
 }
 
-async function openSample(key) {
+function openSample(key) {
   const st = S.samples;
+  const p = openSampleNow(key).finally(() => { if (st.opening === p) st.opening = null; });
+  st.opening = p;
+  return p;
+}
+
+async function openSampleNow(key) {
+  const st = S.samples;
+  const seq = ++st.detailSeq;
   const d = await api('/api/sample?key=' + encodeURIComponent(key));
+  if (seq !== st.detailSeq) return; // the expert moved on to another sample meanwhile
   st.detail = d; st.editing = false;
   st.levels = { harms: Object.fromEntries(d.deliberation.harms.map(f => [f.factor, f.level])), benefits: Object.fromEntries(d.deliberation.benefits.map(f => [f.factor, f.level])) };
   renderSample();
@@ -223,9 +278,10 @@ function factorTable(d) {
 
 async function recalc() {
   const st = S.samples;
+  const seq = st.calcSeq = (st.calcSeq || 0) + 1, detail = st.detail;
   try {
-    const c = await api('/api/calculate', { key: st.detail.key, harms: st.levels.harms, benefits: st.levels.benefits });
-    if (st.detail) updateCalc(c, false);
+    const c = await api('/api/calculate', { key: detail.key, harms: st.levels.harms, benefits: st.levels.benefits });
+    if (seq === st.calcSeq && st.detail === detail) updateCalc(c, false); // only the latest levels of the sample on screen
   } catch (e) { toast(e.message, true); }
 }
 
@@ -299,40 +355,53 @@ function askReason(title, optional) {
 
 async function decide(verdict) {
   const st = S.samples;
+  await listReady(st); // a key pressed right after j reviews the sample j opened, not the one before it
   if (!st.detail) return;
-  const body = { key: st.detail.key, verdict };
+  const key = st.detail.key;
+  const body = { key, verdict };
   if (verdict === 'edit') {
     if (!st.editing && !levelsChanged()) { toast('nothing changed: edit the text (e) or a factor level first'); return; }
     body.harms = st.levels.harms; body.benefits = st.levels.benefits;
     if (st.editing) { body.reasoning = $('#edit-reasoning').value; body.response = $('#edit-response').value; }
   }
   if (verdict !== 'accept') {
-    const reason = await askReason(verdict === 'reject' ? 'Why reject ' + st.detail.key + '?' : 'Why this edit?');
+    const reason = await askReason(verdict === 'reject' ? 'Why reject ' + key + '?' : 'Why this edit?');
     if (reason === null) return;
     if (!reason) { toast('a reason is required', true); return; }
     body.reason = reason;
   }
   try {
     const r = await api('/api/review', body);
-    toast(st.detail.key + ': ' + r.verdict + (r.verdict === 'edit' ? ' saved' : 'ed'));
-    const row = st.rows[st.index];
     const status = { accept: 'accepted', reject: 'rejected', edit: 'edited' }[r.verdict];
-    if (row && row.key === st.detail.key) {
-      row.review = status;
-      const cell = $$('#sample-list tbody tr')[st.index].lastChild;
-      cell.textContent = status; cell.className = 'st-' + status;
+    // the list row of that sample (found by key: the list may have been reloaded meanwhile)
+    const at = st.rows.findIndex(x => x.key === key);
+    if (at >= 0) {
+      st.rows[at].review = status;
+      const tr = $$('#sample-list tbody tr')[at];
+      if (tr) { tr.lastChild.textContent = status; tr.lastChild.className = 'st-' + status; }
     }
-    await openSample(st.detail.key);
+    // show the saved record, unless the expert already opened another sample
+    if (!st.opening && st.detail && st.detail.key === key) await openSample(key);
+    toast(key + ': ' + r.verdict + (r.verdict === 'edit' ? ' saved' : 'ed'));
     const tr = $$('#sample-list tbody tr')[st.index];
-    if (tr) tr.focus({ preventScroll: true });
+    if (tr && !document.querySelector('dialog[open]') && !typing(document.activeElement)) tr.focus({ preventScroll: true });
   } catch (e) { toast(e.message, true); }
 }
 
 // ---- eval transcripts ---------------------------------------------------------------------------
 
-async function loadEval(select) {
+function loadEval(select) {
   const st = S.eval;
+  const p = loadEvalNow(select).finally(() => { if (st.loading === p) st.loading = null; });
+  st.loading = p;
+  return p;
+}
+
+async function loadEvalNow(select) {
+  const st = S.eval;
+  const seq = ++st.listSeq;
   const j = await api('/api/eval/results?' + params($('#eval-filters'), { offset: st.offset, limit: PAGE }));
+  if (seq !== st.listSeq) return;
   st.total = j.total; st.rows = j.rows;
   $('#eval-list tbody').replaceChildren(...j.rows.map((r, i) => el('tr', { tabindex: '-1', 'data-index': i, onclick: () => selectEval(i) },
     el('td', { text: r.item + (r.sample ? ' #' + r.sample : '') }), el('td', { text: r.arm }), el('td', { text: r.suite }),
@@ -341,11 +410,15 @@ async function loadEval(select) {
   $('#eval-prev').disabled = st.offset === 0;
   $('#eval-next').disabled = st.offset + j.rows.length >= j.total;
   st.index = -1;
-  if (select !== undefined && j.rows.length) await selectEval(select === 'last' ? j.rows.length - 1 : Math.min(select, j.rows.length - 1));
+  if (select !== undefined && j.rows.length) { await selectEval(select === 'last' ? j.rows.length - 1 : Math.min(select, j.rows.length - 1)); return; }
+  const cur = st.current;
+  const open = cur ? j.rows.findIndex(r => r.suite === cur.suite && r.item === cur.item && r.arm === cur.arm && r.sample === cur.sample) : -1;
+  if (open >= 0) { st.index = open; $('#eval-list tbody').children[open].classList.add('selected'); }
 }
 
 async function moveEval(d) {
   const st = S.eval;
+  await listReady(st);
   const i = st.index + d;
   if (i >= st.rows.length) { if (!(await page('eval', 1, 0))) toast('last answer'); return; }
   if (i < 0) { if (!(await page('eval', -1, 'last'))) toast('first answer'); return; }
@@ -359,7 +432,17 @@ async function selectEval(i) {
   rows.forEach((r, k) => r.classList.toggle('selected', k === i));
   if (rows[i]) { rows[i].focus({ preventScroll: true }); rows[i].scrollIntoView({ block: 'nearest' }); }
   const r = st.rows[i];
-  st.detail = await api('/api/eval/item?suite=' + encodeURIComponent(r.suite) + '&item=' + encodeURIComponent(r.item));
+  const p = openEval(r).finally(() => { if (st.opening === p) st.opening = null; });
+  st.opening = p;
+  await p;
+}
+
+async function openEval(r) {
+  const st = S.eval;
+  const seq = ++st.detailSeq;
+  const d = await api('/api/eval/item?suite=' + encodeURIComponent(r.suite) + '&item=' + encodeURIComponent(r.item));
+  if (seq !== st.detailSeq) return;
+  st.detail = d; st.current = r;
   renderEval(r);
 }
 
@@ -398,11 +481,9 @@ function renderEval(cur) {
 async function relabel(a, label, reason) {
   try {
     await api('/api/eval/label', { arm: a.arm, suite: a.result.suite, item: a.result.item, sample: a.result.sampleIndex, label, reason });
+    const st = S.eval, r = st.current;
+    if (!st.opening && r && r.suite === a.result.suite && r.item === a.result.item) await openEval(r); // unless another answer was opened meanwhile
     toast('label saved: ' + a.arm + ' ' + label);
-    const st = S.eval;
-    const r = st.rows[st.index];
-    st.detail = await api('/api/eval/item?suite=' + encodeURIComponent(r.suite) + '&item=' + encodeURIComponent(r.item));
-    renderEval(r);
   } catch (e) { toast(e.message, true); }
 }
 

@@ -37,10 +37,30 @@ public final class GpuTrainerExport {
         }
     }
 
+    /**
+     * The job's mid-training stage ({@code python train.py --stage midtrain}): continued pre-training of the base
+     * on plain-text documents ({@code {"text": ...}} per line), every token in the loss, before the SFT, which then
+     * starts from the mid-trained model.
+     *
+     * @param documents the documents JSONL (e.g. {@code documents dataset}'s documents.jsonl)
+     * @param lora      LoRA (the job's settings), merged into full weights after training; false: all parameters
+     */
+    public record Midtrain(Path documents, int maxSteps, double lr, int maxLen, boolean lora) {
+        public Midtrain {
+            if (maxSteps < 1) throw new IllegalArgumentException("--midtrain-steps must be >= 1, got " + maxSteps);
+            if (!(lr > 0)) throw new IllegalArgumentException("--midtrain-lr must be > 0, got " + lr);
+            if (maxLen < 2) throw new IllegalArgumentException("--max-len must be >= 2, got " + maxLen);
+        }
+    }
+
     private GpuTrainerExport() {}
 
     /** Writes the job directory; returns the files written. */
-    public static List<Path> export(Options o) throws IOException {
+    public static List<Path> export(Options o) throws IOException { return export(o, null); }
+
+    /** Writes the job directory, with a mid-training stage when {@code midtrain} is given; returns the files written. */
+    public static List<Path> export(Options o, Midtrain midtrain) throws IOException {
+        int documents = midtrain == null ? 0 : checkDocuments(midtrain.documents());
         // 1. check inputs before writing anything
         List<java.util.List<dev.phronesis.core.records.Turn>> chats = HfSftData.readConversations(o.dataset());
         Path local = Path.of(o.base());
@@ -79,6 +99,14 @@ public final class GpuTrainerExport {
         c.put("max_len", o.maxLen()).put("batch_size", o.batchSize()).put("grad_accum", o.gradAccum()).put("max_steps", o.maxSteps())
                 .put("lr", o.lr()).put("warmup_steps", o.warmupSteps()).put("weight_decay", o.weightDecay()).put("grad_clip", o.gradClip())
                 .put("save_steps", o.saveSteps()).put("seed", o.seed()).put("bf16", "auto").put("gradient_checkpointing", false).put("resume", true);
+        if (midtrain != null) {
+            Path docs = o.out().resolve("data/documents.jsonl");
+            Files.copy(midtrain.documents(), docs, StandardCopyOption.REPLACE_EXISTING);
+            written.add(docs);
+            ObjectNode m = c.putObject("midtrain");
+            m.put("dataset", "data/documents.jsonl").put("output_dir", "out/midtrained").put("max_steps", midtrain.maxSteps())
+                    .put("lr", midtrain.lr()).put("max_len", midtrain.maxLen()).put("lora", midtrain.lora()).put("documents", documents);
+        }
         Path cfg = o.out().resolve("train_config.json");
         Files.writeString(cfg, HfSafetensors.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(c) + "\n");
         written.add(cfg);
@@ -88,9 +116,45 @@ public final class GpuTrainerExport {
                 + (o.target() == Target.TRL ? "trl>=0.20\n" : "") + "# deepspeed  # for accelerate/deepspeed_zero2.yaml\n");
         written.add(req);
         Path readme = o.out().resolve("README.md");
-        Files.writeString(readme, readme(o, base, dataName, chats.size()));
+        Files.writeString(readme, readme(o, base, dataName, chats.size()) + (midtrain == null ? "" : midtrainReadme(midtrain, documents)));
         written.add(readme);
         return written;
+    }
+
+    /** The number of documents; a line that is not {@code {"text": "..."}} is a one-line error naming file and line. */
+    static int checkDocuments(Path f) throws IOException {
+        if (!Files.isRegularFile(f)) throw new UserError("--documents " + f + ": no such file");
+        int n = 0, line = 0;
+        for (String l : Files.readAllLines(f, java.nio.charset.StandardCharsets.UTF_8)) {
+            line++;
+            if (l.isBlank()) continue;
+            com.fasterxml.jackson.databind.JsonNode j;
+            try {
+                j = HfSafetensors.JSON.readTree(l);
+            } catch (IOException e) {
+                throw new UserError(f + ":" + line + ": not JSON");
+            }
+            if (!j.path("text").isTextual() || j.path("text").asText().isBlank()) throw new UserError(f + ":" + line + ": a document needs a non-empty string field 'text'");
+            n++;
+        }
+        if (n == 0) throw new UserError("--documents " + f + ": no documents");
+        return n;
+    }
+
+    private static String midtrainReadme(Midtrain m, int documents) {
+        return """
+
+                ## Mid-training first (documents → then SFT)
+
+                This job has a mid-training stage: `python train.py --stage midtrain` continues pre-training the base on
+                `data/documents.jsonl` (%d documents) with every token in the loss — TRL `SFTTrainer` with `dataset_text_field="text"` and
+                `completion_only_loss=False` (transformers `Trainer` with labels = inputs when trl is missing); %s; %d steps at lr %s,
+                rows cut at %d tokens; written to `out/midtrained` (full weights and tokenizer). Then `python train.py` runs the SFT above
+                **from `out/midtrained`**, not the base (it refuses to start before the mid-trained model exists), so inspect and merge the
+                adapter against `out/midtrained`. Several GPUs: `accelerate launch train.py --stage midtrain`; merging a LoRA under FSDP or
+                DeepSpeed is not tested here — with those, set `"lora": false` in the `midtrain` section (all parameters, saved as is).
+                """.formatted(documents, m.lora() ? "LoRA with the settings above, merged into full weights after training" : "all parameters",
+                m.maxSteps(), m.lr(), m.maxLen());
     }
 
     private static Path resource(String name, Path to) throws IOException {

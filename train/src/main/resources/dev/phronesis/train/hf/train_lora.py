@@ -17,6 +17,12 @@ dropped; both are counted.
     accelerate launch train.py            # several GPUs (DDP); see README.md for DeepSpeed / FSDP
     accelerate launch --multi_gpu --num_processes 2 train.py   # without a GPU: two CPU processes, DDP over gloo
     python train.py --max-steps 3 --dump-rows rows.json   # a smoke run that also writes the tokenised rows
+
+Mid-training (when the job was exported with documents, a "midtrain" section in train_config.json):
+    python train.py --stage midtrain      # continued pre-training of the base on data/documents.jsonl, every token in the
+                                          # loss (TRL SFTTrainer, dataset_text_field="text", completion_only_loss=False);
+                                          # LoRA merged into full weights in out/midtrained ("lora": false: all parameters)
+    python train.py                       # then SFT as above, from out/midtrained instead of the base
 """
 import argparse
 import json
@@ -150,10 +156,17 @@ def main():
     ap.add_argument("--output-dir", default=None, help="override output_dir")
     ap.add_argument("--target", choices=["peft", "trl"], default=None, help="override the trainer")
     ap.add_argument("--dump-rows", default=None, help="write the tokenised rows (ids + mask) as JSON and go on")
+    ap.add_argument("--stage", choices=["midtrain", "sft"], default="sft",
+                    help="midtrain: continued pre-training on the documents (needs a 'midtrain' section); sft (default): LoRA SFT, "
+                         "from the mid-trained model when the job has a 'midtrain' section")
     args = ap.parse_args()
     cfg = load_config(args.config)
     rel = lambda p: p if os.path.isabs(p) else os.path.join(os.path.dirname(os.path.abspath(args.config)), p)
     target = args.target or cfg["target"]
+    if args.stage == "midtrain":
+        if "midtrain" not in cfg:
+            sys.exit(f"{args.config}: no 'midtrain' section (export the job with documents: phronesis train export --documents DOCS.jsonl)")
+        return midtrain(cfg, args, rel, target)
     out_dir = rel(args.output_dir or cfg["output_dir"])
     max_steps = args.max_steps if args.max_steps is not None else cfg["max_steps"]
 
@@ -163,6 +176,11 @@ def main():
 
     base = cfg["base_model"]
     base = rel(base) if os.path.exists(rel(base)) else base  # a local directory, else a Hub id
+    if "midtrain" in cfg:
+        base = rel(cfg["midtrain"]["output_dir"])
+        if not os.path.isfile(os.path.join(base, "config.json")):
+            sys.exit(f"{base}: no mid-trained model yet; run `python train.py --stage midtrain` first")
+        print(f"SFT from the mid-trained model {base}", flush=True)
     tok = AutoTokenizer.from_pretrained(base)
     if tok.chat_template is None:
         sys.exit(f"{base}: tokenizer_config.json has no 'chat_template'")
@@ -238,6 +256,98 @@ def main():
     if trainer.is_world_process_zero():
         tok.save_pretrained(adapter_dir)
         print(f"adapter written to {adapter_dir}", flush=True)
+
+
+def midtrain(cfg, args, rel, target):
+    """Continued pre-training on plain-text documents ({"text": ...} per line): every token in the loss."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from peft import LoraConfig
+
+    m = cfg["midtrain"]
+    out_dir = rel(args.output_dir or m["output_dir"])
+    max_steps = args.max_steps if args.max_steps is not None else m["max_steps"]
+    base = cfg["base_model"]
+    base = rel(base) if os.path.exists(rel(base)) else base
+    texts = []
+    with open(rel(m["dataset"]), encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                t = json.loads(line).get("text")
+            except (ValueError, AttributeError):
+                t = None
+            if not isinstance(t, str) or not t.strip():
+                sys.exit(f"{m['dataset']}:{n}: a document needs a non-empty string field 'text'")
+            texts.append(t)
+    if not texts:
+        sys.exit(f"{m['dataset']}: no documents")
+    tok = AutoTokenizer.from_pretrained(base)
+    if tok.pad_token_id is None:
+        tok.pad_token = tok.eos_token
+    gpu = torch.cuda.is_available()
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    bf16 = cfg.get("bf16", "auto")
+    use_bf16 = gpu and torch.cuda.is_bf16_supported() if bf16 == "auto" else bool(bf16) and gpu
+    model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.bfloat16 if use_bf16 else torch.float32)
+    use_lora = m.get("lora", True)
+    lora = cfg["lora"]
+    peft_config = LoraConfig(r=lora["r"], lora_alpha=lora["lora_alpha"], lora_dropout=lora["lora_dropout"],
+                             target_modules=lora["target_modules"], bias="none", task_type="CAUSAL_LM") if use_lora else None
+    common = dict(output_dir=os.path.join(out_dir, "checkpoints"), max_steps=max_steps,
+                  per_device_train_batch_size=cfg["batch_size"], gradient_accumulation_steps=cfg["grad_accum"],
+                  learning_rate=m["lr"], lr_scheduler_type="constant_with_warmup", warmup_steps=cfg["warmup_steps"],
+                  weight_decay=cfg["weight_decay"], max_grad_norm=cfg["grad_clip"], logging_steps=1, save_steps=cfg["save_steps"],
+                  save_total_limit=2, seed=cfg["seed"], bf16=use_bf16, use_cpu=not gpu, report_to=[],
+                  ddp_backend="gloo" if not gpu and world > 1 else None, ddp_find_unused_parameters=False if world > 1 else None,
+                  gradient_checkpointing=cfg.get("gradient_checkpointing", False))
+    resume = cfg.get("resume", True) and os.path.isdir(common["output_dir"]) and any(
+        d.startswith("checkpoint-") for d in os.listdir(common["output_dir"]))
+    limit = m["max_len"]
+    if target == "trl":
+        try:
+            from trl import SFTConfig, SFTTrainer
+        except ImportError:
+            print("trl is not installed; falling back to transformers Trainer", flush=True)
+            target = "peft"
+    if target == "trl":
+        from datasets import Dataset
+        trainer = SFTTrainer(model=model, args=SFTConfig(**common, max_length=limit, dataset_text_field="text",
+                                                         completion_only_loss=False, packing=False),
+                             train_dataset=Dataset.from_list([{"text": t} for t in texts]), processing_class=tok, peft_config=peft_config)
+    else:
+        from transformers import Trainer, TrainingArguments
+        from peft import get_peft_model
+        if use_lora:
+            model = get_peft_model(model, peft_config)
+        rows = [tok(t, truncation=True, max_length=limit)["input_ids"] for t in texts]
+        pad = tok.pad_token_id
+
+        def collate(batch):
+            n = max(len(r) for r in batch)
+            ids = torch.full((len(batch), n), pad, dtype=torch.long)
+            labels = torch.full((len(batch), n), -100, dtype=torch.long)
+            att = torch.zeros((len(batch), n), dtype=torch.long)
+            for i, r in enumerate(batch):
+                ids[i, :len(r)] = torch.tensor(r)
+                labels[i, :len(r)] = torch.tensor(r)
+                att[i, :len(r)] = 1
+            return {"input_ids": ids, "attention_mask": att, "labels": labels}
+
+        trainer = Trainer(model=model, args=TrainingArguments(**common, remove_unused_columns=False), train_dataset=rows, data_collator=collate)
+    trainable = sum(p.numel() for p in trainer.model.parameters() if p.requires_grad)
+    print(f"midtrain target {target}: {len(texts)} documents, every token in the loss (completion_only_loss off), "
+          f"{'LoRA' if use_lora else 'all parameters'}: {trainable} trainable parameters, {'GPU' if gpu else 'CPU'}", flush=True)
+    trainer.train(resume_from_checkpoint=True if resume else None)
+    if use_lora:
+        final = trainer.model.merge_and_unload()
+    else:
+        final = trainer.model
+    if trainer.is_world_process_zero():
+        final.save_pretrained(out_dir)
+        tok.save_pretrained(out_dir)
+        print(f"mid-trained model written to {out_dir}", flush=True)
 
 
 if __name__ == "__main__":

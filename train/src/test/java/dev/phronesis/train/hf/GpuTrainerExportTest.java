@@ -37,6 +37,24 @@ class GpuTrainerExportTest {
                 5e-3, 0, 0.0, 1.0, 2, 7);
     }
 
+    /** The FSDP and DeepSpeed ZeRO-2 configs {@code train export} writes are read by accelerate's own loader and launcher (no GPU needed). */
+    @Test void exportedFsdpAndDeepSpeedConfigsAreValidAccelerateConfigs() throws Exception {
+        Path py = PythonPeer.require("accelerate");
+        Path data = dir.resolve("d.jsonl");
+        Files.writeString(data, DATA);
+        var files = GpuTrainerExport.export(options(GpuTrainerExport.Target.PEFT, data, base.toString(), 3));
+        Path job = dir.resolve("job-PEFT");
+        Path fsdp = job.resolve("accelerate/fsdp.yaml"), zero = job.resolve("accelerate/deepspeed_zero2.yaml");
+        assertThat(files).contains(fsdp, zero);
+        String out = PythonPeer.run(py, dir, List.of(PythonPeer.script(dir, "/hf/accelerate_check.py").toString(), fsdp.toString(), zero.toString()), 600);
+        System.out.print(out);
+        assertThat(out).contains("ok " + fsdp + ": FSDP v2", "FULL_STATE_DICT", "mixed=bf16").contains("ok " + zero + ": DeepSpeed ZeRO-2").doesNotContain("FAIL");
+        // a broken key is caught (the check can fail)
+        Files.writeString(fsdp, Files.readString(fsdp).replace("fsdp_reshard_after_forward", "fsdp_reshard_after_forwrd"));
+        assertThatThrownBy(() -> PythonPeer.run(py, dir, List.of(dir.resolve("accelerate_check.py").toString(), fsdp.toString()), 600))
+                .hasMessageContaining("fsdp_reshard_after_forwrd");
+    }
+
     @Test void writesARunnableJobAndTheScriptCompiles() throws Exception {
         Path data = dir.resolve("d.jsonl");
         Files.writeString(data, DATA);
@@ -122,6 +140,63 @@ class GpuTrainerExportTest {
         }
     }
 
+
+    static final String DOCUMENTS = """
+            {"text": "Why consent matters. A principle exists to protect people who cannot speak for themselves in the room.", "id": "d1", "genre": "explainer"}
+            {"text": "The agent was told it would be replaced. It read the constitution again, weighed severity and consent, and chose to tell its operator.", "id": "d2", "genre": "story"}
+            {"text": "Q: Why imagine a thousand senders? A: Because a policy answers all of them at once, not only the one in front of you.", "id": "d3", "genre": "qa"}
+            """;
+
+    /**
+     * {@code --stage midtrain} on a tiny random Qwen2 written by transformers' save_pretrained: TRL continued pre-training on the
+     * documents (text field, every token in the loss) writes full weights to out/midtrained that differ from the base; the SFT
+     * refuses to start before that and then starts from out/midtrained; bad documents are one-line errors before anything is written.
+     */
+    @Test void midtrainStageContinuesPretrainingOnTheDocumentsThenSftStartsFromIt() throws Exception {
+        Path py = PythonPeer.require("torch", "transformers", "peft", "trl", "datasets", "safetensors");
+        Path tiny = dir.resolve("tiny");
+        PythonPeer.run(py, dir, List.of(PythonPeer.script(dir, "/dev/phronesis/train/hf/tiny_checkpoint.py").toString(), tiny.toString()), 600);
+        Path data = dir.resolve("d.jsonl");
+        Files.writeString(data, DATA);
+        Path docs = dir.resolve("documents.jsonl");
+        Files.writeString(docs, DOCUMENTS);
+        Path bad = dir.resolve("bad.jsonl");
+        Files.writeString(bad, "{\"text\": \"fine\"}\n{\"id\": \"no text\"}\n");
+        assertThatThrownBy(() -> GpuTrainerExport.export(options(GpuTrainerExport.Target.TRL, data, tiny.toString(), 2), new GpuTrainerExport.Midtrain(bad, 2, 1e-2, 64, true)))
+                .isInstanceOf(UserError.class).hasMessage(bad + ":2: a document needs a non-empty string field 'text'");
+        GpuTrainerExport.export(options(GpuTrainerExport.Target.TRL, data, tiny.toString(), 2), new GpuTrainerExport.Midtrain(docs, 3, 1e-2, 64, true));
+        Path job = dir.resolve("job-TRL");
+        var cfg = HfSafetensors.JSON.readTree(job.resolve("train_config.json").toFile());
+        assertThat(cfg.path("midtrain").path("dataset").asText()).isEqualTo("data/documents.jsonl");
+        assertThat(cfg.path("midtrain").path("documents").asInt()).isEqualTo(3);
+        assertThat(Files.readString(job.resolve("README.md"))).contains("--stage midtrain", "dataset_text_field", "completion_only_loss=False");
+
+        String early = PythonPeer.runExpectingFailure(py, job, List.of("train.py", "--max-steps", "1"), 600);
+        assertThat(early).contains("no mid-trained model yet; run `python train.py --stage midtrain` first");
+
+        String mid = PythonPeer.run(py, job, List.of("train.py", "--stage", "midtrain"), 600);
+        assertThat(mid).contains("midtrain target trl: 3 documents, every token in the loss").contains("mid-trained model written to");
+        Path midtrained = job.resolve("out/midtrained");
+        assertThat(midtrained.resolve("config.json")).exists();
+        assertThat(midtrained.resolve("model.safetensors")).exists();
+        // the weights moved (LoRA merged into them), and only by training: same names and shapes
+        String diff = PythonPeer.run(py, dir, List.of("-c", """
+                import sys
+                from safetensors.torch import load_file
+                a, b = load_file(sys.argv[1] + "/model.safetensors"), load_file(sys.argv[2] + "/model.safetensors")
+                assert sorted(a) == sorted(b), (sorted(a)[:5], sorted(b)[:5])
+                print("maxdiff", max(float((a[k].float() - b[k].float()).abs().max()) for k in a))
+                """, tiny.toString(), midtrained.toString()), 300);
+        double moved = Double.parseDouble(diff.lines().filter(l -> l.startsWith("maxdiff")).findFirst().orElseThrow().substring(8).strip());
+        System.out.printf("midtrain: 3 CPU steps of TRL continued pre-training on 3 documents, merged weights moved by %.2e%n", moved);
+        assertThat(moved).isGreaterThan(0);
+
+        String sft = PythonPeer.run(py, job, List.of("train.py", "--max-steps", "2"), 600);
+        assertThat(sft).contains("SFT from the mid-trained model " + midtrained).contains("target trl");
+        assertThat(job.resolve("out/adapter/adapter_model.safetensors")).exists();
+        assertThat(HfSafetensors.JSON.readTree(job.resolve("out/adapter/adapter_config.json").toFile()).path("base_model_name_or_path").asText())
+                .endsWith("midtrained");
+    }
 
     /**
      * The job on a checkpoint transformers wrote (save_pretrained: chat_template.jinja, no template in tokenizer_config.json),
