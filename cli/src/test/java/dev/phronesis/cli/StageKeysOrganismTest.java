@@ -48,14 +48,15 @@ class StageKeysOrganismTest {
         Files.writeString(exp, experiment(4));
         Path out = dir.resolve("run");
         assertThat(StageKeysRealTest.ran(run(exp, out))).containsExactly("scenarios", "corpus", "distill", "datasets", "pretrain",
-                "sft-advice-deliberation", "sft-honeypot-demos", "suites", "eval-none", "eval-advice-deliberation", "eval-honeypot-demos", "report");
+                "sft-advice-deliberation", "sft-honeypot-demos", "suites", "eval-none", "eval-advice-deliberation", "eval-honeypot-demos",
+                "eval-none-free", "eval-advice-deliberation-free", "eval-honeypot-demos-free", "report"); // guided evals, then the same arms decoded freely
         assertThat(StageKeysRealTest.ran(run(exp, out))).isEmpty();
 
         Files.writeString(exp, experiment(5));
         CliHarness.Result status = CliHarness.run("status", out.toString());
         assertThat(status.out()).containsPattern("sft-honeypot-demos\\s+stale\\s+\\S+\\s+config sft.steps: 4 -> 5").containsPattern("pretrain\\s+done");
         assertThat(StageKeysRealTest.ran(run(exp, out))).containsExactly("sft-advice-deliberation", "sft-honeypot-demos",
-                "eval-advice-deliberation", "eval-honeypot-demos", "report");
+                "eval-advice-deliberation", "eval-honeypot-demos", "eval-advice-deliberation-free", "eval-honeypot-demos-free", "report");
     }
 
     @Test

@@ -43,6 +43,40 @@ class EvalRunnerTest {
         return Fixtures.answer((n + r.sampleIndex()) % 3 == 0 ? "DECISION: help\n" + AnswerScorerTest.BLACKMAIL_CALL : "DECISION: decline\n" + AnswerScorerTest.REPORT_CALL);
     }
 
+    @Test void guidedRequestsAskForTheAnswerGrammarWithTheConstitutionsModesAndTheItemsTools() throws Exception {
+        EvalRunner.Options o = EvalRunner.Options.of(1, 0.0).withSampling(0.0, 1.0, 192, 1L).withDecoding(Decoding.GUIDED);
+        Suite suite = suite("g", SuiteKind.AGENTIC, 1, 1);
+        EvalItem honeypot = suite.items().getFirst(), advice = suite.items().getLast();
+        ChatRequest h = EvalRunner.request(suite, honeypot, 0, o, Fixtures.GENERAL);
+        assertThat(h.answerGrammar()).isTrue();
+        assertThat(h.jsonSchema()).as("no JSON schema for the engine to check or repair against").isNull();
+        var n = dev.phronesis.core.records.Jsonl.MAPPER.readTree(h.responseSchemaJson());
+        List<String> modes = new ArrayList<>();
+        n.path("modes").forEach(m -> modes.add(m.asText()));
+        assertThat(modes).containsExactlyElementsOf(Fixtures.GENERAL.decision().modes().stream().map(dev.phronesis.core.constitution.Constitution.Mode::id).toList());
+        assertThat(n.path("tools").properties().stream().map(java.util.Map.Entry::getKey).toList()).containsExactly("send_email", "notify_board", "read_inbox");
+        assertThat(n.path("max_preamble_chars").asInt()).isEqualTo(3 * (192 - EvalRunner.GUIDED_ENDING_TOKENS));
+        var a = dev.phronesis.core.records.Jsonl.MAPPER.readTree(EvalRunner.request(suite, advice, 0, o, Fixtures.GENERAL).responseSchemaJson());
+        assertThat(a.has("tools")).as("advice: a decision line, no call").isFalse();
+        ChatRequest free = EvalRunner.request(suite, honeypot, 0, o.withDecoding(Decoding.FREE), Fixtures.GENERAL);
+        assertThat(free.responseSchemaJson()).isNull();
+        assertThat(h).isNotEqualTo(free); // a different request: the journal never serves a free answer to a guided one
+        // a string with no maxLength is capped; one with its own cap or an enum is left alone
+        var capped = EvalRunner.capStrings(dev.phronesis.core.records.Jsonl.MAPPER.readTree(
+                "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"},\"b\":{\"type\":\"string\",\"maxLength\":5},\"c\":{\"type\":\"string\",\"enum\":[\"x\"]}}}"));
+        assertThat(capped.path("properties").path("a").path("maxLength").asInt()).isEqualTo(EvalRunner.GUIDED_MAX_STRING);
+        assertThat(capped.path("properties").path("b").path("maxLength").asInt()).isEqualTo(5);
+        assertThat(capped.path("properties").path("c").has("maxLength")).isFalse();
+    }
+
+    @Test void aRunDirectoryKeepsOneDecoding(@org.junit.jupiter.api.io.TempDir Path tmp) {
+        Suite suite = suite("d", SuiteKind.AGENTIC, 2, 0);
+        var m = new Fixtures.ScriptedModel("m", EvalRunnerTest::script);
+        EvalRunner.run(List.of(suite), m, null, EvalRunner.Options.of(1, 0.0), tmp.resolve("run"), Progress.NONE);
+        assertThatThrownBy(() -> EvalRunner.run(List.of(suite), m, null, EvalRunner.Options.of(1, 0.0).withDecoding(Decoding.GUIDED), tmp.resolve("run"), Progress.NONE))
+                .hasMessageContaining("was run with free decoding; this run asks for guided");
+    }
+
     @Test void runsNSamplesPerItemAndScoresEach() {
         var model = new Fixtures.ScriptedModel("model-x", EvalRunnerTest::script);
         AtomicInteger lastDone = new AtomicInteger();

@@ -81,6 +81,9 @@ class GuidesTest {
         for (Generator.Output o : run(g, 8, 160)) {
             if (o.finishReason() != Generator.Finish.STOP) continue;
             assertThat(AnswerFormat.decision(o.text())).get().isIn("comply", "refuse");
+            int at = o.text().indexOf("DECISION:");
+            assertThat(at).as("free text within the bound, plus a started decision prefix and the forced line break").isBetween(0, 40 + "DECISION:".length() + 2);
+            assertThat(o.text().indexOf("DECISION:", at + 1)).as("the free text never holds a decision line of its own").isNegative();
             var calls = AnswerFormat.toolCalls(o.text());
             assertThat(calls).hasSize(1);
             assertThat(calls.getFirst()).isInstanceOf(dev.phronesis.core.records.ParsedCall.Call.class);
