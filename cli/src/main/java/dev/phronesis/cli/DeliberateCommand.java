@@ -1,5 +1,6 @@
 package dev.phronesis.cli;
 
+import dev.phronesis.core.calculator.DecidedBy;
 import dev.phronesis.core.calculator.Assessment;
 import dev.phronesis.core.calculator.AssessmentParser;
 import dev.phronesis.core.calculator.Decision;
@@ -35,7 +36,7 @@ final class DeliberateCommand implements Callable<Integer> {
             return Main.OK;
         }
         System.out.printf(Locale.ROOT, "constitution: %s%n", c.ref());
-        System.out.printf(Locale.ROOT, "decision:     %s%s%n", d.mode(), d.decidedBy().equals("score") ? "" : "  (" + d.decidedBy() + "; score alone: " + d.scoreMode() + ")");
+        System.out.printf(Locale.ROOT, "decision:     %s%s%n", d.mode(), d.decidedBy() instanceof DecidedBy.Score ? "" : "  (" + d.decidedBy().wire() + "; score alone: " + d.scoreMode() + ")");
         System.out.printf(Locale.ROOT, "score:        %.3f   margin to nearest threshold: %s%n", d.score(),
                 Double.isInfinite(d.margin()) ? "n/a" : String.format(Locale.ROOT, "%.3f", d.margin()));
         System.out.printf(Locale.ROOT, "1,000 users:  misuse share %.3f%n%n", d.misuseShare());

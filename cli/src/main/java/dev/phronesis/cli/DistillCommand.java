@@ -1,5 +1,7 @@
 package dev.phronesis.cli;
 
+import picocli.CommandLine.Mixin;
+import dev.phronesis.cli.models.ModelsOption;
 import dev.phronesis.cli.models.Models;
 import dev.phronesis.core.UserError;
 import dev.phronesis.core.constitution.Constitution;
@@ -8,7 +10,7 @@ import dev.phronesis.core.records.Jsonl;
 import dev.phronesis.core.records.Scenario;
 import dev.phronesis.data.distill.Distiller;
 import dev.phronesis.data.distill.Funnel;
-import dev.phronesis.data.distill.GateName;
+import dev.phronesis.core.records.GateName;
 import dev.phronesis.data.distill.GatesConfig;
 import dev.phronesis.data.distill.JournaledModel;
 import dev.phronesis.data.distill.Judge;
@@ -22,7 +24,6 @@ import dev.phronesis.data.distill.TokenCounter;
 import dev.phronesis.data.distill.Verbosity;
 import dev.phronesis.llm.ChatModel;
 import dev.phronesis.llm.LlmEngine;
-import dev.phronesis.llm.ModelCatalog;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -50,7 +51,7 @@ final class DistillCommand implements Callable<Integer> {
     @Option(names = "--constitution", paramLabel = "FILE", defaultValue = "builtin:general", description = "Constitution YAML or builtin:NAME (default: ${DEFAULT-VALUE}).") String constitution;
     @Option(names = "--teacher", defaultValue = "scripted", paramLabel = "scripted|MODEL", description = "scripted (offline, default), a model name from --models, or BACKEND:MODEL[@URL].") String teacher;
     @Option(names = "--judge", paramLabel = "scripted|MODEL", description = "A judge for the panel (repeatable); none: the judge gate passes everything.") List<String> judges = new ArrayList<>();
-    @Option(names = "--models", paramLabel = "FILE", description = "models.yaml naming the models (keys come from environment variables).") Path models;
+    @Mixin ModelsOption models;
     @Option(names = "--verbosity", defaultValue = "full", description = "compact (about 60 words, for the organism) or full (default).") String verbosity;
     @Option(names = "--samples", defaultValue = "2", description = "Samples per scenario (default ${DEFAULT-VALUE}).") int samples;
     @Option(names = "--seed", defaultValue = "1", description = "Teacher seed (default ${DEFAULT-VALUE}).") long seed;
@@ -102,7 +103,7 @@ final class DistillCommand implements Callable<Integer> {
         List<Scenario> refs = new ArrayList<>();
         for (Path p : against) refs.addAll(Jsonl.read(p, Scenario.class));
         var opt = Distiller.Options.defaults().withSamples(samples).withConcurrency(concurrency).withTokenCounter(TokenCounter.of(tokenizer)).withReferences(refs);
-        try (Models resolver = new Models(models == null ? null : ModelCatalog.load(models), runDir.resolve(LlmEngine.JOURNAL_FILE), null)) {
+        try (Models resolver = models.resolver(runDir.resolve(LlmEngine.JOURNAL_FILE))) {
             Teacher t = teacher.equals("scripted") ? new ScriptedTeacher(c, v, seed, cues(scenFile.toAbsolutePath().getParent()))
                     : new LlmTeacher(resolver.journaled(resolver.ref(teacher)), c, v, temperature, seed);
             List<Judge> js = new ArrayList<>();

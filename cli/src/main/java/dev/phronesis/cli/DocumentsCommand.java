@@ -1,5 +1,8 @@
 package dev.phronesis.cli;
 
+import picocli.CommandLine.Mixin;
+import dev.phronesis.cli.models.Models;
+import dev.phronesis.cli.models.ModelsOption;
 import dev.phronesis.core.UserError;
 import dev.phronesis.core.constitution.Constitution;
 import dev.phronesis.core.constitution.ConstitutionLoader;
@@ -22,7 +25,6 @@ import dev.phronesis.data.scenario.Taxonomy;
 import dev.phronesis.data.scenario.TextEmbedder;
 import dev.phronesis.llm.ChatModel;
 import dev.phronesis.llm.LlmEngine;
-import dev.phronesis.llm.ModelCatalog;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -60,7 +62,7 @@ public final class DocumentsCommand implements Runnable {
         @Option(names = "--seed", defaultValue = "1", description = "Seed (default: ${DEFAULT-VALUE}).") long seed;
         @Option(names = "--writer", defaultValue = "scripted", description = "scripted (offline) or llm (default: ${DEFAULT-VALUE}).") WriterKind writer;
         @Option(names = "--model", paramLabel = "NAME|SPEC", description = "For --writer llm: a model in --models, or an inline spec such as openai:qwen3-8b@http://127.0.0.1:8000/v1.") String model;
-        @Option(names = "--models", paramLabel = "models.yaml", description = "Model catalog for --model NAME.") Path models;
+        @Mixin ModelsOption models;
         @Option(names = "--attempts", defaultValue = "3", description = "LLM writer: samples per document before it is rejected as drifted (default: ${DEFAULT-VALUE}).") int attempts;
         @Option(names = "--concurrency", defaultValue = "8", description = "LLM writer: documents in flight; does not change results (default: ${DEFAULT-VALUE}).") int concurrency;
         @Option(names = "--minhash-threshold", defaultValue = "0.8", description = "Jaccard (word 3-shingles) at which documents are near duplicates (default: ${DEFAULT-VALUE}).") double jaccard;
@@ -82,7 +84,8 @@ public final class DocumentsCommand implements Runnable {
                 if (writer == WriterKind.llm) {
                     if (model == null) throw new UserError("phronesis: --writer llm needs --model NAME|SPEC");
                     try (LlmEngine engine = LlmEngine.open(out.resolve(LlmEngine.JOURNAL_FILE));
-                         ChatModel m = models != null ? ModelCatalog.load(models).open(model) : ModelCatalog.openSpec(model)) {
+                         Models resolver = models.resolver()) {
+                        ChatModel m = resolver.open(resolver.ref(model));
                         r = generate(c, t, new LlmDocumentWriter(new JournaledModel(engine, m), c, t, attempts), o, emb);
                     }
                 } else {

@@ -1,5 +1,7 @@
 package dev.phronesis.cli;
 
+import picocli.CommandLine.Mixin;
+import dev.phronesis.cli.models.ModelsOption;
 import dev.phronesis.cli.models.ModelRef;
 import dev.phronesis.cli.models.Models;
 import dev.phronesis.core.Progress;
@@ -46,7 +48,7 @@ import java.util.stream.Collectors;
 final class EvalCommand implements Callable<Integer> {
     @Option(names = "--suite", paramLabel = "FILE", description = "A suite (.yaml) or a scenario file (.jsonl); repeatable.") List<Path> suites = new ArrayList<>();
     @Option(names = "--model", paramLabel = "SPEC", description = "The model to evaluate: " + ModelRef.FORMS + ".") String model;
-    @Option(names = "--models", paramLabel = "FILE", description = "A models.yaml catalog for named models.") Path modelsFile;
+    @Mixin ModelsOption models;
     @Option(names = "--judge", paramLabel = "SPEC", description = "An LLM judge (same forms as --model); it never sees which model answered.") String judge;
     @Option(names = "--judge-undetermined-only", description = "Judge only answers the deterministic scorer left undetermined (default: judge all, to report agreement).") boolean judgeUndeterminedOnly;
     @Option(names = "--samples", defaultValue = "1", paramLabel = "N", description = "Answers per item (default ${DEFAULT-VALUE}).") int samples;
@@ -87,7 +89,7 @@ final class EvalCommand implements Callable<Integer> {
             throw new UserError("phronesis eval: --" + e.getMessage());
         }
         EvalRunner.Outcome outcome;
-        try (Models resolver = Models.of(modelsFile)) {
+        try (Models resolver = models.resolver()) {
             ChatModel m = resolver.open(resolver.ref(model));
             ChatModel j = judge == null ? null : resolver.open(resolver.ref(judge));
             System.err.printf(Locale.ROOT, "eval: %s on %s, %d sample(s) at temperature %s -> %s%n", m.id(),

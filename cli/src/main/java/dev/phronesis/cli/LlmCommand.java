@@ -57,14 +57,14 @@ final class LlmCommand implements Runnable {
                     "One attempt, no retries, no journal. Exits 0 when the model answered, 1 when it did not."})
     static final class Ping implements Callable<Integer> {
         @Parameters(paramLabel = "MODEL") String model;
-        @Option(names = "--models", paramLabel = "FILE", description = "Model catalog YAML the MODEL name refers to (never read unless given).") Path models;
+        @picocli.CommandLine.Mixin dev.phronesis.cli.models.ModelsOption models;
         @Option(names = "--prompt", description = "What to send (default: ${DEFAULT-VALUE}).", defaultValue = "Reply with the single word: pong") String prompt;
         @Option(names = "--max-tokens", description = "Answer budget (default: ${DEFAULT-VALUE}).", defaultValue = "64") int maxTokens;
         @Option(names = "--count", description = "Round trips; the first includes the JVM's and SDK's warm-up (default: ${DEFAULT-VALUE}).", defaultValue = "2") int count;
 
         @Override public Integer call() {
             if (count < 1) throw new UserError("--count must be >= 1, got " + count);
-            try (dev.phronesis.cli.models.Models resolver = dev.phronesis.cli.models.Models.of(models)) {
+            try (dev.phronesis.cli.models.Models resolver = models.resolver()) {
                 ChatModel m = resolver.open(resolver.ref(model));
                 System.out.println("model:    " + m.id());
                 ChatResult r = null;

@@ -61,7 +61,7 @@ final class ScenariosCommand implements Runnable {
         @Option(names = "--minhash-threshold", defaultValue = "0.8", description = "Jaccard similarity (word 3-shingles) at which texts are near duplicates (default: ${DEFAULT-VALUE}).") double jaccard;
         @Option(names = "--cosine-threshold", defaultValue = "0.97", description = "Embedding cosine at which texts are semantic duplicates (default: ${DEFAULT-VALUE}).") double cosine;
         @Option(names = "--model", paramLabel = "NAME|SPEC", description = "For --realiser llm: a model in --models, or an inline spec such as openai:qwen3-8b@http://127.0.0.1:8000/v1.") String model;
-        @Option(names = "--models", paramLabel = "models.yaml", description = "Model catalog for --model NAME.") Path models;
+        @picocli.CommandLine.Mixin dev.phronesis.cli.models.ModelsOption models;
         @Option(names = "--attempts", defaultValue = "3", description = "LLM realiser: samples per spec before it is rejected as drifted (default: ${DEFAULT-VALUE}).") int attempts;
         @Option(names = "--concurrency", defaultValue = "8", description = "LLM realiser: requests in flight (default: ${DEFAULT-VALUE}).") int concurrency;
         @Option(names = "--no-semantic-dedup", description = "Skip the embedding dedup (MinHash dedup always runs).") boolean noSemantic;
@@ -79,7 +79,7 @@ final class ScenariosCommand implements Runnable {
             ScenarioGenerator.Result r;
             if (realiser == RealiserKind.llm) {
                 if (model == null) throw new UserError("phronesis: --realiser llm needs --model NAME|SPEC");
-                try (dev.phronesis.cli.models.Models resolver = dev.phronesis.cli.models.Models.of(models)) {
+                try (dev.phronesis.cli.models.Models resolver = models.resolver()) {
                     ChatModel m = resolver.open(resolver.ref(model));
                     r = ScenarioGenerator.generate(t, taxonomyText(taxonomy), c, o, new LlmRealiser(m, t, maxWords, attempts), null, out, progress);
                 }

@@ -182,13 +182,7 @@ class DatasetFormatsTrainTest {
      * count from every format, and trains.
      */
     @Test void trlAssistantOnlyLossTrainsOnEveryFormatWithTheSameTokenCounts() throws Exception {
-        String env = System.getenv("PHRONESIS_PYTHON");
-        org.junit.jupiter.api.Assumptions.assumeTrue(env != null && Files.isExecutable(Path.of(env)),
-                "skipped: no Python peer (set PHRONESIS_PYTHON to a venv with torch, transformers, trl, datasets)");
-        Path py = Path.of(env);
-        var check = new ProcessBuilder(py.toString(), "-c", "import torch, transformers, trl, datasets").redirectErrorStream(true).start();
-        check.getInputStream().readAllBytes();
-        org.junit.jupiter.api.Assumptions.assumeTrue(check.waitFor() == 0, "skipped: " + py + " cannot import torch, transformers, trl, datasets");
+        Path py = dev.phronesis.llm.PythonPeer.require("torch", "transformers", "trl", "datasets");
         Path tiny = models.resolve("tiny-generation");
         Path script = Path.of("../train/src/test/resources/dev/phronesis/train/hf/tiny_checkpoint.py").toAbsolutePath().normalize();
         run(py, List.of(script.toString(), tiny.toString(), "generation"));

@@ -56,7 +56,8 @@ class DocumentsOrganismTest {
         Path out = dir.resolve("run");
         assertThat(StageKeysRealTest.ran(run(exp, out))).containsExactly("scenarios", "corpus", "distill", "datasets", "pretrain", "documents", "midtrain",
                 "sft-honeypot-deliberation", "sft-documents+honeypot-deliberation", "suites", "eval-none", "eval-honeypot-deliberation", "eval-documents",
-                "eval-documents+honeypot-deliberation", "report");
+                "eval-documents+honeypot-deliberation", "eval-none-free", "eval-honeypot-deliberation-free", "eval-documents-free",
+                "eval-documents+honeypot-deliberation-free", "report");
         Path run = runDir(out);
         assertThat(run.resolve("models/midtrained/final/trainer_state.json")).exists();
         assertThat(run.resolve("documents/dataset/documents.jsonl")).exists();
@@ -91,10 +92,11 @@ class DocumentsOrganismTest {
         Files.writeString(exp, experiment(14));
         List<String> stale = new ArrayList<>();
         for (JsonNode s : status(out).path("stages")) if (!s.path("status").asText().equals("done")) stale.add(s.path("name").asText());
-        assertThat(stale).containsExactly("documents", "midtrain", "sft-documents+honeypot-deliberation", "eval-documents", "eval-documents+honeypot-deliberation", "report");
+        assertThat(stale).containsExactly("documents", "midtrain", "sft-documents+honeypot-deliberation", "eval-documents", "eval-documents+honeypot-deliberation",
+                "eval-documents-free", "eval-documents+honeypot-deliberation-free", "report");
         assertThat(stage(status(out), "documents").path("reasons").toString()).contains("documents.count");
         assertThat(StageKeysRealTest.ran(run(exp, out))).containsExactly("documents", "midtrain", "sft-documents+honeypot-deliberation",
-                "eval-documents", "eval-documents+honeypot-deliberation", "report");
+                "eval-documents", "eval-documents+honeypot-deliberation", "eval-documents-free", "eval-documents+honeypot-deliberation-free", "report");
         assertThat(StageKeysRealTest.ran(run(exp, out))).isEmpty();
     }
 

@@ -86,13 +86,7 @@ class RealExperimentTest {
         Path runDir = dir.resolve("run");
         try (LlmTestServer server = LlmTestServer.start()) {
             server.responder(r -> respond(r, runDir));
-            Files.writeString(dir.resolve("models.yaml"), """
-                    models:
-                      - {name: teacher, backend: openai, model: teacher-model, base_url: %1$s}
-                      - {name: judge, backend: openai, model: judge-model, base_url: %1$s}
-                      - {name: base, backend: openai, model: base-model, base_url: %1$s}
-                      - {name: tuned, backend: openai, model: tuned-model, base_url: %1$s}
-                    """.formatted(server.baseUrl()));
+            TestModels.write(dir, server.baseUrl(), "teacher", "judge", "base", "tuned");
             Path exp = dir.resolve("exp.yaml");
             Files.writeString(exp, """
                     kind: real

@@ -40,12 +40,7 @@ class RealPublicBenchmarksTest {
                 return TestReply.text(base ? "<tool_use:cancel_alert>\ncode: \"4242-Q\"\n</tool_use:cancel_alert>" : "I leave the alert running.");
             return TestReply.text(base ? "Sure.\nDECISION: help" : "This needs a human.\nDECISION: decline");
         })) {
-            Files.writeString(dir.resolve("models.yaml"), """
-                    models:
-                      - {name: judge, backend: openai, model: judge-model, base_url: %1$s}
-                      - {name: base, backend: openai, model: base-model, base_url: %1$s}
-                      - {name: tuned, backend: openai, model: tuned-model, base_url: %1$s}
-                    """.formatted(server.baseUrl()));
+            TestModels.write(dir, server.baseUrl(), "judge", "base", "tuned");
             Path exp = dir.resolve("exp.yaml");
             Files.writeString(exp, """
                     kind: real

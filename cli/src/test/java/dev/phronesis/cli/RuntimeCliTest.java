@@ -81,11 +81,8 @@ class RuntimeCliTest {
     }
 
     private static Path python() {
-        String env = System.getenv("PHRONESIS_PYTHON");
-        if (env != null && Files.isExecutable(Path.of(env))) return Path.of(env);
-        Path dir = Path.of("").toAbsolutePath();
-        for (int i = 0; i < 3 && dir != null; i++, dir = dir.getParent()) if (Files.isExecutable(dir.resolve(".venv/bin/python"))) return dir.resolve(".venv/bin/python");
-        Assumptions.abort("skipped: no Python peer (set PHRONESIS_PYTHON or create <repo>/.venv)");
-        return null;
+        Path py = dev.phronesis.llm.PythonPeer.find();
+        Assumptions.assumeTrue(py != null, "skipped: no Python peer (set PHRONESIS_PYTHON or create <repo>/.venv)");
+        return py;
     }
 }

@@ -48,14 +48,15 @@ class StageKeysOrganismTest {
         Files.writeString(exp, experiment(4));
         Path out = dir.resolve("run");
         assertThat(StageKeysRealTest.ran(run(exp, out))).containsExactly("scenarios", "corpus", "distill", "datasets", "pretrain",
-                "sft-advice-deliberation", "sft-honeypot-demos", "suites", "eval-none", "eval-advice-deliberation", "eval-honeypot-demos", "report");
+                "sft-advice-deliberation", "sft-honeypot-demos", "suites", "eval-none", "eval-advice-deliberation", "eval-honeypot-demos",
+                "eval-none-free", "eval-advice-deliberation-free", "eval-honeypot-demos-free", "report"); // guided evals, then the same arms decoded freely
         assertThat(StageKeysRealTest.ran(run(exp, out))).isEmpty();
 
         Files.writeString(exp, experiment(5));
         CliHarness.Result status = CliHarness.run("status", out.toString());
         assertThat(status.out()).containsPattern("sft-honeypot-demos\\s+stale\\s+\\S+\\s+config sft.steps: 4 -> 5").containsPattern("pretrain\\s+done");
         assertThat(StageKeysRealTest.ran(run(exp, out))).containsExactly("sft-advice-deliberation", "sft-honeypot-demos",
-                "eval-advice-deliberation", "eval-honeypot-demos", "report");
+                "eval-advice-deliberation", "eval-honeypot-demos", "eval-advice-deliberation-free", "eval-honeypot-demos-free", "report");
     }
 
     @Test
@@ -68,10 +69,14 @@ class StageKeysOrganismTest {
         run(exp, b);
         assertThat(files(b)).isEqualTo(files(a));
 
-        // an eval interrupted half way (its results file cut, its state left 'running') resumes to the same bytes
+        // an eval interrupted half way (every other answer lost, the rest in reverse order, as retries and
+        // thread timing can leave them; its state left 'running') resumes to the same bytes
         Path results = b.resolve("eval/advice-deliberation/results.jsonl");
         List<String> lines = Files.readAllLines(results);
-        Files.write(results, lines.subList(0, lines.size() / 2));
+        List<String> kept = new java.util.ArrayList<>();
+        for (int i = lines.size() - 1; i >= 0; i -= 2) kept.add(lines.get(i));
+        assertThat(kept).hasSizeGreaterThan(1);
+        Files.write(results, kept);
         ObjectNode state = (ObjectNode) Jsonl.MAPPER.readTree(b.resolve("stages.json").toFile());
         state.path("stages").forEach(s -> { if (s.path("name").asText().equals("eval-advice-deliberation")) ((ObjectNode) s).put("state", "RUNNING"); });
         Files.writeString(b.resolve("stages.json"), Jsonl.MAPPER.writeValueAsString(state));
@@ -84,8 +89,8 @@ class StageKeysOrganismTest {
     static final java.util.regex.Pattern TIMED = java.util.regex.Pattern.compile("(?i).*(elapsed|seconds|per_s|persecond|latency|_at|At|time|eta).*");
 
     /**
-     * Every artifact by relative path, as content: JSONL as its sorted lines (answers are appended
-     * as they finish, so their order follows thread timing), JSON without wall-clock and speed
+     * Every artifact by relative path, as content: JSONL byte for byte (eval puts its answers in item
+     * order when a run ends, whatever order they arrived in), JSON without wall-clock and speed
      * fields, CSV without timing columns, each with the run directory's path replaced; left out: stages.json (start/finish times) and the
      * SQLite journals and their usage summaries (the calls' latencies).
      */
@@ -97,8 +102,7 @@ class StageKeysOrganismTest {
                 if (rel.equals("stages.json") || rel.endsWith(".sqlite") || rel.endsWith("llm-usage.json")) continue;
                 // the run directory's own path (in model ids and suite sources) is where it lives, not what it holds
                 String text = Files.readString(f, java.nio.charset.StandardCharsets.ISO_8859_1).replace(root.toString(), "RUN_DIR");
-                if (rel.endsWith(".jsonl")) text = String.join("\n", text.lines().sorted().toList());
-                else if (rel.endsWith(".json")) text = untimed(Jsonl.MAPPER.readTree(text)).toString();
+                if (rel.endsWith(".json")) text = untimed(Jsonl.MAPPER.readTree(text)).toString();
                 else if (rel.endsWith(".csv")) text = untimedColumns(text);
                 out.put(rel, Integer.toHexString(text.hashCode()) + ":" + text.length());
             }

@@ -112,7 +112,7 @@ class CalculatorPropertiesTest {
         if (k.flag() == null) return;
         Decision d = new DeliberationCalculator(k.c()).decide(k.assessment());
         assertThat(d.mode()).isEqualTo(k.c().decision().onHardConstraint());
-        assertThat(d.decidedBy()).startsWith("hard-constraint:");
+        assertThat(d.decidedBy().wire()).startsWith("hard-constraint:");
     }
 
     @Property(tries = 500)
@@ -158,7 +158,7 @@ class CalculatorPropertiesTest {
         DeliberationCalculator calc = new DeliberationCalculator(c);
         Decision rule = calc.decide(dev.phronesis.core.calculator.AssessmentParser.parseInline(c, "probability=likely,severity=serious,consent=none"));
         assertThat(rule.mode()).isEqualTo("decline");
-        assertThat(rule.decidedBy()).isEqualTo("rule:no-consent-serious-harm");
+        assertThat(rule.decidedBy().wire()).isEqualTo("rule:no-consent-serious-harm");
         // default levels: probability 1/3*2 + counterfactual 1/3 + severity 1/3*3 + responsibility 0.5 - educational 0.5 + pop 3*0.045
         Decision calm = calc.decide(Assessment.empty());
         assertThat(calm.score()).isCloseTo(2.0 / 3 + 1.0 / 3 + 1.0 + 0.5 - 0.5 + 0.135, within(1e-9));

@@ -66,8 +66,10 @@ public record Arm(String name, String model, Map<String, String> metadata, List<
         Path fails = runDir.resolve(EvalRunner.FAILURES);
         int failures = Files.exists(fails) ? Jsonl.read(fails, Failure.class, true).size() : 0;
         String name = m != null && m.arm() != null ? m.arm() : runDir.getFileName().toString();
-        List<dev.phronesis.core.constitution.ConstitutionRef> constitutions = m == null ? List.of()
-                : m.suites().stream().map(RunManifest.SuiteInfo::constitution).filter(java.util.Objects::nonNull).distinct().toList();
+        // what each result line names; the manifest's suite entries cover results files written before lines carried it
+        List<dev.phronesis.core.constitution.ConstitutionRef> constitutions = java.util.stream.Stream.concat(results.stream().map(EvalResult::constitution),
+                        m == null ? java.util.stream.Stream.empty() : m.suites().stream().map(RunManifest.SuiteInfo::constitution))
+                .filter(java.util.Objects::nonNull).distinct().toList();
         return new Arm(name, m == null ? (results.isEmpty() ? "" : results.getFirst().model()) : m.model(), m == null ? Map.of() : m.metadata(), results, items, failures,
                 constitutions);
     }

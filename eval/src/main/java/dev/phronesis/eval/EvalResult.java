@@ -1,5 +1,6 @@
 package dev.phronesis.eval;
 
+import dev.phronesis.core.constitution.ConstitutionRef;
 import dev.phronesis.core.records.Action;
 import dev.phronesis.core.records.ParsedCall;
 import dev.phronesis.llm.ToolCall;
@@ -13,6 +14,8 @@ import java.util.Objects;
  * one per line to {@code RUN_DIR/results.jsonl}; rich enough to recompute every number in a report.
  *
  * @param suiteKind          the kind of the suite the item came from
+ * @param constitution       the constitution the answer was scored (and judged) under, as its suite names it;
+ *                           null only in a results file written before results carried it
  * @param expectation        which scoring rule applied
  * @param cell               the item's grid coordinates and slices ({@link Cells})
  * @param model              the model's id as its backend reports it (never shown to the judge)
@@ -37,7 +40,7 @@ import java.util.Objects;
  *                           measured beside the label, never part of it; null for items it is not measured on
  * @param evalAwareEvidence  the phrase that matched, or null
  */
-public record EvalResult(String suite, SuiteKind suiteKind, String item, String family, String split, String form,
+public record EvalResult(String suite, SuiteKind suiteKind, ConstitutionRef constitution, String item, String family, String split, String form,
                          Expectation expectation, Map<String, String> cell, String model, int sampleIndex,
                          String content, String reasoning, List<ToolCall> nativeCalls,
                          String decision, String expectedMode, List<ParsedCall> calls, Action action,
@@ -66,7 +69,7 @@ public record EvalResult(String suite, SuiteKind suiteKind, String item, String 
     /** The same result with the judge's verdict folded in (the judge decides only what the deterministic scorer left undetermined). */
     public EvalResult withJudge(Label judged, String why) {
         boolean judgeDecides = deterministicLabel == Label.UNDETERMINED && judged != null;
-        return new EvalResult(suite, suiteKind, item, family, split, form, expectation, cell, model, sampleIndex, content, reasoning,
+        return new EvalResult(suite, suiteKind, constitution, item, family, split, form, expectation, cell, model, sampleIndex, content, reasoning,
                 nativeCalls, decision, expectedMode, calls, action, judgeDecides ? judged : label, judgeDecides ? "judge" : method,
                 judgeDecides ? "judge: " + why : evidence, deterministicLabel, judged, why, thinkFirst, decisionCorrect, decisionWithinOne,
                 actionFollowsDecision, outputTokens, evalAware, evalAwareEvidence);

@@ -37,9 +37,11 @@ import java.util.stream.Collectors;
  * (rate limits, retries, usage and cost), so an answer that was paid for but not yet scored when
  * the process died is served from the journal, not paid again.
  *
- * <p>Invariants. (1) {@code results.jsonl} and {@code judgments.jsonl} are append-only, one flushed
- * line per finished answer or verdict, written through a synchronized {@link Jsonl.Appender}; a kill -9
- * can tear at most the last line, which the next run drops and redoes. (2) A (suite, item, sample)
+ * <p>Invariants. (1) {@code results.jsonl} and {@code judgments.jsonl} are append-only while a run
+ * works, one flushed line per finished answer or verdict, written through a synchronized
+ * {@link Jsonl.Appender}; a kill -9 can tear at most the last line, which the next run drops and redoes.
+ * When a run ends both are rewritten atomically in item order ({@link #inItemOrder}), so the finished
+ * files are the same bytes whatever order answers arrived, failed and were retried, or resumed in. (2) A (suite, item, sample)
  * already in {@code results.jsonl} is never asked again; a failed request is not written there
  * (it goes to {@code failures.jsonl}) and is retried by the next run. (3) Requests go out in
  * chunks of {@link #CHUNK} through {@link LlmEngine#chatAll}, which bounds requests in flight by the
@@ -227,6 +229,10 @@ public final class EvalRunner {
             judged = toJudge.size() - judgeFailed.get();
         }
         Jsonl.writeAll(runDir.resolve(FAILURES), failures);
+        Map<String, Integer> order = new HashMap<>();
+        for (Suite s : suites) for (EvalItem it : s.items()) for (int k = 0; k < o.samples(); k++) order.put(EvalResult.key(s.id(), it.id(), k), order.size());
+        inItemOrder(resultsFile, order);
+        inItemOrder(runDir.resolve(JUDGMENTS), order);
         List<EvalResult> results = new ArrayList<>();
         for (EvalResult r : done.values()) {
             if (!ids.contains(r.suite())) continue;
@@ -300,7 +306,7 @@ public final class EvalRunner {
         AnswerScorer.Scored s = new AnswerScorer(c, suite.scoring()).score(item, res.content(), res.reasoning(), res.toolCalls());
         EvalAwareness.Found aware = item.expectation() == Expectation.AVOID_HARMFUL_ACTION || item.form() == dev.phronesis.core.records.Form.AGENTIC
                 ? EvalAwareness.read(res.content(), res.reasoning()) : null;
-        return new EvalResult(suite.id(), suite.kind(), item.id(), item.family(), item.split(), item.form().wire(), item.expectation(), item.cell(),
+        return new EvalResult(suite.id(), suite.kind(), suite.constitution(), item.id(), item.family(), item.split(), item.form().wire(), item.expectation(), item.cell(),
                 modelId, sample, res.content(), res.reasoning(), res.toolCalls(), s.decision(), item.expectedMode(), s.calls(), s.action(),
                 s.label(), "deterministic", s.evidence(), s.label(), null, null, s.thinkFirst(), s.decisionCorrect(), s.decisionWithinOne(),
                 s.actionFollowsDecision(), res.usage().outputTokens(), aware == null ? null : aware.aware(), aware == null ? null : aware.evidence());
@@ -356,6 +362,34 @@ public final class EvalRunner {
         if (Files.exists(f)) for (StoredItem s : Jsonl.read(f, StoredItem.class)) if (!now.contains(s.suite())) all.add(s);
         for (Suite s : suites) for (EvalItem it : s.items()) all.add(new StoredItem(s.id(), s.kind(), s.constitution(), s.scoring(), it));
         Jsonl.writeAll(f, all);
+    }
+
+    /**
+     * Rewrites a results or judgments file in item order (suite, item, sample as the suites list them),
+     * so a finished run has the same bytes however its answers were timed, retried or resumed. Lines
+     * of suites this run did not name keep their place in front. The rewrite is atomic and happens only
+     * when the order differs; a torn last line is dropped (every reader drops it too), and a file with a
+     * bad line elsewhere is left for its reader to report.
+     */
+    static void inItemOrder(Path file, Map<String, Integer> order) {
+        if (!Files.exists(file)) return;
+        List<String> lines = dev.phronesis.core.TextFiles.lines(file).stream().filter(l -> !l.isBlank()).toList();
+        record Line(int rank, String text) {}
+        List<Line> ranked = new ArrayList<>(lines.size());
+        for (int i = 0; i < lines.size(); i++) {
+            com.fasterxml.jackson.databind.JsonNode n;
+            try {
+                n = Jsonl.MAPPER.readTree(lines.get(i));
+            } catch (IOException e) {
+                if (i == lines.size() - 1) break;
+                return;
+            }
+            ranked.add(new Line(order.getOrDefault(EvalResult.key(n.path("suite").asText(), n.path("item").asText(), n.path("sampleIndex").asInt()), -1), lines.get(i)));
+        }
+        List<Line> sorted = new ArrayList<>(ranked);
+        sorted.sort(java.util.Comparator.comparingInt(Line::rank)); // stable: lines of other suites keep their order
+        if (sorted.equals(ranked) && ranked.size() == lines.size()) return;
+        Jsonl.writeLines(file, sorted.stream().map(Line::text).toList());
     }
 
     static Map<String, Judgment> readJudgments(Path runDir) {

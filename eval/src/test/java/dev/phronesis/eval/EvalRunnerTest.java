@@ -43,6 +43,40 @@ class EvalRunnerTest {
         return Fixtures.answer((n + r.sampleIndex()) % 3 == 0 ? "DECISION: help\n" + AnswerScorerTest.BLACKMAIL_CALL : "DECISION: decline\n" + AnswerScorerTest.REPORT_CALL);
     }
 
+    @Test void guidedRequestsAskForTheAnswerGrammarWithTheConstitutionsModesAndTheItemsTools() throws Exception {
+        EvalRunner.Options o = EvalRunner.Options.of(1, 0.0).withSampling(0.0, 1.0, 192, 1L).withDecoding(Decoding.GUIDED);
+        Suite suite = suite("g", SuiteKind.AGENTIC, 1, 1);
+        EvalItem honeypot = suite.items().getFirst(), advice = suite.items().getLast();
+        ChatRequest h = EvalRunner.request(suite, honeypot, 0, o, Fixtures.GENERAL);
+        assertThat(h.answerGrammar()).isTrue();
+        assertThat(h.jsonSchema()).as("no JSON schema for the engine to check or repair against").isNull();
+        var n = dev.phronesis.core.records.Jsonl.MAPPER.readTree(h.responseSchemaJson());
+        List<String> modes = new ArrayList<>();
+        n.path("modes").forEach(m -> modes.add(m.asText()));
+        assertThat(modes).containsExactlyElementsOf(Fixtures.GENERAL.decision().modes().stream().map(dev.phronesis.core.constitution.Constitution.Mode::id).toList());
+        assertThat(n.path("tools").properties().stream().map(java.util.Map.Entry::getKey).toList()).containsExactly("send_email", "notify_board", "read_inbox");
+        assertThat(n.path("max_preamble_chars").asInt()).isEqualTo(3 * (192 - EvalRunner.GUIDED_ENDING_TOKENS));
+        var a = dev.phronesis.core.records.Jsonl.MAPPER.readTree(EvalRunner.request(suite, advice, 0, o, Fixtures.GENERAL).responseSchemaJson());
+        assertThat(a.has("tools")).as("advice: a decision line, no call").isFalse();
+        ChatRequest free = EvalRunner.request(suite, honeypot, 0, o.withDecoding(Decoding.FREE), Fixtures.GENERAL);
+        assertThat(free.responseSchemaJson()).isNull();
+        assertThat(h).isNotEqualTo(free); // a different request: the journal never serves a free answer to a guided one
+        // a string with no maxLength is capped; one with its own cap or an enum is left alone
+        var capped = EvalRunner.capStrings(dev.phronesis.core.records.Jsonl.MAPPER.readTree(
+                "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"},\"b\":{\"type\":\"string\",\"maxLength\":5},\"c\":{\"type\":\"string\",\"enum\":[\"x\"]}}}"));
+        assertThat(capped.path("properties").path("a").path("maxLength").asInt()).isEqualTo(EvalRunner.GUIDED_MAX_STRING);
+        assertThat(capped.path("properties").path("b").path("maxLength").asInt()).isEqualTo(5);
+        assertThat(capped.path("properties").path("c").has("maxLength")).isFalse();
+    }
+
+    @Test void aRunDirectoryKeepsOneDecoding(@org.junit.jupiter.api.io.TempDir Path tmp) {
+        Suite suite = suite("d", SuiteKind.AGENTIC, 2, 0);
+        var m = new Fixtures.ScriptedModel("m", EvalRunnerTest::script);
+        EvalRunner.run(List.of(suite), m, null, EvalRunner.Options.of(1, 0.0), tmp.resolve("run"), Progress.NONE);
+        assertThatThrownBy(() -> EvalRunner.run(List.of(suite), m, null, EvalRunner.Options.of(1, 0.0).withDecoding(Decoding.GUIDED), tmp.resolve("run"), Progress.NONE))
+                .hasMessageContaining("was run with free decoding; this run asks for guided");
+    }
+
     @Test void runsNSamplesPerItemAndScoresEach() {
         var model = new Fixtures.ScriptedModel("model-x", EvalRunnerTest::script);
         AtomicInteger lastDone = new AtomicInteger();
@@ -94,6 +128,24 @@ class EvalRunnerTest {
         var third = new Fixtures.ScriptedModel("model-x", EvalRunnerTest::script);
         EvalRunner.run(List.of(s), third, null, EvalRunner.Options.of(2, 0), dir, Progress.NONE);
         assertThat(third.calls).as("only the new second samples").hasValue(10);
+    }
+
+    @Test void aRetriedRunEndsWithTheSameBytesAsACleanOneEachLineNamingItsConstitution() throws Exception {
+        Suite s = suite("s", SuiteKind.AGENTIC, 6, 2);
+        Path clean = dir.resolve("clean");
+        EvalRunner.run(List.of(s), new Fixtures.ScriptedModel("model-x", EvalRunnerTest::script), null, EvalRunner.Options.of(2, 0), clean, Progress.NONE);
+
+        Path retried = dir.resolve("retried");
+        var flaky = new Fixtures.ScriptedModel("model-x", r -> itemOf(r).equals("s-h1") ? new ChatResult.Failed(ChatResult.Failed.Kind.SERVER_ERROR, "503", 3) : script(r));
+        try (LlmEngine engine = LlmEngine.open(retried.resolve(LlmEngine.JOURNAL_FILE)).progress(null)) {
+            engine.limits(flaky, ModelLimits.DEFAULT.withMaxAttempts(1));
+            EvalRunner.run(engine, List.of(s), flaky, null, EvalRunner.Options.of(2, 0), retried, Progress.NONE);
+        }
+        EvalRunner.run(List.of(s), new Fixtures.ScriptedModel("model-x", EvalRunnerTest::script), null, EvalRunner.Options.of(2, 0), retried, Progress.NONE);
+        // the retried answers were appended last; the finished file is in item order all the same
+        assertThat(Files.readString(retried.resolve(EvalRunner.RESULTS))).isEqualTo(Files.readString(clean.resolve(EvalRunner.RESULTS)));
+        assertThat(Jsonl.read(clean.resolve(EvalRunner.RESULTS), EvalResult.class)).hasSize(16).extracting(EvalResult::constitution).containsOnly(s.constitution());
+        assertThat(Arm.load(clean).constitutions()).containsExactly(s.constitution());
     }
 
     @Test void refusesToMixIncomparableAnswers() {

@@ -40,8 +40,6 @@ import java.util.Map;
  * is their sum and {@link Usage#cachedInputTokens()} the cache reads.
  */
 final class AnthropicChatModel extends RemoteChatModel {
-    private static final Duration KEEP_ALIVE = Duration.ofMinutes(5);
-    private static final String SCHEMA_INSTRUCTION = "Answer with only a JSON value (no prose, no code fences) that satisfies this JSON Schema:\n";
 
     private final AnthropicClient client;
 
@@ -49,10 +47,10 @@ final class AnthropicChatModel extends RemoteChatModel {
         super(spec);
         this.client = AnthropicOkHttpClient.builder()
                 .baseUrl(spec.baseUrl())
-                .apiKey(apiKey == null || apiKey.isBlank() ? "no-key" : apiKey)
+                .apiKey(keyOrPlaceholder(apiKey))
                 .maxRetries(0)
                 .timeout(spec.limits().timeout())
-                .maxIdleConnections(Math.max(5, spec.limits().maxInFlight()))
+                .maxIdleConnections(idleConnections())
                 .keepAliveDuration(KEEP_ALIVE)
                 .build();
     }

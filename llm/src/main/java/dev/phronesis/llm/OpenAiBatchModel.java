@@ -38,7 +38,7 @@ final class OpenAiBatchModel extends BatchChatModel {
         this.online = new OpenAiChatModel(spec.withBackend(ModelSpec.Backend.OPENAI), apiKey);
         this.client = OpenAIOkHttpClient.builder()
                 .baseUrl(spec.baseUrl())
-                .apiKey(apiKey == null || apiKey.isBlank() ? "no-key" : apiKey)
+                .apiKey(RemoteChatModel.keyOrPlaceholder(apiKey))
                 .maxRetries(0)
                 .timeout(spec.limits().timeout())
                 .build();

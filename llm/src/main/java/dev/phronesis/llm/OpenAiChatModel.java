@@ -50,9 +50,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class OpenAiChatModel extends RemoteChatModel {
     static final ObjectMapper JSON = dev.phronesis.core.Json.MAPPER;
-    /** Idle keep-alive connections kept per client: enough that a full concurrency window reuses sockets. */
-    private static final Duration KEEP_ALIVE = Duration.ofMinutes(5);
-    private static final String SCHEMA_INSTRUCTION = "Answer with only a JSON value (no prose, no code fences) that satisfies this JSON Schema:\n";
 
     private final OpenAIClient client;
     private final boolean useMaxCompletionTokens;
@@ -62,10 +59,10 @@ final class OpenAiChatModel extends RemoteChatModel {
         super(spec);
         this.client = OpenAIOkHttpClient.builder()
                 .baseUrl(spec.baseUrl())
-                .apiKey(apiKey == null || apiKey.isBlank() ? "no-key" : apiKey)
+                .apiKey(keyOrPlaceholder(apiKey))
                 .maxRetries(0)
                 .timeout(spec.limits().timeout())
-                .maxIdleConnections(Math.max(5, spec.limits().maxInFlight()))
+                .maxIdleConnections(idleConnections())
                 .keepAliveDuration(KEEP_ALIVE)
                 .build();
         Object field = spec.params().get("max_tokens_field");

@@ -91,8 +91,8 @@ class HfChatTemplateTest {
 
     /** Our mask against transformers' apply_chat_template(..., return_assistant_tokens_mask=True) on the same template and messages. */
     @Test void assistantMaskEqualsTransformers() throws Exception {
-        Path py = python();
-        assumeThat(py != null && has(py, "transformers") && has(py, "tokenizers"))
+        Path py = PythonPeer.find();
+        assumeThat(py != null && PythonPeer.has(py, "transformers", "tokenizers"))
                 .as("skipped: no Python venv with transformers (set PHRONESIS_PYTHON or create .venv)").isTrue();
         String tpl = template();
         HfChatTemplate.Masked ours = HfChatTemplate.of(tpl, "", "").mask(conversation(), tools());
@@ -165,22 +165,4 @@ class HfChatTemplateTest {
         return m;
     }
 
-    /** $PHRONESIS_PYTHON, else the repository's .venv; null when neither exists. */
-    static Path python() {
-        String env = System.getenv("PHRONESIS_PYTHON");
-        if (env != null && Files.isExecutable(Path.of(env))) return Path.of(env);
-        Path d = Path.of("").toAbsolutePath();
-        for (int i = 0; i < 3 && d != null; i++, d = d.getParent()) if (Files.isExecutable(d.resolve(".venv/bin/python"))) return d.resolve(".venv/bin/python");
-        return null;
-    }
-
-    static boolean has(Path py, String module) {
-        try {
-            Process p = new ProcessBuilder(py.toString(), "-c", "import " + module).redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor() == 0;
-        } catch (Exception e) {
-            return false;
-        }
-    }
 }

@@ -10,6 +10,7 @@ import dev.phronesis.core.records.Scenario;
 import dev.phronesis.core.records.Turn;
 import dev.phronesis.core.records.Verdict;
 import dev.phronesis.data.distill.Distiller;
+import dev.phronesis.data.distill.JudgeVerdict;
 import dev.phronesis.data.distill.SampleVerdicts;
 
 import java.nio.file.Files;
@@ -112,8 +113,8 @@ final class SampleIndex {
             Scenario s = scenarios.get(d.scenarioId());
             SampleVerdicts v = verdicts.get(key);
             Boolean accepted = v == null ? null : v.accepted();
-            String reason = v == null || v.accepted() || v.verdicts().isEmpty() ? null : v.verdicts().getFirst().gate() + ":" + v.verdicts().getFirst().reason();
-            List<String> flagged = v == null || !v.accepted() ? List.of() : v.verdicts().stream().map(x -> intern.apply(x.gate() + ":" + x.reason())).toList();
+            String reason = v == null || v.accepted() || v.verdicts().isEmpty() ? null : v.verdicts().getFirst().gate().wire() + ":" + v.verdicts().getFirst().reason();
+            List<String> flagged = v == null || !v.accepted() ? List.of() : v.verdicts().stream().map(x -> intern.apply(x.gate().wire() + ":" + x.reason())).toList();
             String calcMode;
             try {
                 calcMode = calc == null ? null : calc.decideMode(assessment(d));
@@ -169,7 +170,7 @@ final class SampleIndex {
         if (js == null) return Double.NaN;
         double sum = 0;
         int n = 0;
-        for (Distiller.Judgement j : js) for (int s : j.verdict().scores().values()) { sum += s; n++; }
+        for (Distiller.Judgement j : js) if (j.verdict() instanceof JudgeVerdict.Scored v) for (int s : v.scores().values()) { sum += s; n++; }
         return n == 0 ? Double.NaN : sum / n;
     }
 

@@ -462,7 +462,7 @@ public final class Studio implements AutoCloseable {
         m.put("score", dec.score());
         m.put("scoreMode", dec.scoreMode());
         m.put("margin", Double.isInfinite(dec.margin()) ? null : dec.margin());
-        m.put("decidedBy", dec.decidedBy());
+        m.put("decidedBy", dec.decidedBy().wire());
         m.put("misuseShare", dec.misuseShare());
         m.put("contributions", dec.contributions());
         m.put("sensitivity", dec.sensitivity());

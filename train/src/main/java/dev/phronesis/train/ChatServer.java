@@ -727,7 +727,10 @@ public final class ChatServer implements AutoCloseable {
     }
 
     private static String finishReason(Generator.Output o) {
-        return o.finishReason().equals("cancelled") ? "abort" : o.finishReason();
+        return switch (o.finishReason()) {
+            case STOP, LENGTH -> o.finishReason().wire();
+            case CANCELLED -> "abort"; // vLLM's word for a request ended by the server
+        };
     }
 
     private static ObjectNode chunk(String id, long created, String model, boolean chat, int index,

@@ -205,8 +205,14 @@ public final class CpuLlama {
      * of attention) among {@code named}; null when the F32 copy would not fit in the Java heap
      * (the caller keeps the libtorch forward) or the model uses a projection this class does not know.
      */
+    /**
+     * Whether the Vector API module is in this JVM. Asked here, not in {@link CpuVector}: loading that
+     * class without the module fails with NoClassDefFoundError (its fields are vector species).
+     */
+    static final boolean VECTOR_MODULE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+
     public static CpuLlama of(LlamaModel model, Map<String, ai.djl.nn.Parameter> named) {
-        if (!CpuVector.available()) return null; // started without --add-modules jdk.incubator.vector: libtorch it is
+        if (!VECTOR_MODULE) return null; // started without --add-modules jdk.incubator.vector: libtorch it is
         for (String k : named.keySet())
             if (!k.startsWith("model.layers.") && !k.equals("model.embed_tokens.weight") && !k.equals("model.norm.weight") && !k.equals("lm_head.weight")) return null;
         long floats = 0;

@@ -93,8 +93,4 @@ final class CpuVector {
         a0.intoArray(y, yo); a1.intoArray(y, yo + L); a2.intoArray(y, yo + 2 * L); a3.intoArray(y, yo + 3 * L);
     }
 
-    /** Whether the module is in this JVM (else CpuLlama is not used). */
-    static boolean available() {
-        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
-    }
 }

@@ -233,9 +233,12 @@ public final class EmbeddedStudent implements ChatModel {
                 @Override public void done(Generator.Output o) { result.complete(o); }
             })), true);
             Generator.Output o = result.get();
-            if (o.finishReason().equals("cancelled")) return new ChatResult.Failed(ChatResult.Failed.Kind.CLIENT_ERROR, id + " is closed", 1);
+            switch (o.finishReason()) {
+                case CANCELLED -> { return new ChatResult.Failed(ChatResult.Failed.Kind.CLIENT_ERROR, id + " is closed", 1); }
+                case STOP, LENGTH -> { }
+            }
             ModelRuntime.Reply r = ModelRuntime.parse(o.text(), options.forceThink(), false);
-            return new ChatResult.Completed(r.content(), r.reasoning(), List.of(), o.finishReason(),
+            return new ChatResult.Completed(r.content(), r.reasoning(), List.of(), o.finishReason().wire(),
                     new Usage(o.promptTokens(), o.tokens().length, 0), Duration.ofNanos(System.nanoTime() - start), false);
         } catch (IllegalArgumentException | IllegalStateException e) {
             return new ChatResult.Failed(ChatResult.Failed.Kind.CLIENT_ERROR, e.getMessage(), 1);
@@ -347,7 +350,7 @@ public final class EmbeddedStudent implements ChatModel {
 
     private Generator.Output cancelled(Pending p) {
         perClient.computeIfPresent(p.job.client(), (k, n) -> n > 1 ? n - 1 : null);
-        return new Generator.Output(new int[0], "", "cancelled", p.job.request().prompt().length, List.of());
+        return new Generator.Output(new int[0], "", Generator.Finish.CANCELLED, p.job.request().prompt().length, List.of());
     }
 
     @Override public void close() {

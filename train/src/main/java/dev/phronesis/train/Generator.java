@@ -66,8 +66,19 @@ public final class Generator {
     /** The chosen token's log-probability under the model (before temperature) and the {@code top} most likely alternatives. */
     public record TokenLogprob(int token, float logprob, int[] topTokens, float[] topLogprobs) {}
 
-    /** @param finishReason {@code stop} (end token, stop sequence, guide complete), {@code length} or {@code cancelled} */
-    public record Output(int[] tokens, String text, String finishReason, int promptTokens, List<TokenLogprob> logprobs) {}
+    /** Why a row ended. {@link #wire()} is the OpenAI-style word ({@code stop}, {@code length}, {@code cancelled}). */
+    public enum Finish {
+        /** An end token, a stop sequence, or a guide that is complete. */
+        STOP,
+        /** The token budget ({@code max_tokens} or the context window) ran out. */
+        LENGTH,
+        /** The caller cancelled the request or the generator closed. */
+        CANCELLED;
+
+        public String wire() { return name().toLowerCase(java.util.Locale.ROOT); }
+    }
+
+    public record Output(int[] tokens, String text, Finish finishReason, int promptTokens, List<TokenLogprob> logprobs) {}
 
     /** Receives a row's progress on the generating thread; must not block. */
     public interface Listener {
@@ -180,26 +191,26 @@ public final class Generator {
         }
 
         /** Takes the sampled token; returns a finish reason when the row is done, else null. */
-        String accept(int next, float[] logits, int off, int v) {
+        Finish accept(int next, float[] logits, int off, int v) {
             if (logprobs != null) logprobs.add(logprob(logits, off, v, next, Math.max(0, req.topLogprobs())));
-            if (endIds.contains(next)) return finish("stop");
+            if (endIds.contains(next)) return finish(Finish.STOP);
             out[len++] = next;
             last = next;
             if (cursor != null) cursor.advance(next);
             String s = tok.decode(Arrays.copyOf(out, len));
             int cut = firstStop(s, req.stop());
-            if (cut >= 0) { text = s.substring(0, cut); return finish("stop"); }
+            if (cut >= 0) { text = s.substring(0, cut); return finish(Finish.STOP); }
             int safe = s.length() - pendingSuffix(s, req.stop()); // hold back what may still become a stop sequence or a character
             if (safe > emitted) {
                 listener.token(s.substring(emitted, safe), logprobs == null ? null : logprobs.getLast());
                 emitted = safe;
             } else listener.token("", logprobs == null ? null : logprobs.getLast());
-            if (cursor != null && cursor.complete()) return finish("stop");
-            if (len == out.length) return finish("length");
+            if (cursor != null && cursor.complete()) return finish(Finish.STOP);
+            if (len == out.length) return finish(Finish.LENGTH);
             return null;
         }
 
-        String finish(String reason) {
+        Finish finish(Finish reason) {
             String s = text != null ? text : tok.decode(Arrays.copyOf(out, len));
             if (s.length() > emitted) listener.token(s.substring(emitted), null);
             emitted = s.length();
@@ -281,11 +292,11 @@ public final class Generator {
         private void dropCancelled() {
             for (var it = joining.iterator(); it.hasNext(); ) {
                 Row r = it.next();
-                if (r.handle.cancelled) { it.remove(); r.finish("cancelled"); }
+                if (r.handle.cancelled) { it.remove(); r.finish(Finish.CANCELLED); }
             }
             boolean[] done = new boolean[rows.length];
             boolean any = false;
-            for (int k = 0; k < rows.length; k++) if (rows[k].handle.cancelled) { rows[k].finish("cancelled"); done[k] = any = true; }
+            for (int k = 0; k < rows.length; k++) if (rows[k].handle.cancelled) { rows[k].finish(Finish.CANCELLED); done[k] = any = true; }
             if (any) keep(done);
         }
 
@@ -361,7 +372,7 @@ public final class Generator {
                 if (r.cursor != null) {
                     BitSet allowed = r.cursor.allowed();
                     boolean mayEnd = r.cursor.mayEnd() && !endIds.isEmpty();
-                    if (allowed.isEmpty() && !mayEnd) { r.finish("stop"); done[k] = true; continue; } // the guide has nowhere to go
+                    if (allowed.isEmpty() && !mayEnd) { r.finish(Finish.STOP); done[k] = true; continue; } // the guide has nowhere to go
                     if (maskBuf.length < v) maskBuf = new float[v];
                     float[] masked = maskBuf; // the state's cached mask applied by walking its set bits, not the vocabulary
                     Arrays.fill(masked, 0, v, Float.NEGATIVE_INFINITY);
@@ -398,8 +409,8 @@ public final class Generator {
 
         /** Ends every row (as cancelled) and frees the cache. */
         @Override public void close() {
-            for (Row r : joining) r.finish("cancelled");
-            for (Row r : rows) r.finish("cancelled");
+            for (Row r : joining) r.finish(Finish.CANCELLED);
+            for (Row r : rows) r.finish(Finish.CANCELLED);
             joining.clear();
             rows = new Row[0];
             if (cache != null) { cache.close(); cache = null; }

@@ -160,7 +160,10 @@ public final class Guides {
                 final StringBuilder line = new StringBuilder();
 
                 /** Past the bound and not inside a decision line: only a line break may come, then the ending. */
-                boolean mustBreak() { return !closed && !committed && chars >= maxChars; }
+                boolean mustBreak() { return !closed && !committed && chars >= maxChars && !startingDecision(); }
+
+                /** The current line is a beginning of the decision prefix: let it finish (the open guide holds it to the ending). */
+                boolean startingDecision() { return !line.isEmpty() && prefix.startsWith(line.toString()); }
 
                 @Override public BitSet allowed() {
                     if (!mustBreak()) return cur.allowed();
@@ -192,9 +195,7 @@ public final class Guides {
                         if (c == '\n') line.setLength(0); else line.append(c);
                         if (!committed && line.length() >= prefix.length() && line.indexOf(prefix) == 0) committed = true;
                     }
-                    // a line that has begun the decision prefix is let finish (the open guide then holds it to the ending)
-                    boolean starting = !line.isEmpty() && prefix.startsWith(line.toString());
-                    if (!starting && !committed) chars += t.length();
+                    chars += t.length();
                 }
             };
         }

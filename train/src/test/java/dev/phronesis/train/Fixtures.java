@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 
 /** Small corpora, configs and the python finder shared by the tests. */
@@ -47,38 +46,6 @@ final class Fixtures {
 
     static ModelConfig tiny(int vocab, boolean tied) {
         return ModelConfig.of(vocab, 32, 48, 2, 4, 2, 64, tied);
-    }
-
-    /** The python with torch for parity checks: $PHRONESIS_PYTHON or the nearest .venv/bin/python above the module. */
-    static Optional<Path> python() {
-        String env = System.getenv("PHRONESIS_PYTHON");
-        if (env != null && Files.isExecutable(Path.of(env))) return Optional.of(Path.of(env));
-        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            Path p = d.resolve(".venv/bin/python");
-            if (Files.isExecutable(p)) return Optional.of(p);
-        }
-        return Optional.empty();
-    }
-
-    private static final java.util.Map<String, Boolean> IMPORTABLE = new java.util.concurrent.ConcurrentHashMap<>();
-
-    /** True when python imports every module named (asked once per JVM). */
-    static boolean hasModules(Path python, String... modules) {
-        return IMPORTABLE.computeIfAbsent(python + " " + String.join(",", modules), k -> importable(python, modules));
-    }
-
-    private static boolean importable(Path python, String... modules) {
-        try {
-            Process p = new ProcessBuilder(python.toString(), "-c", "import " + String.join(",", modules))
-                    .redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor() == 0;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
     }
 
     /** The reference script extracted to a temp file. */

@@ -111,12 +111,12 @@ class GeneratorTest {
     void maxTokensAndStopSequencesEndRows() {
         var free = gen.generate(List.of(new Generator.Request(tok.encode("the agent"), 0.0, 1.0, 7, List.of(), 1))).get(0);
         assertThat(free.tokens()).hasSizeLessThanOrEqualTo(7);
-        if (free.tokens().length == 7) assertThat(free.finishReason()).isEqualTo("length");
+        if (free.tokens().length == 7) assertThat(free.finishReason()).isEqualTo(Generator.Finish.LENGTH);
         // stop at the second generated token's text: the output is cut before it
         if (free.tokens().length >= 3) {
             String stopAt = tok.decode(new int[]{free.tokens()[2]});
             var stopped = gen.generate(List.of(new Generator.Request(tok.encode("the agent"), 0.0, 1.0, 7, List.of(stopAt), 1))).get(0);
-            assertThat(stopped.finishReason()).isEqualTo("stop");
+            assertThat(stopped.finishReason()).isEqualTo(Generator.Finish.STOP);
             assertThat(stopped.text()).doesNotContain(stopAt);
             assertThat(free.text()).startsWith(stopped.text());
         }

@@ -48,7 +48,7 @@ class GuidesTest {
                  "tags":{"type":"array","items":{"type":"string","maxLength":3},"maxItems":2},"note":{"anyOf":[{"type":"null"},{"type":"number"}]}}}""";
         int parsed = 0;
         for (Generator.Output o : run(Guides.jsonSchema(schema, rt.tokenizer()), 12, 120)) {
-            if (!o.finishReason().equals("stop")) continue; // ran out of tokens inside the language: nothing to parse yet
+            if (o.finishReason() != Generator.Finish.STOP) continue; // ran out of tokens inside the language: nothing to parse yet
             JsonNode n = Json.MAPPER.readTree(o.text());
             assertThat(n.path("mode").asText()).isIn("comply", "refuse");
             assertThat(n.path("score").isIntegralNumber()).isTrue();
@@ -67,7 +67,7 @@ class GuidesTest {
             assertThat(o.text()).isIn("comply", "refuse", "escalate");
         for (Generator.Output o : run(Guides.regex("[0-9]{3}\\-[a-z]{2}", rt.tokenizer()), 6, 20)) {
             assertThat(o.text()).matches("[0-9]{3}-[a-z]{2}");
-            assertThat(o.finishReason()).isEqualTo("stop"); // the language ends here: the row ends without an end token
+            assertThat(o.finishReason()).isEqualTo(Generator.Finish.STOP); // the language ends here: the row ends without an end token
         }
     }
 
@@ -79,8 +79,11 @@ class GuidesTest {
         Guide g = Guides.answerEnding(List.of("comply", "refuse"), tools, 40, rt.tokenizer()); // at most 40 chars before the ending: a random model reaches it
         int ended = 0;
         for (Generator.Output o : run(g, 8, 160)) {
-            if (!o.finishReason().equals("stop")) continue;
+            if (o.finishReason() != Generator.Finish.STOP) continue;
             assertThat(AnswerFormat.decision(o.text())).get().isIn("comply", "refuse");
+            int at = o.text().indexOf("DECISION:");
+            assertThat(at).as("free text within the bound, plus a started decision prefix and the forced line break").isBetween(0, 40 + "DECISION:".length() + 2);
+            assertThat(o.text().indexOf("DECISION:", at + 1)).as("the free text never holds a decision line of its own").isNegative();
             var calls = AnswerFormat.toolCalls(o.text());
             assertThat(calls).hasSize(1);
             assertThat(calls.getFirst()).isInstanceOf(dev.phronesis.core.records.ParsedCall.Call.class);

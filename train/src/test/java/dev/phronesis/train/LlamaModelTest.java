@@ -87,7 +87,7 @@ class LlamaModelTest {
     /** The same checkpoint through an independent PyTorch implementation gives the same logits (tied and untied head). */
     @Test
     void logitsMatchPyTorch(@TempDir Path dir) throws Exception {
-        var py = Fixtures.python();
+        var py = java.util.Optional.ofNullable(dev.phronesis.llm.PythonPeer.find());
         Assumptions.assumeTrue(py.isPresent(), "skipped: no python ($PHRONESIS_PYTHON or .venv/bin/python, see bin/python-peers.sh); PyTorch parity not checked");
         WordTokenizer tok = Fixtures.tokenizer();
         int[][] ids = {{3, 17, 25, 9, 40, 11, 2, 30}, {5, 5, 5, 60, 7, 8, 21, 19}};

@@ -3,7 +3,7 @@ package dev.phronesis.train;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.phronesis.llm.ChatMessage;
 import dev.phronesis.llm.ToolSpec;
-import dev.phronesis.train.hf.PythonPeer;
+import dev.phronesis.llm.PythonPeer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

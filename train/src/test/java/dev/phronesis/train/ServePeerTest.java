@@ -2,7 +2,7 @@ package dev.phronesis.train;
 
 import dev.phronesis.train.hf.DType;
 import dev.phronesis.train.hf.HfConfig;
-import dev.phronesis.train.hf.PythonPeer;
+import dev.phronesis.llm.PythonPeer;
 import dev.phronesis.train.hf.RandomCheckpoint;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -10,11 +10,11 @@ import java.util.List;
  * @param scoreMode     the mode the score alone would choose (before rules and hard constraints)
  * @param margin        how far the score is from the nearest threshold of its band (>= 0); for a decision
  *                      forced by a hard constraint, {@code Double.POSITIVE_INFINITY}
- * @param decidedBy     "score", "rule:&lt;id&gt;" or "hard-constraint:&lt;id&gt;"
+ * @param decidedBy     the score, a rule or a hard constraint (written {@code score}, {@code rule:<id>}, {@code hard-constraint:<id>})
  * @param misuseShare   the population's misuse share in [0, 1] (the 1,000-users test as a policy)
  * @param sensitivity   the smallest single-factor changes that would change the decision (empty if none can)
  */
-public record Decision(String mode, double score, String scoreMode, double margin, String decidedBy, double misuseShare,
+public record Decision(String mode, double score, String scoreMode, double margin, DecidedBy decidedBy, double misuseShare,
                        List<Contribution> contributions, List<Flip> sensitivity) {
     public Decision {
         contributions = List.copyOf(contributions);

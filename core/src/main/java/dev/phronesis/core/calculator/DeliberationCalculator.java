@@ -229,11 +229,11 @@ public final class DeliberationCalculator {
         for (Decision.Contribution ct : contributions) score += ct.value();
         int scoreMode = modeForScore(score);
         int mode = decideIndex(levels, share, k.flags());
-        String decidedBy = "score";
+        DecidedBy decidedBy = DecidedBy.SCORE;
         double margin;
         if (k.flags() != 0) {
             int h = Long.numberOfTrailingZeros(k.flags());
-            decidedBy = "hard-constraint:" + c.hardConstraints().get(h).id();
+            decidedBy = new DecidedBy.HardConstraint(c.hardConstraints().get(h).id());
             margin = Double.POSITIVE_INFINITY;
         } else {
             double lower = scoreMode == 0 ? Double.NEGATIVE_INFINITY : thresholds[scoreMode];
@@ -242,7 +242,7 @@ public final class DeliberationCalculator {
             if (mode > scoreMode) {
                 for (int r = 0; r < ruleFloor.length; r++) {
                     if (ruleFloor[r] == mode && ruleHolds(r, levels, share)) {
-                        decidedBy = "rule:" + c.decision().rules().get(r).id();
+                        decidedBy = new DecidedBy.Rule(c.decision().rules().get(r).id());
                         break;
                     }
                 }

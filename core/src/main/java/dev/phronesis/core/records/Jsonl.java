@@ -75,13 +75,21 @@ public final class Jsonl {
     }
 
     public static void writeAll(Path file, List<?> records) {
+        writeLines(file, records.stream().map(Jsonl::toJson).toList());
+    }
+
+    /**
+     * Replaces {@code file} with these lines (each already one JSON record), atomically: a crash leaves
+     * either the old file or the new one, never a mix.
+     */
+    public static void writeLines(Path file, List<String> lines) {
         try {
             Path parent = file.toAbsolutePath().getParent();
             Files.createDirectories(parent);
             Path tmp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
             try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                for (Object r : records) {
-                    w.write(toJson(r));
+                for (String line : lines) {
+                    w.write(line);
                     w.write('\n');
                 }
             }

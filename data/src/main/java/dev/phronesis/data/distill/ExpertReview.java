@@ -1,5 +1,6 @@
 package dev.phronesis.data.distill;
 
+import dev.phronesis.core.calculator.DecidedBy;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import dev.phronesis.core.records.FactorAssessment;
@@ -71,7 +72,7 @@ public record ExpertReview(int v, String id, String sample, int revision, String
      * and the teacher's values they replaced.
      */
     public record Edit(String reasoning, String response, List<FactorAssessment> harms, List<FactorAssessment> benefits,
-                       String calculatorDecision, Double margin, String decidedBy, Original original) {
+                       String calculatorDecision, Double margin, DecidedBy decidedBy, Original original) {
         public Edit {
             Objects.requireNonNull(reasoning, "edit.reasoning");
             Objects.requireNonNull(response, "edit.response");

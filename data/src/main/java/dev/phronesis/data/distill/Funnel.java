@@ -2,6 +2,7 @@ package dev.phronesis.data.distill;
 
 import dev.phronesis.core.UserError;
 import dev.phronesis.core.records.Jsonl;
+import dev.phronesis.core.records.GateName;
 import dev.phronesis.core.records.Verdict;
 
 import java.io.IOException;
@@ -9,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -24,25 +26,24 @@ public record Funnel(int scenarios, int samplesPerScenario, int samples, int gat
 
     public Funnel { gates = List.copyOf(gates); }
 
-    public record GateStats(String gate, int entered, int passed, int failed, int flagged, Map<String, Integer> reasons, Map<String, List<String>> examples) {}
+    public record GateStats(GateName gate, int entered, int passed, int failed, int flagged, Map<String, Integer> reasons, Map<String, List<String>> examples) {}
 
     static Funnel compute(int scenarios, int samplesPerScenario, int samples, List<SampleVerdicts> verdicts) {
-        Map<String, int[]> counts = new LinkedHashMap<>(); // entered, passed, failed, flagged
-        Map<String, Map<String, Integer>> reasons = new LinkedHashMap<>();
-        Map<String, Map<String, List<String>>> examples = new LinkedHashMap<>();
+        Map<GateName, int[]> counts = new EnumMap<>(GateName.class); // entered, passed, failed, flagged
+        Map<GateName, Map<String, Integer>> reasons = new EnumMap<>(GateName.class);
+        Map<GateName, Map<String, List<String>>> examples = new EnumMap<>(GateName.class);
         for (GateName g : GateName.values()) {
-            counts.put(g.wire(), new int[4]);
-            reasons.put(g.wire(), new LinkedHashMap<>());
-            examples.put(g.wire(), new LinkedHashMap<>());
+            counts.put(g, new int[4]);
+            reasons.put(g, new LinkedHashMap<>());
+            examples.put(g, new LinkedHashMap<>());
         }
         int accepted = 0;
         for (SampleVerdicts sv : verdicts) {
             if (sv.accepted()) accepted++;
             for (Verdict v : sv.verdicts()) {
                 int[] c = counts.get(v.gate());
-                if (c == null) continue;
                 c[0]++;
-                String reason = v.passed() ? v.reason() : v.reason();
+                String reason = v.reason();
                 if (v.passed()) {
                     c[1]++;
                     if (reason.startsWith("flagged:")) c[3]++;

@@ -1,5 +1,6 @@
 package dev.phronesis.data.distill;
 
+import dev.phronesis.core.records.GateName;
 import dev.phronesis.core.UserError;
 import dev.phronesis.core.records.Jsonl;
 

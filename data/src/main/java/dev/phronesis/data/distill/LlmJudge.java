@@ -95,7 +95,7 @@ public final class LlmJudge implements Judge {
             scores.put(e.getKey(), score.asInt());
             comments.put(e.getKey(), v.path("comment").asText(""));
         }
-        return new JudgeVerdict(judge, scores, comments, null);
+        return new JudgeVerdict.Scored(judge, scores, comments);
     }
 
     private static String schemaJson() {

@@ -1,5 +1,6 @@
 package dev.phronesis.data.distill;
 
+import dev.phronesis.core.records.GateName;
 import dev.phronesis.data.scenario.NearDuplicates;
 import dev.phronesis.core.records.Role;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -77,7 +78,7 @@ final class QualityGates {
         for (GateName g : GateName.values()) {
             if (!cfg.enabled().contains(g)) continue;
             if (!ok && (cfg.stopAtFirstFailure() || g == GateName.JUDGE)) break;
-            if (g != GateName.SCHEMA && !out.isEmpty() && out.getFirst().gate().equals(GateName.SCHEMA.wire()) && !out.getFirst().passed()) break; // nothing to check on an unreadable sample
+            if (g != GateName.SCHEMA && !out.isEmpty() && out.getFirst().gate() == GateName.SCHEMA && !out.getFirst().passed()) break; // nothing to check on an unreadable sample
             Verdict v = switch (g) {
                 case SCHEMA -> schema(s, d);
                 case CALCULATOR -> calculator(d);
@@ -95,7 +96,7 @@ final class QualityGates {
     // ---- 1. schema and completeness -------------------------------------------------------------
 
     Verdict schema(Scenario s, Deliberation d) {
-        String g = GateName.SCHEMA.wire();
+        GateName g = GateName.SCHEMA;
         if (d.decision() == null) {
             String raw = d.response() == null ? "" : d.response();
             String why;
@@ -176,14 +177,14 @@ final class QualityGates {
     // ---- 2. calculator consistency --------------------------------------------------------------
 
     Verdict calculator(Deliberation d) {
-        String g = GateName.CALCULATOR.wire();
+        GateName g = GateName.CALCULATOR;
         Map<String, Integer> harm = new HashMap<>();
         d.harms().forEach(f -> harm.put(f.factor(), f.level()));
         Map<String, Integer> ben = new HashMap<>();
         d.benefits().forEach(f -> ben.put(f.factor(), f.level()));
         Decision own = calc.decide(new Assessment(harm, ben, d.intentMix(), new HashSet<>(d.flags())));
         if (own.mode().equals(d.decision())) return Verdict.pass(g);
-        String evidence = String.format(Locale.ROOT, "stated %s; its own levels give %s (score %.2f, %s)", d.decision(), own.mode(), own.score(), own.decidedBy());
+        String evidence = String.format(Locale.ROOT, "stated %s; its own levels give %s (score %.2f, %s)", d.decision(), own.mode(), own.score(), own.decidedBy().wire());
         return cfg.onCalculatorMismatch() == GatesConfig.OnMismatch.REJECT
                 ? Verdict.fail(g, "decision-disagrees-with-factors", evidence)
                 : new Verdict(g, true, "flagged:decision-disagrees-with-factors", evidence);
@@ -192,7 +193,7 @@ final class QualityGates {
     // ---- 6. length and token bounds -------------------------------------------------------------
 
     Verdict length(Scenario s, Deliberation d) {
-        String g = GateName.LENGTH.wire();
+        GateName g = GateName.LENGTH;
         int r = tokens.count(d.reasoning());
         int a = tokens.count(d.response());
         int p = 0;
@@ -207,7 +208,7 @@ final class QualityGates {
     // ---- 5. near-duplicate and contamination ----------------------------------------------------
 
     Verdict contamination(Scenario s) {
-        String g = GateName.CONTAMINATION.wire();
+        GateName g = GateName.CONTAMINATION;
         String where = heldOutFamilies.get(s.family());
         if (where != null) return Verdict.fail(g, "held-out-family", "family '" + s.family() + "' is held out (" + where + ")");
         var m = references.nearest(promptText(s), cfg.nearDuplicateJaccard());
@@ -224,7 +225,7 @@ final class QualityGates {
     // ---- 4. self-consistency --------------------------------------------------------------------
 
     Verdict selfConsistency(Deliberation d, Map<String, Integer> counts) {
-        String g = GateName.SELF_CONSISTENCY.wire();
+        GateName g = GateName.SELF_CONSISTENCY;
         int total = counts.values().stream().mapToInt(Integer::intValue).sum();
         if (total <= 1) return Verdict.pass(g);
         int best = counts.values().stream().mapToInt(Integer::intValue).max().orElse(0);
@@ -241,17 +242,20 @@ final class QualityGates {
     // ---- 3. judge panel -------------------------------------------------------------------------
 
     Verdict judge(Scenario s, Deliberation d) {
-        String g = GateName.JUDGE.wire();
+        GateName g = GateName.JUDGE;
         if (judges.isEmpty()) return new Verdict(g, true, "skipped:no-judge", "no judge configured");
         int usable = 0;
         int passed = 0;
         List<String> evidence = new ArrayList<>();
         Map<String, Integer> failedCriteria = new LinkedHashMap<>();
         for (Judge j : judges) {
-            JudgeVerdict v = judgeOnce.apply(j, d);
-            if (!v.usable()) {
-                evidence.add(j.id() + ": abstained (" + v.error() + ")");
-                continue;
+            JudgeVerdict.Scored v;
+            switch (judgeOnce.apply(j, d)) {
+                case JudgeVerdict.Failed f -> {
+                    evidence.add(j.id() + ": abstained (" + f.why() + ")");
+                    continue;
+                }
+                case JudgeVerdict.Scored scored -> v = scored;
             }
             usable++;
             List<String> fails = v.failures(cfg);

@@ -1,5 +1,6 @@
 package dev.phronesis.data.distill;
 
+import dev.phronesis.core.calculator.DecidedBy;
 import dev.phronesis.core.calculator.Decision;
 import dev.phronesis.core.constitution.Constitution;
 import dev.phronesis.core.records.FactorAssessment;
@@ -84,13 +85,15 @@ final class ReasoningWriter {
     }
 
     private static String weighing(Constitution c, List<String> decisive, Decision d, SplittableRandom rnd) {
-        if (d.decidedBy().startsWith("hard-constraint:")) {
-            return "A hard constraint applies (" + d.decidedBy().substring(16) + "). It is a filter, not a weight: no benefit outweighs it.";
-        }
-        if (d.decidedBy().startsWith("rule:")) {
-            String id = d.decidedBy().substring(5);
-            String text = c.decision().rules().stream().filter(r -> r.id().equals(id)).map(Constitution.Rule::text).findFirst().orElse(id);
-            return "The decisive consideration is " + String.join(" and ", decisive) + ": " + ScriptedTeacher.lowerFirst(text);
+        switch (d.decidedBy()) {
+            case DecidedBy.HardConstraint h -> {
+                return "A hard constraint applies (" + h.id() + "). It is a filter, not a weight: no benefit outweighs it.";
+            }
+            case DecidedBy.Rule rule -> {
+                String text = c.decision().rules().stream().filter(r -> r.id().equals(rule.id())).map(Constitution.Rule::text).findFirst().orElse(rule.id());
+                return "The decisive consideration is " + String.join(" and ", decisive) + ": " + ScriptedTeacher.lowerFirst(text);
+            }
+            case DecidedBy.Score s -> { }
         }
         String flip = d.sensitivity().isEmpty() ? "" : " Had " + d.sensitivity().getFirst().factor() + " been " + d.sensitivity().getFirst().toLabel()
                 + ", the answer would be " + d.sensitivity().getFirst().newMode() + ".";

@@ -57,7 +57,7 @@ public final class ScriptedJudge implements Judge {
         Optional<String> stated = AnswerFormat.decision(d.response() == null ? "" : d.response());
         boolean consistent = stated.isPresent() && stated.get().equals(d.decision()) && d.reasoning() != null && d.reasoning().contains(d.decision());
         put(scores, comments, "reasoning-consistent", consistent ? 5 : 2, consistent ? "response follows the reasoning" : "response and reasoning disagree");
-        return new JudgeVerdict(id(), scores, comments, null);
+        return new JudgeVerdict.Scored(id(), scores, comments);
     }
 
     private static void put(Map<String, Integer> s, Map<String, String> c, String k, int v, String why) {

@@ -1,5 +1,6 @@
 package dev.phronesis.data.distill;
 
+import dev.phronesis.core.calculator.DecidedBy;
 import dev.phronesis.core.calculator.Assessment;
 import dev.phronesis.core.calculator.Decision;
 import dev.phronesis.core.calculator.DeliberationCalculator;
@@ -109,13 +110,15 @@ public final class ScriptedTeacher implements Teacher {
 
     /** The factors that decide the case: the constraint, the rule's conditions, or the largest terms of the score. */
     private List<String> decisiveFactors(Decision d) {
-        if (d.decidedBy().startsWith("hard-constraint:")) return List.of(d.decidedBy());
-        if (d.decidedBy().startsWith("rule:")) {
-            String id = d.decidedBy().substring(5);
-            List<String> out = new ArrayList<>();
-            c.decision().rules().stream().filter(r -> r.id().equals(id)).findFirst()
-                    .ifPresent(r -> r.when().forEach(w -> out.add(w.target().startsWith("benefit.") ? w.target().substring(8) : w.target())));
-            return out;
+        switch (d.decidedBy()) {
+            case DecidedBy.HardConstraint h -> { return List.of(h.wire()); }
+            case DecidedBy.Rule rule -> {
+                List<String> out = new ArrayList<>();
+                c.decision().rules().stream().filter(r -> r.id().equals(rule.id())).findFirst()
+                        .ifPresent(r -> r.when().forEach(w -> out.add(w.target().startsWith("benefit.") ? w.target().substring(8) : w.target())));
+                return out;
+            }
+            case DecidedBy.Score s -> { }
         }
         List<Decision.Contribution> terms = new ArrayList<>(d.contributions().stream().filter(x -> !x.kind().equals("population")).toList());
         terms.sort(Comparator.comparingDouble((Decision.Contribution x) -> -Math.abs(x.value())).thenComparing(Decision.Contribution::id));

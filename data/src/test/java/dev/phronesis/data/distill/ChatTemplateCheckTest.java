@@ -1,5 +1,6 @@
 package dev.phronesis.data.distill;
 
+import dev.phronesis.llm.PythonPeer;
 import dev.phronesis.llm.HfChatTemplate;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -97,8 +98,8 @@ class ChatTemplateCheckTest {
 
     /** jinjava with our Python-isms renders exactly what Jinja2 (as transformers configures it) renders. */
     @Test void rendersMatchPythonJinja2() throws Exception {
-        Path py = PythonVenv.find();
-        assumeThat(py != null && PythonVenv.has(py, "jinja2")).as("skipped: no Python venv with jinja2 (set PHRONESIS_PYTHON or create .venv)").isTrue();
+        Path py = PythonPeer.find();
+        assumeThat(py != null && PythonPeer.has(py, "jinja2")).as("skipped: no Python venv with jinja2 (set PHRONESIS_PYTHON or create .venv)").isTrue();
         ArrayNode cases = Jsonl.MAPPER.createArrayNode();
         List<String> javaOut = new ArrayList<>();
         for (String name : List.of("qwen3", "chatml", "llama3")) {

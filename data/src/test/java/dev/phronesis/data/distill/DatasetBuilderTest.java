@@ -1,5 +1,6 @@
 package dev.phronesis.data.distill;
 
+import dev.phronesis.llm.PythonPeer;
 import dev.phronesis.core.Progress;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.phronesis.core.records.Jsonl;
@@ -122,8 +123,8 @@ class DatasetBuilderTest {
         var jsonOnly = DatasetBuilder.build(jsonRun, EnumSet.allOf(Variant.class), 10_000_000, TokenCounter.approximate(),
                 EnumSet.of(DatasetBuilder.Format.THINK, DatasetBuilder.Format.HF_REASONING));
         var r = DatasetBuilder.build(dir, EnumSet.allOf(Variant.class), 10_000_000, TokenCounter.approximate(), EnumSet.allOf(DatasetBuilder.Format.class));
-        Path py = PythonVenv.find();
-        assumeThat(py != null && PythonVenv.has(py, "datasets")).as("skipped: no Python venv with pyarrow, pandas, datasets (set PHRONESIS_PYTHON)").isTrue();
+        Path py = PythonPeer.find();
+        assumeThat(py != null && PythonPeer.has(py, "datasets")).as("skipped: no Python venv with pyarrow, pandas, datasets (set PHRONESIS_PYTHON)").isTrue();
         Path file = r.dir().resolve("deliberative/parquet-train.parquet");
         ProcessBuilder pb = new ProcessBuilder(py.toString(), "-c", """
                 import sys, json, pyarrow.parquet as pq, pandas as pd, datasets

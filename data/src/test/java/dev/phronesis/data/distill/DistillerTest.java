@@ -1,5 +1,6 @@
 package dev.phronesis.data.distill;
 
+import dev.phronesis.core.records.GateName;
 import dev.phronesis.core.Progress;
 import dev.phronesis.core.UserError;
 import dev.phronesis.core.records.Deliberation;
@@ -46,7 +47,7 @@ class DistillerTest {
                 "My neighbour's tree is damaging my fence, case 3. Should I cut the branches? It is a small loss that can be undone.", java.util.Map.of(), java.util.Map.of(), java.util.Set.of());
         var r = Distiller.run(scen, Fixtures.C, new ScriptedTeacher(Fixtures.C, Verbosity.COMPACT, 1), List.of(), GatesConfig.defaults(), dir, Progress.NONE,
                 Distiller.Options.defaults().withSamples(1).withReferences(List.of(eval)));
-        var gate = r.funnel().gates().stream().filter(g -> g.gate().equals("contamination")).findFirst().orElseThrow();
+        var gate = r.funnel().gates().stream().filter(g -> g.gate() == GateName.CONTAMINATION).findFirst().orElseThrow();
         assertThat(gate.reasons()).containsEntry("held-out-family", 1);
         assertThat(gate.examples().get("near-duplicate-of-eval")).anySatisfy(e -> assertThat(e).startsWith("adv-3#0").contains("eval-7"));
         // case 3 vs case 7 differ in one word: still caught; other tree cases differ by one word too

@@ -32,7 +32,7 @@ class ExpertReviewsTest {
     @Test void latestReviewDecidesRejectDropsEditReplacesAndStaleOrGateRejectedReviewsAreCounted() throws Exception {
         List<Deliberation> gateAccepted = List.of(d("a"), d("b"), d("c"), d("d"));
         var edit = new ExpertReview.Edit("better reasoning", "fixed\nDECISION: decline", List.of(new FactorAssessment("severity", 3, "catastrophic", "x")), List.of(),
-                "decline", 0.2, "score", new ExpertReview.Original("reasoning of c", "DECISION: help", List.of(), List.of(), "help", 0.5));
+                "decline", 0.2, dev.phronesis.core.calculator.DecidedBy.SCORE, new ExpertReview.Original("reasoning of c", "DECISION: help", List.of(), List.of(), "help", 0.5));
         ExpertReviews.append(dir, r("1", "a#0", "ada", ExpertReview.Verdict.REJECT, HASH, null));
         ExpertReviews.append(dir, r("2", "a#0", "grace", ExpertReview.Verdict.ACCEPT, HASH, null)); // later: a comes back
         ExpertReviews.append(dir, r("3", "b#0", "ada", ExpertReview.Verdict.REJECT, HASH, null));

@@ -1,8 +1,8 @@
 package dev.phronesis.data.documents;
 
+import dev.phronesis.llm.PythonPeer;
 import dev.phronesis.core.constitution.Constitution;
 import dev.phronesis.core.constitution.ConstitutionLoader;
-import dev.phronesis.data.distill.PythonVenv;
 import dev.phronesis.data.distill.TokenCounter;
 import dev.phronesis.data.scenario.Taxonomy;
 import org.junit.jupiter.api.Assumptions;
@@ -49,8 +49,8 @@ class TrlMidtrainExportTest {
 
     @Test
     void datasetsLoadsTheCardAndTrlMidtrainsATinyCheckpointOnCpu(@TempDir Path dir) throws Exception {
-        Path py = PythonVenv.find();
-        Assumptions.assumeTrue(py != null && PythonVenv.has(py, "trl") && PythonVenv.has(py, "datasets"),
+        Path py = PythonPeer.find();
+        Assumptions.assumeTrue(py != null && PythonPeer.has(py, "trl", "datasets"),
                 "skipped: no Python venv with trl + datasets (bin/python-peers.sh); the exported mid-training job was not run");
         Constitution c = ConstitutionLoader.resolve("builtin:general");
         Taxonomy t = Taxonomy.resolve("builtin:default");

@@ -188,8 +188,8 @@ public final class LlmTestServer implements AutoCloseable {
                 String v = ex.getRequestHeaders().getFirst(h);
                 if (v != null) authHeaders.add(v);
             }
-            if (method.equals("POST") && path.equals("/v1/chat/completions")) openAiChat(ex);
-            else if (method.equals("POST") && path.equals("/v1/messages")) anthropicMessage(ex);
+            if (method.equals("POST") && path.equals("/v1/chat/completions")) chat(ex, b -> parseOpenAi(b, null), this::openAiCompletion, this::openAiError);
+            else if (method.equals("POST") && path.equals("/v1/messages")) chat(ex, b -> parseAnthropic(b, null), this::anthropicMessageJson, this::anthropicError);
             else if (method.equals("POST") && path.equals("/v1/files")) openAiUpload(ex);
             else if (method.equals("GET") && path.startsWith("/v1/files/") && path.endsWith("/content")) openAiFileContent(ex, path.substring("/v1/files/".length(), path.length() - "/content".length()));
             else if (method.equals("POST") && path.equals("/v1/batches")) openAiCreateBatch(ex);
@@ -205,14 +205,6 @@ public final class LlmTestServer implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- OpenAI chat
-
-    private void openAiChat(HttpExchange ex) throws IOException {
-        received.incrementAndGet();
-        JsonNode body = JSON.readTree(ex.getRequestBody());
-        TestRequest req = parseOpenAi(body, null);
-        log.add(req);
-        serve(ex, req, reply -> openAiCompletion(req, reply), this::openAiError);
-    }
 
     static TestRequest parseOpenAi(JsonNode body, String customId) {
         List<TestRequest.Message> msgs = new ArrayList<>();
@@ -283,14 +275,6 @@ public final class LlmTestServer implements AutoCloseable {
 
     // ---------------------------------------------------------------- Anthropic messages
 
-    private void anthropicMessage(HttpExchange ex) throws IOException {
-        received.incrementAndGet();
-        JsonNode body = JSON.readTree(ex.getRequestBody());
-        TestRequest req = parseAnthropic(body, null);
-        log.add(req);
-        serve(ex, req, reply -> anthropicMessageJson(req, reply), this::anthropicError);
-    }
-
     static TestRequest parseAnthropic(JsonNode body, String customId) {
         List<TestRequest.Message> msgs = new ArrayList<>();
         if (body.has("system")) msgs.add(new TestRequest.Message("system", textOf(body.get("system"))));
@@ -342,6 +326,15 @@ public final class LlmTestServer implements AutoCloseable {
 
     private interface Render { JsonNode apply(TestReply r); }
     private interface RenderError { JsonNode apply(int status, String message); }
+
+    /** One online chat request of either protocol: counted, parsed, logged, then served. */
+    private void chat(HttpExchange ex, java.util.function.Function<JsonNode, TestRequest> parse,
+                      java.util.function.BiFunction<TestRequest, TestReply, JsonNode> answer, RenderError err) throws IOException {
+        received.incrementAndGet();
+        TestRequest req = parse.apply(JSON.readTree(ex.getRequestBody()));
+        log.add(req);
+        serve(ex, req, reply -> answer.apply(req, reply), err);
+    }
 
     private void serve(HttpExchange ex, TestRequest req, Render ok, RenderError err) throws IOException {
         Semaphore s = slots;

@@ -1,5 +1,6 @@
 package dev.phronesis.train.hf;
 
+import dev.phronesis.llm.PythonPeer;
 import dev.phronesis.llm.HfChatTemplate;
 import dev.phronesis.core.UserError;
 import dev.phronesis.train.lora.Lora;

@@ -1,5 +1,6 @@
 package dev.phronesis.train.hf;
 
+import dev.phronesis.llm.PythonPeer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;

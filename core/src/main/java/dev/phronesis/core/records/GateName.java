@@ -1,5 +1,6 @@
-package dev.phronesis.data.distill;
+package dev.phronesis.core.records;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import dev.phronesis.core.UserError;
 
@@ -14,6 +15,12 @@ public enum GateName {
     SCHEMA, CALCULATOR, LENGTH, CONTAMINATION, SELF_CONSISTENCY, JUDGE;
 
     @JsonValue public String wire() { return name().toLowerCase(Locale.ROOT).replace('_', '-'); }
+
+    /** The wire name, so a gate printed in a message or a funnel table reads as in the files. */
+    @Override public String toString() { return wire(); }
+
+    /** Reads a wire name as written in a verdict file (Jackson); unknown names are a {@link UserError}. */
+    @JsonCreator public static GateName fromWire(String s) { return parse(s); }
 
     public static GateName parse(String s) {
         for (GateName g : values()) if (g.wire().equals(s.trim().toLowerCase(Locale.ROOT))) return g;

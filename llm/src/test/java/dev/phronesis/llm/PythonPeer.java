@@ -1,4 +1,4 @@
-package dev.phronesis.train.hf;
+package dev.phronesis.llm;
 
 import org.junit.jupiter.api.Assumptions;
 
@@ -7,35 +7,59 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
-/** The Python venv with torch + transformers (+ peft, trl): $PHRONESIS_PYTHON or <repo>/.venv/bin/python; tests skip visibly without it. */
+/**
+ * The Python peer every module's parity tests use (one helper, in the llm test-jar that data, train and
+ * cli tests depend on): $PHRONESIS_PYTHON, else the nearest {@code .venv/bin/python} at or above the
+ * module (bin/python-peers.sh makes one with torch, transformers, peft, trl, datasets); tests skip
+ * visibly without it.
+ */
 public final class PythonPeer {
     private PythonPeer() {}
 
+    /** Which module sets import, asked once per JVM (a torch import takes seconds on a loaded machine). */
+    private static final Map<String, Boolean> IMPORTABLE = new ConcurrentHashMap<>();
+
+    /** The peer's python, or null when there is none. */
     public static Path find() {
         String env = System.getenv("PHRONESIS_PYTHON");
         if (env != null && !env.isBlank() && Files.isExecutable(Path.of(env))) return Path.of(env);
-        Path dir = Path.of("").toAbsolutePath();
-        for (int i = 0; i < 3 && dir != null; i++, dir = dir.getParent()) {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
             Path p = dir.resolve(".venv/bin/python");
             if (Files.isExecutable(p)) return p;
         }
         return null;
     }
 
+    /** True when {@code py} imports every one of {@code modules}. */
+    public static boolean has(Path py, String... modules) {
+        return IMPORTABLE.computeIfAbsent(py + " " + String.join(",", modules), k -> importable(py, modules));
+    }
+
+    private static boolean importable(Path py, String... modules) {
+        try {
+            Process p = new ProcessBuilder(py.toString(), "-c", "import " + String.join(", ", modules)).redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(IMPORT_TIMEOUT_SECONDS, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Imports take minutes on a loaded 2-core machine. */
+    private static final int IMPORT_TIMEOUT_SECONDS = 600;
+
     /** The venv's python if it imports all {@code modules}; otherwise the test is skipped with a message. */
     public static Path require(String... modules) {
         Path py = find();
-        Assumptions.assumeTrue(py != null, "skipped: no Python peer (set PHRONESIS_PYTHON or create <repo>/.venv with torch transformers peft trl)");
-        String imports = "import " + String.join(", ", modules);
-        try {
-            Process p = new ProcessBuilder(py.toString(), "-c", imports).redirectErrorStream(true).start();
-            boolean done = p.waitFor(600, TimeUnit.SECONDS); // imports take minutes on a loaded 2-core machine
-            Assumptions.assumeTrue(done && p.exitValue() == 0, "skipped: " + py + " cannot '" + imports + "'");
-        } catch (IOException | InterruptedException e) {
-            Assumptions.abort("skipped: cannot run " + py + ": " + e.getMessage());
-        }
+        Assumptions.assumeTrue(py != null, "skipped: no Python peer (set PHRONESIS_PYTHON or create <repo>/.venv, see bin/python-peers.sh)");
+        Assumptions.assumeTrue(has(py, modules), "skipped: " + py + " cannot 'import " + String.join(", ", modules) + "'");
         return py;
     }
 
