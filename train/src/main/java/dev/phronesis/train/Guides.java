@@ -93,9 +93,14 @@ public final class Guides {
      */
     public static Guide answerEnding(List<String> modes, Map<String, String> tools, int maxPreambleChars, Tokenizer tok) {
         if (maxPreambleChars < 0) return regex(answerEndingRegex(modes, tools, -1), tok);
-        String key = modes + "\u0000" + tools + "\u0000" + maxPreambleChars + "\u0000" + System.identityHashCode(tok);
-        Guide cached = ANSWER_GUIDES.get(key);
-        if (cached != null) return cached;
+        // keyed by the tokenizer's pieces, not its identity: every arm of an organism run loads its own copy of one vocabulary
+        String key = modes + "\u0000" + tools + "\u0000" + maxPreambleChars + "\u0000" + tok.vocabSize() + ":" + java.util.Arrays.deepHashCode(pieces(tok));
+        if (ANSWER_GUIDES.size() > 512) ANSWER_GUIDES.clear();
+        // one compile per key even when many rows ask at once (eval sends a whole chunk of requests together)
+        return ANSWER_GUIDES.computeIfAbsent(key, k -> compileAnswerEnding(modes, tools, maxPreambleChars, tok));
+    }
+
+    private static Guide compileAnswerEnding(List<String> modes, Map<String, String> tools, int maxPreambleChars, Tokenizer tok) {
         // A bounded repetition ((.|\n){0,N}) before the ending makes a DFA of N x ending states, built for
         // every request: far too slow. Instead the free text is unbounded but may not contain the
         // decision prefix (so once it appears the row is committed to the ending), and the bound is kept
@@ -104,10 +109,7 @@ public final class Guides {
         String ending = endingRegex(modes, tools);
         Guide open = new DfaGuide(compile("(" + free + literal("\n") + ")?" + ending), pieces(tok));
         Guide closing = new DfaGuide(compile(ending), pieces(tok));
-        Guide g = new BoundedPreamble(open, closing, maxPreambleChars, pieces(tok));
-        if (ANSWER_GUIDES.size() > 512) ANSWER_GUIDES.clear();
-        ANSWER_GUIDES.put(key, g);
-        return g;
+        return new BoundedPreamble(open, closing, maxPreambleChars, pieces(tok));
     }
 
     /** Answer guides by (modes, tools, bound, tokenizer): eval asks for the same few tool sets hundreds of times. */
