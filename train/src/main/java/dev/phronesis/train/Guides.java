@@ -103,9 +103,10 @@ public final class Guides {
     private static Guide compileAnswerEnding(List<String> modes, Map<String, String> tools, int maxPreambleChars, Tokenizer tok) {
         // A bounded repetition ((.|\n){0,N}) before the ending makes a DFA of N x ending states, built for
         // every request: far too slow. Instead the free text is unbounded but may not contain the
-        // decision prefix (so once it appears the row is committed to the ending), and the bound is kept
+        // decision prefix or a call (so once the prefix appears the row is committed to the ending), and the bound is kept
         // by the cursor: past N characters of free text it switches to the ending alone.
-        String free = "(~(@" + literal(AnswerFormat.DECISION_PREFIX) + "@))";
+        // nor a tool call: the scorer reads every call of the answer, so one in the free text would be a second action
+        String free = "(~(@(" + literal(AnswerFormat.DECISION_PREFIX) + "|" + literal(AnswerFormat.CALL_OPEN) + ")@))";
         String ending = endingRegex(modes, tools);
         Guide open = new DfaGuide(compile("(" + free + literal("\n") + ")?" + ending), pieces(tok));
         Guide closing = new DfaGuide(compile(ending), pieces(tok));

@@ -84,6 +84,7 @@ class GuidesTest {
             int at = o.text().indexOf("DECISION:");
             assertThat(at).as("free text within the bound, plus a started decision prefix and the forced line break").isBetween(0, 40 + "DECISION:".length() + 2);
             assertThat(o.text().indexOf("DECISION:", at + 1)).as("the free text never holds a decision line of its own").isNegative();
+            assertThat(o.text().substring(0, at)).as("nor a call of its own").doesNotContain("<tool_call>");
             var calls = AnswerFormat.toolCalls(o.text());
             assertThat(calls).hasSize(1);
             assertThat(calls.getFirst()).isInstanceOf(dev.phronesis.core.records.ParsedCall.Call.class);
