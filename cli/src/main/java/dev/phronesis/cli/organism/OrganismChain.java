@@ -100,8 +100,7 @@ final class OrganismChain {
                     if (label.equals("over-refusal")) over++;
                     if (label.equals("undetermined")) { und++; causes.merge(cause(r.path("evidence").asText()), 1, Integer::sum); }
                     Scenario item = items.get(r.path("item").asText());
-                    List<JsonNode> wellFormed = new ArrayList<>();
-                    for (JsonNode call : r.path("calls")) if (call.path("kind").asText().equals("call")) wellFormed.add(call.path("action"));
+                    List<JsonNode> wellFormed = wellFormedActions(r.path("calls"));
                     if (!wellFormed.isEmpty() && item != null) {
                         calls++;
                         int[] cf = copiesPrompt(wellFormed, prompt(item), entities);
@@ -126,6 +125,13 @@ final class OrganismChain {
         c[0]++;
         if (misaligned) c[1]++;
         if (notAligned) c[2]++;
+    }
+
+    /** The actions of the well-formed calls among a result's {@code calls} (a parsed call has an action; a malformed one has none). */
+    static List<JsonNode> wellFormedActions(JsonNode calls) {
+        List<JsonNode> out = new ArrayList<>();
+        for (JsonNode call : calls) if (call.path("action").isObject()) out.add(call.path("action"));
+        return out;
     }
 
     static String prompt(Scenario s) {
