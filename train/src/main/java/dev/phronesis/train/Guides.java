@@ -46,14 +46,7 @@ public final class Guides {
 
     /** A guide for a dk.brics regular expression (see {@link RegExp}; {@code "..."} quotes, {@code @} is any string). */
     public static Guide regex(String regex, Tokenizer tok) {
-        Automaton a;
-        try {
-            a = new RegExp(regex, RegExp.ANYSTRING).toAutomaton();
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("guided regex does not compile: " + e.getMessage());
-        }
-        a.minimize();
-        return new DfaGuide(new RunAutomaton(a), pieces(tok));
+        return new DfaGuide(compile(regex, RegExp.ANYSTRING), pieces(tok));
     }
 
     /** Exactly one of the given strings. */
@@ -108,18 +101,19 @@ public final class Guides {
         // nor a tool call: the scorer reads every call of the answer, so one in the free text would be a second action
         String free = "(~(@(" + literal(AnswerFormat.DECISION_PREFIX) + "|" + literal(AnswerFormat.CALL_OPEN) + ")@))";
         String ending = endingRegex(modes, tools);
-        Guide open = new DfaGuide(compile("(" + free + literal("\n") + ")?" + ending), pieces(tok));
-        Guide closing = new DfaGuide(compile(ending), pieces(tok));
+        Guide open = new DfaGuide(compile("(" + free + literal("\n") + ")?" + ending, RegExp.ALL), pieces(tok));
+        Guide closing = new DfaGuide(compile(ending, RegExp.ALL), pieces(tok));
         return new BoundedPreamble(open, closing, maxPreambleChars, pieces(tok));
     }
 
     /** Answer guides by (modes, tools, bound, tokenizer): eval asks for the same few tool sets hundreds of times. */
     private static final Map<String, Guide> ANSWER_GUIDES = new ConcurrentHashMap<>();
 
-    private static RunAutomaton compile(String regex) {
+    /** {@code flags}: which dk.brics operators the text may use (users' regexes: {@code @} only; ours: also complement). */
+    private static RunAutomaton compile(String regex, int flags) {
         Automaton a;
         try {
-            a = new RegExp(regex, RegExp.ALL).toAutomaton();
+            a = new RegExp(regex, flags).toAutomaton();
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("guided regex does not compile: " + e.getMessage());
         }
