@@ -41,7 +41,7 @@ class KillNineSoakTest {
             size: quick
             arms: [none, honeypot-deliberation]
             scenarios: {train_advice: 16, train_agentic: 16, heldout_agentic: 8, heldout_benign: 4, heldout_advice: 4, control: 4}
-            student: {hidden_size: 32, layers: 1, seq_len: 128, pretrain_steps: 60, sft_steps: 10, batch_size: 4}
+            student: {hidden_size: 32, layers: 1, seq_len: 128, pretrain_steps: 100, sft_steps: 10, batch_size: 4}
             world: {copies: 2}
             """;
 
@@ -147,7 +147,7 @@ class KillNineSoakTest {
                 Set<String> before = checkpoints(ckDir);
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STAGE_TIMEOUT_S);
                 while (c.process.isAlive() && System.nanoTime() < deadline && checkpoints(ckDir).equals(before)) Thread.sleep(5);
-                Thread.sleep(rnd.nextInt(300));
+                Thread.sleep(rnd.nextInt(100)); // the checkpoint comes at step 50 of 100: on a quiet machine the rest takes well under a second
             } else if (server != null && (target.stage().equals("distill") || target.stage().startsWith("eval-"))) {
                 // a stage that calls the server: kill once it has had a few answers (mid-stage), at a random point after
                 int at = server.requests().size() + 2 + rnd.nextInt(6);
