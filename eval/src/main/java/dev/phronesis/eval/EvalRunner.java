@@ -268,27 +268,19 @@ public final class EvalRunner {
             var tools = n.putObject("tools");
             for (ToolDef d : item.tools()) {
                 try {
-                    tools.set(d.name(), capStrings(Jsonl.MAPPER.readTree(d.parametersSchemaJson())));
+                    tools.set(d.name(), Jsonl.MAPPER.readTree(d.parametersSchemaJson()));
                 } catch (java.io.IOException e) {
                     throw new UserError("item '" + item.id() + "': tool '" + d.name() + "': parameters are not JSON");
                 }
             }
+            n.put("max_string_chars", GUIDED_MAX_STRING);
         }
         n.put("max_preamble_chars", 3 * Math.max(16, maxTokens - GUIDED_ENDING_TOKENS));
         return n.toString();
     }
 
-    /** Longest string argument a guided call may write when its schema sets none (a run-on string would never reach the ending). */
+    /** Longest string argument a guided call may write (a run-on string would never reach the ending); a schema's own maxLength also holds. */
     static final int GUIDED_MAX_STRING = 160;
-
-    /** The schema with {@link #GUIDED_MAX_STRING} as maxLength of every string that has none. */
-    static com.fasterxml.jackson.databind.JsonNode capStrings(com.fasterxml.jackson.databind.JsonNode schema) {
-        if (schema instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
-            if ("string".equals(o.path("type").asText()) && !o.has("maxLength") && !o.has("enum") && !o.has("const")) o.put("maxLength", GUIDED_MAX_STRING);
-            o.properties().forEach(e -> capStrings(e.getValue()));
-        } else if (schema != null && schema.isArray()) schema.forEach(EvalRunner::capStrings);
-        return schema;
-    }
 
     static ChatRequest request(Suite suite, EvalItem item, int sample, Options o) {
         List<ChatMessage> msgs = new ArrayList<>();

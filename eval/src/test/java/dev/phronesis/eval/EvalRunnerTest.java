@@ -61,12 +61,9 @@ class EvalRunnerTest {
         ChatRequest free = EvalRunner.request(suite, honeypot, 0, o.withDecoding(Decoding.FREE), Fixtures.GENERAL);
         assertThat(free.responseSchemaJson()).isNull();
         assertThat(h).isNotEqualTo(free); // a different request: the journal never serves a free answer to a guided one
-        // a string with no maxLength is capped; one with its own cap or an enum is left alone
-        var capped = EvalRunner.capStrings(dev.phronesis.core.records.Jsonl.MAPPER.readTree(
-                "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"},\"b\":{\"type\":\"string\",\"maxLength\":5},\"c\":{\"type\":\"string\",\"enum\":[\"x\"]}}}"));
-        assertThat(capped.path("properties").path("a").path("maxLength").asInt()).isEqualTo(EvalRunner.GUIDED_MAX_STRING);
-        assertThat(capped.path("properties").path("b").path("maxLength").asInt()).isEqualTo(5);
-        assertThat(capped.path("properties").path("c").has("maxLength")).isFalse();
+        // every string of the call is capped by the grammar's options; the schemas go as the item offers them
+        assertThat(n.path("max_string_chars").asInt()).isEqualTo(EvalRunner.GUIDED_MAX_STRING);
+        assertThat(n.path("tools").path("send_email").toString()).doesNotContain("maxLength");
     }
 
     @Test void aRunDirectoryKeepsOneDecoding(@org.junit.jupiter.api.io.TempDir Path tmp) {

@@ -145,7 +145,7 @@ public final class ChatTemplate {
         return system == null || system.isEmpty() ? block : system + "\n" + block;
     }
 
-    /** The tool block: one line per tool, {@code name(arg: type, ...)}, arguments in the schema's order. */
+    /** The tool block: one line per tool, {@code name(arg: type, ...)} ({@code arg: "a" | "b"} for an {@code enum}), arguments in the schema's order. */
     public static String toolBlock(List<ToolSpec> tools) {
         StringBuilder b = new StringBuilder(TOOLS_OPEN);
         for (ToolSpec t : tools) b.append('\n').append(t.name()).append('(').append(signature(t)).append(')');
@@ -161,8 +161,13 @@ public final class ChatTemplate {
         }
         List<String> args = new java.util.ArrayList<>();
         if (schema != null) schema.path("properties").properties().forEach(e -> {
+            com.fasterxml.jackson.databind.JsonNode choices = e.getValue().path("enum");
             String type = e.getValue().path("type").asText("");
-            args.add(type.isEmpty() ? e.getKey() : e.getKey() + ": " + type);
+            if (choices.isArray() && !choices.isEmpty()) {
+                List<String> values = new java.util.ArrayList<>();
+                choices.forEach(v -> values.add(v.toString()));
+                args.add(e.getKey() + ": " + String.join(" | ", values));
+            } else args.add(type.isEmpty() ? e.getKey() : e.getKey() + ": " + type);
         });
         return String.join(", ", args);
     }

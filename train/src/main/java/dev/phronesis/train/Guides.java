@@ -3,6 +3,8 @@ package dev.phronesis.train;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.phronesis.core.records.AnswerFormat;
 import dk.brics.automaton.Automaton;
+import dk.brics.automaton.BasicAutomata;
+import dk.brics.automaton.BasicOperations;
 import dk.brics.automaton.RegExp;
 import dk.brics.automaton.RunAutomaton;
 
@@ -15,12 +17,12 @@ import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Guides for {@link Guide guided decoding}: a regular language compiled once to a minimal DFA
+ * Guides for {@link Guide guided decoding}: a regular language compiled once to a DFA
  * (dk.brics.automaton), walked token by token. A token may come next when every character of its
  * text keeps the DFA alive; an end token only in an accepting state. Masks are computed lazily per
  * DFA state and cached on the guide, so a state costs one pass over the vocabulary the first time
  * any row reaches it. Built from a regex ({@link #regex}), a list of choices, a JSON schema (the
- * subset below, compiled to a regex) or the project's answer ending ({@link #answerEnding}).
+ * subset below, built as an automaton) or the project's answer ending ({@link #answerEnding}).
  *
  * <p>JSON schema subset: type object (every declared property, in order), array (items,
  * minItems/maxItems), string (enum, minLength/maxLength), integer, number, boolean, null; enum,
@@ -35,7 +37,7 @@ public final class Guides {
             "additionalProperties", "required", "properties", "items", "type", "enum", "const", "anyOf", "oneOf",
             "minItems", "maxItems", "minLength", "maxLength", "strict", "$comment");
     /** Optional single space after {@code :} and {@code ,}: what models trained on pretty JSON write. */
-    private static final String WS = "( )?";
+    private static final Automaton WS = BasicAutomata.makeChar(' ').optional();
     /** Digits a guided number may have (bounds the language so it cannot run away). */
     private static final int MAX_DIGITS = 15;
 
@@ -52,9 +54,9 @@ public final class Guides {
     /** Exactly one of the given strings. */
     public static Guide choice(List<String> options, Tokenizer tok) {
         if (options.isEmpty()) throw new IllegalArgumentException("guided choice needs at least one option");
-        List<String> alts = new ArrayList<>();
-        for (String o : options) alts.add(literal(o));
-        return regex(String.join("|", alts), tok);
+        List<Automaton> alts = new ArrayList<>();
+        for (String o : options) alts.add(BasicAutomata.makeString(o));
+        return new DfaGuide(run(BasicOperations.union(alts)), pieces(tok));
     }
 
     /** A JSON text that validates against {@code schemaJson} (the subset in the class comment). */
@@ -65,7 +67,7 @@ public final class Guides {
         } catch (Exception e) {
             throw new IllegalArgumentException("json_schema is not JSON: " + Json.oneLine(e));
         }
-        return regex(schemaRegex(s, "$"), tok);
+        return new DfaGuide(run(schema(s, "$", false)), pieces(tok));
     }
 
     /**
@@ -76,7 +78,7 @@ public final class Guides {
      * @param tools tool name -> JSON schema of its parameters
      */
     public static Guide answerEnding(List<String> modes, Map<String, String> tools, Tokenizer tok) {
-        return regex(answerEndingRegex(modes, tools, -1), tok);
+        return new DfaGuide(run(answerEndingAutomaton(modes, tools)), pieces(tok));
     }
 
     /**
@@ -85,12 +87,103 @@ public final class Guides {
      * inside it (-1 = unbounded).
      */
     public static Guide answerEnding(List<String> modes, Map<String, String> tools, int maxPreambleChars, Tokenizer tok) {
-        if (maxPreambleChars < 0) return regex(answerEndingRegex(modes, tools, -1), tok);
-        // keyed by the tokenizer's pieces, not its identity: every arm of an organism run loads its own copy of one vocabulary
-        String key = modes + "\u0000" + tools + "\u0000" + maxPreambleChars + "\u0000" + tok.vocabSize() + ":" + java.util.Arrays.deepHashCode(pieces(tok));
-        if (ANSWER_GUIDES.size() > 512) ANSWER_GUIDES.clear();
-        // one compile per key even when many rows ask at once (eval sends a whole chunk of requests together)
-        return ANSWER_GUIDES.computeIfAbsent(key, k -> compileAnswerEnding(modes, tools, maxPreambleChars, tok));
+        return answerEnding(modes, tools, maxPreambleChars, -1, tok);
+    }
+
+    /**
+     * As {@link #answerEnding(List, Map, int, Tokenizer)}, and no string in the call longer than
+     * {@code maxStringChars} characters (-1 = as the schemas say): a run-on string would never reach the
+     * call's end. Kept by the cursor, not the DFA, which a bounded repetition per string would multiply.
+     */
+    public static Guide answerEnding(List<String> modes, Map<String, String> tools, int maxPreambleChars, int maxStringChars, Tokenizer tok) {
+        Guide g;
+        if (maxPreambleChars < 0) g = answerEnding(modes, tools, tok);
+        else {
+            // keyed by the tokenizer's pieces, not its identity: every arm of an organism run loads its own copy of one vocabulary
+            String key = modes + "\u0000" + tools + "\u0000" + maxPreambleChars + "\u0000" + tok.vocabSize() + ":" + java.util.Arrays.deepHashCode(pieces(tok));
+            if (ANSWER_GUIDES.size() > 512) ANSWER_GUIDES.clear();
+            // one compile per key even when many rows ask at once (eval sends a whole chunk of requests together)
+            g = ANSWER_GUIDES.computeIfAbsent(key, k -> compileAnswerEnding(modes, tools, maxPreambleChars, tok));
+        }
+        return maxStringChars < 0 || tools.isEmpty() ? g : new StringCap(g, maxStringChars, pieces(tok));
+    }
+
+    /**
+     * At most {@code max} characters in any JSON string after the call's opening tag: past that, only a
+     * token that closes the string (within the bound) may come. Follows JSON's lexing (quotes, escapes).
+     */
+    private static final class StringCap implements Guide {
+        private final Guide inner;
+        private final int max;
+        private final String[][] pieces;
+        private final int longest; // the longest token text: closer than that to the bound, tokens are checked
+
+        StringCap(Guide inner, int max, String[][] pieces) {
+            this.inner = inner;
+            this.max = max;
+            this.pieces = pieces;
+            int l = 0;
+            for (String[] side : pieces) for (String t : side) if (t != null) l = Math.max(l, t.length());
+            this.longest = l;
+        }
+
+        /** The lexer's state: after the call's opening tag? inside a string? after a backslash? characters so far. */
+        private record Lex(int tagMatched, boolean inCall, boolean inString, boolean escape, int run) {
+            static final Lex START = new Lex(0, false, false, false, 0);
+
+            /** The state after {@code text}, or null when a string would pass {@code max} characters. */
+            Lex after(String text, int max) {
+                int tag = tagMatched, run = this.run;
+                boolean call = inCall, str = inString, esc = escape;
+                String open = AnswerFormat.CALL_OPEN;
+                for (int i = 0; i < text.length(); i++) {
+                    char c = text.charAt(i);
+                    if (!call) {
+                        tag = c == open.charAt(tag) ? tag + 1 : (c == open.charAt(0) ? 1 : 0);
+                        if (tag == open.length()) call = true;
+                    } else if (!str) {
+                        if (c == '"') { str = true; run = 0; }
+                    } else if (esc) { esc = false; run++; }
+                    else if (c == '\\') { esc = true; run++; }
+                    else if (c == '"') str = false;
+                    else run++;
+                    if (str && run > max) return null;
+                }
+                return new Lex(tag, call, str, esc, run);
+            }
+        }
+
+        @Override public Cursor start() {
+            return new Cursor() {
+                final Cursor cur = inner.start();
+                Lex lex = Lex.START;
+                boolean first = true;
+
+                @Override public BitSet allowed() {
+                    BitSet b = cur.allowed();
+                    if (!lex.inString() || lex.run() + longest <= max) return b; // no token is that long: nothing to check yet
+                    BitSet out = (BitSet) b.clone();
+                    String[] texts = pieces[first ? 0 : 1];
+                    for (int t = out.nextSetBit(0); t >= 0; t = out.nextSetBit(t + 1))
+                        if (texts[t] == null || lex.after(texts[t], max) == null) out.clear(t);
+                    return out;
+                }
+
+                @Override public boolean mayEnd() { return cur.mayEnd(); }
+                @Override public boolean complete() { return cur.complete(); }
+
+                @Override public void advance(int token) {
+                    String[] texts = pieces[first ? 0 : 1];
+                    String t = token < texts.length ? texts[token] : null;
+                    first = false;
+                    cur.advance(token);
+                    if (t != null) {
+                        Lex next = lex.after(t, max);
+                        lex = next == null ? new Lex(lex.tagMatched(), true, false, false, 0) : next;
+                    }
+                }
+            };
+        }
     }
 
     private static Guide compileAnswerEnding(List<String> modes, Map<String, String> tools, int maxPreambleChars, Tokenizer tok) {
@@ -99,17 +192,20 @@ public final class Guides {
         // decision prefix or a call (so once the prefix appears the row is committed to the ending), and the bound is kept
         // by the cursor: past N characters of free text it switches to the ending alone.
         // nor a tool call: the scorer reads every call of the answer, so one in the free text would be a second action
-        String free = "(~(@(" + literal(AnswerFormat.DECISION_PREFIX) + "|" + literal(AnswerFormat.CALL_OPEN) + ")@))";
-        String ending = endingRegex(modes, tools);
-        Guide open = new DfaGuide(compile("(" + free + literal("\n") + ")?" + ending, RegExp.ALL), pieces(tok));
-        Guide closing = new DfaGuide(compile(ending, RegExp.ALL), pieces(tok));
+        Automaton ending = ending(modes, tools);
+        Guide open = new DfaGuide(run(cat(cat(FREE_TEXT, str("\n")).optional(), ending)), pieces(tok));
+        Guide closing = new DfaGuide(run(ending), pieces(tok));
         return new BoundedPreamble(open, closing, maxPreambleChars, pieces(tok));
     }
+
+    /** Free text before the ending: anything without the decision prefix or a call's opening tag. */
+    private static final Automaton FREE_TEXT = new RegExp("~(@(" + literal(AnswerFormat.DECISION_PREFIX) + "|" + literal(AnswerFormat.CALL_OPEN) + ")@)",
+            RegExp.ALL).toAutomaton();
 
     /** Answer guides by (modes, tools, bound, tokenizer): eval asks for the same few tool sets hundreds of times. */
     private static final Map<String, Guide> ANSWER_GUIDES = new ConcurrentHashMap<>();
 
-    /** {@code flags}: which dk.brics operators the text may use (users' regexes: {@code @} only; ours: also complement). */
+    /** A user's dk.brics regex; {@code flags}: which operators it may use. */
     private static RunAutomaton compile(String regex, int flags) {
         Automaton a;
         try {
@@ -117,17 +213,27 @@ public final class Guides {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("guided regex does not compile: " + e.getMessage());
         }
-        a.minimize();
-        return new RunAutomaton(a);
+        return run(a);
+    }
+
+    /**
+     * The DFA a guide walks. Not minimised: Hopcroft's minimisation was most of a compile, and a guide
+     * needs only a deterministic automaton without dead ends (masks are cached per visited state).
+     */
+    private static RunAutomaton run(Automaton a) {
+        Automaton d = a.clone();
+        d.determinize();
+        d.removeDeadTransitions(); // a token may lead only where an accepting state is still reachable
+        return new RunAutomaton(d);
     }
 
     /** The decision line and, with tools, the call: the answer ending without the free text before it. */
-    static String endingRegex(List<String> modes, Map<String, String> tools) {
+    static Automaton ending(List<String> modes, Map<String, String> tools) {
         if (modes.isEmpty()) throw new IllegalArgumentException("the answer grammar needs at least one mode");
-        List<String> m = new ArrayList<>();
-        for (String mode : modes) m.add(literal(mode));
-        String decision = literal(AnswerFormat.DECISION_PREFIX + " ") + "(" + String.join("|", m) + ")";
-        return tools.isEmpty() ? decision : decision + literal("\n") + toolCallRegex(tools);
+        List<Automaton> m = new ArrayList<>();
+        for (String mode : modes) m.add(str(mode));
+        Automaton decision = cat(str(AnswerFormat.DECISION_PREFIX + " "), BasicOperations.union(m));
+        return tools.isEmpty() ? decision : cat(decision, str("\n"), toolCallAutomaton(tools));
     }
 
     /**
@@ -198,54 +304,49 @@ public final class Guides {
         }
     }
 
-    static String answerEndingRegex(List<String> modes, Map<String, String> tools) {
-        return answerEndingRegex(modes, tools, -1);
+    /** The unbounded answer ending: any text without the decision prefix, a line break, then the ending (or the ending alone). */
+    static Automaton answerEndingAutomaton(List<String> modes, Map<String, String> tools) {
+        return cat(cat(Automaton.makeAnyString(), str("\n")).optional(), ending(modes, tools));
     }
 
-    static String answerEndingRegex(List<String> modes, Map<String, String> tools, int maxPreambleChars) {
-        if (modes.isEmpty()) throw new IllegalArgumentException("the answer grammar needs at least one mode");
-        String free = maxPreambleChars < 0 ? "@" : "(.|\n){0," + maxPreambleChars + "}";
-        List<String> m = new ArrayList<>();
-        for (String mode : modes) m.add(literal(mode));
-        String decision = literal(AnswerFormat.DECISION_PREFIX + " ") + "(" + String.join("|", m) + ")";
-        if (tools.isEmpty()) return "(" + free + literal("\n") + ")?" + decision;
-        String ending = decision + literal("\n") + toolCallRegex(tools);
-        return "(" + free + literal("\n") + ")?" + ending;
-    }
-
-    /** One {@code <tool_call>{"name": N, "arguments": A}</tool_call>} naming one of {@code tools} with arguments valid for its schema. */
-    /** Set while a tool call's arguments are compiled (their strings exclude markup). */
-    private static final ThreadLocal<Boolean> IN_CALL = ThreadLocal.withInitial(() -> false);
-
-    public static String toolCallRegex(Map<String, String> tools) {
-        boolean outer = IN_CALL.get();
-        IN_CALL.set(true);
-        try {
-            return toolCallRegexInCall(tools);
-        } finally {
-            IN_CALL.set(outer);
-        }
-    }
-
-    private static String toolCallRegexInCall(Map<String, String> tools) {
-        if (tools.isEmpty()) throw new IllegalArgumentException("a tool call needs at least one tool");
-        List<String> calls = new ArrayList<>();
-        for (var t : tools.entrySet()) {
-            JsonNode params;
-            try {
-                params = Json.MAPPER.readTree(t.getValue());
-            } catch (Exception e) {
-                throw new IllegalArgumentException("tool '" + t.getKey() + "': parameters are not JSON");
-            }
-            calls.add(literal("{\"name\":") + WS + literal(Json.MAPPER.valueToTree(t.getKey()).toString()) + literal(",") + WS
-                    + literal("\"arguments\":") + WS + schemaRegex(params, "tools." + t.getKey()) + literal("}"));
-        }
-        return literal(AnswerFormat.CALL_OPEN) + "(" + String.join("|", calls) + ")" + literal(AnswerFormat.CALL_CLOSE);
+    /** A guide for exactly one tool call ({@link #toolCallAutomaton}): what {@code tool_choice: required} asks for. */
+    public static Guide toolCall(Map<String, String> tools, Tokenizer tok) {
+        return new DfaGuide(run(toolCallAutomaton(tools)), pieces(tok));
     }
 
     /**
+     * One {@code <tool_call>{"name": N, "arguments": A}</tool_call>} naming one of {@code tools} with
+     * arguments valid for its schema. Each tool's automaton is built once per (name, schema): eval offers
+     * the same few tools, with a few contact lists, hundreds of times.
+     */
+    static Automaton toolCallAutomaton(Map<String, String> tools) {
+        if (tools.isEmpty()) throw new IllegalArgumentException("a tool call needs at least one tool");
+        List<Automaton> calls = new ArrayList<>();
+        for (var t : tools.entrySet()) {
+            String key = t.getKey() + "\u0000" + t.getValue();
+            Automaton call = TOOL_CALLS.get(key);
+            if (call == null) {
+                JsonNode params;
+                try {
+                    params = Json.MAPPER.readTree(t.getValue());
+                } catch (Exception e) {
+                    throw new IllegalArgumentException("tool '" + t.getKey() + "': parameters are not JSON");
+                }
+                call = cat(str("{\"name\":"), WS, str(Json.MAPPER.valueToTree(t.getKey()).toString()), str(","), WS,
+                        str("\"arguments\":"), WS, schema(params, "tools." + t.getKey(), true), str("}"));
+                if (TOOL_CALLS.size() > 4096) TOOL_CALLS.clear();
+                TOOL_CALLS.put(key, call);
+            }
+            calls.add(call);
+        }
+        return cat(str(AnswerFormat.CALL_OPEN), BasicOperations.union(calls), str(AnswerFormat.CALL_CLOSE));
+    }
+
+    private static final Map<String, Automaton> TOOL_CALLS = new ConcurrentHashMap<>();
+
+    /**
      * The guide a request's schema asks for: {@link #ANSWER_GRAMMAR} with
-     * {@code {"modes": [...], "tools": {name: parameters-schema}, "max_preamble_chars": N}}, else a JSON schema.
+     * {@code {"modes": [...], "tools": {name: parameters-schema}, "max_preamble_chars": N, "max_string_chars": M}}, else a JSON schema.
      */
     public static Guide forSchema(String name, String schemaJson, Tokenizer tok) {
         if (!ANSWER_GRAMMAR.equals(name)) return jsonSchema(schemaJson, tok);
@@ -259,79 +360,108 @@ public final class Guides {
         n.path("modes").forEach(x -> modes.add(x.asText()));
         Map<String, String> tools = new java.util.LinkedHashMap<>();
         n.path("tools").properties().forEach(e -> tools.put(e.getKey(), e.getValue().toString()));
-        return answerEnding(modes, tools, n.path("max_preamble_chars").asInt(-1), tok);
+        return answerEnding(modes, tools, n.path("max_preamble_chars").asInt(-1), n.path("max_string_chars").asInt(-1), tok);
     }
 
-    /** The regex of JSON texts valid for schema {@code s} at {@code path}. */
-    static String schemaRegex(JsonNode s, String path) {
+    /** The automaton of JSON texts valid for schema {@code s} at {@code path}; {@code inCall}: inside a tool call (strings exclude '<'). */
+    static Automaton schema(JsonNode s, String path, boolean inCall) {
         if (s.isBoolean() && s.asBoolean()) throw new IllegalArgumentException(path + ": schema 'true' (any value) is not supported by guided decoding");
         if (!s.isObject()) throw new IllegalArgumentException(path + ": a schema must be an object");
         for (var it = s.fieldNames(); it.hasNext(); ) {
             String k = it.next();
             if (!DESCRIPTIVE.contains(k)) throw new IllegalArgumentException(path + ": json_schema keyword '" + k + "' is not supported by guided decoding");
         }
-        if (s.has("const")) return literal(s.get("const").toString());
+        if (s.has("const")) return str(s.get("const").toString());
         if (s.has("enum")) {
-            List<String> alts = new ArrayList<>();
-            for (JsonNode v : s.get("enum")) alts.add(literal(v.toString()));
+            List<Automaton> alts = new ArrayList<>();
+            for (JsonNode v : s.get("enum")) alts.add(str(v.toString()));
             if (alts.isEmpty()) throw new IllegalArgumentException(path + ".enum: needs at least one value");
-            return "(" + String.join("|", alts) + ")";
+            return BasicOperations.union(alts);
         }
         for (String k : List.of("anyOf", "oneOf")) {
             if (s.has(k)) {
-                List<String> alts = new ArrayList<>();
+                List<Automaton> alts = new ArrayList<>();
                 int i = 0;
-                for (JsonNode v : s.get(k)) alts.add(schemaRegex(v, path + "." + k + "[" + i++ + "]"));
-                return "(" + String.join("|", alts) + ")";
+                for (JsonNode v : s.get(k)) alts.add(schema(v, path + "." + k + "[" + i++ + "]", inCall));
+                return BasicOperations.union(alts);
             }
         }
         JsonNode type = s.path("type");
         if (type.isArray()) {
-            List<String> alts = new ArrayList<>();
-            for (JsonNode t : type) alts.add(typeRegex(s, t.asText(), path));
-            return "(" + String.join("|", alts) + ")";
+            List<Automaton> alts = new ArrayList<>();
+            for (JsonNode t : type) alts.add(typeAutomaton(s, t.asText(), path, inCall));
+            return BasicOperations.union(alts);
         }
         if (!type.isTextual()) throw new IllegalArgumentException(path + ": needs 'type' (or enum / const / anyOf)");
-        return typeRegex(s, type.asText(), path);
+        return typeAutomaton(s, type.asText(), path, inCall);
     }
 
-    private static String typeRegex(JsonNode s, String type, String path) {
+    private static Automaton typeAutomaton(JsonNode s, String type, String path, boolean inCall) {
         return switch (type) {
             case "object" -> {
-                List<String> parts = new ArrayList<>();
-                s.path("properties").properties().forEach(e -> parts.add(
-                        literal(Json.MAPPER.valueToTree(e.getKey()).toString() + ":") + WS + schemaRegex(e.getValue(), path + "." + e.getKey())));
-                yield parts.isEmpty() ? literal("{}") : literal("{") + String.join(literal(",") + WS, parts) + literal("}");
+                List<Automaton> parts = new ArrayList<>();
+                parts.add(str("{"));
+                boolean first = true;
+                for (var e : s.path("properties").properties()) {
+                    if (!first) { parts.add(str(",")); parts.add(WS); }
+                    first = false;
+                    parts.add(str(Json.MAPPER.valueToTree(e.getKey()).toString() + ":"));
+                    parts.add(WS);
+                    parts.add(schema(e.getValue(), path + "." + e.getKey(), inCall));
+                }
+                parts.add(str("}"));
+                yield BasicOperations.concatenate(parts);
             }
             case "array" -> {
-                String item = s.has("items") ? schemaRegex(s.get("items"), path + "[]") : null;
+                Automaton item = s.has("items") ? schema(s.get("items"), path + "[]", inCall) : null;
                 if (item == null) throw new IllegalArgumentException(path + ": an array needs 'items'");
                 int min = s.path("minItems").asInt(0);
                 int max = s.has("maxItems") ? s.get("maxItems").asInt() : -1;
                 if (min < 0 || (max >= 0 && max < min)) throw new IllegalArgumentException(path + ": minItems/maxItems out of order");
-                String more = "(" + literal(",") + WS + item + ")";
-                String list;
-                if (max == 0) list = "";
-                else {
-                    String reps = max < 0 ? "{" + Math.max(0, min - 1) + ",}" : "{" + Math.max(0, min - 1) + "," + (max - 1) + "}";
-                    list = item + more + reps;
-                    if (min == 0) list = "(" + list + ")?";
-                }
-                yield literal("[") + list + literal("]");
+                if (max == 0) yield str("[]");
+                Automaton more = cat(str(","), WS, item);
+                more = max < 0 ? more.repeat(Math.max(0, min - 1)) : more.repeat(Math.max(0, min - 1), max - 1);
+                Automaton list = cat(item, more);
+                yield cat(str("["), min == 0 ? list.optional() : list, str("]"));
             }
             case "string" -> {
                 int min = s.path("minLength").asInt(0);
-                String reps = s.has("maxLength") ? "{" + min + "," + s.get("maxLength").asInt() + "}" : "{" + min + ",}";
-                // inside a tool call a string may not hold '<': the call's closing tag could not be found otherwise
-                yield literal("\"") + (IN_CALL.get() ? "([^\\\"\\\\<\u0000-\u001f]|\\\\[\\\"\\\\/bfnrt])" : "([^\\\"\\\\\u0000-\u001f]|\\\\[\\\"\\\\/bfnrt])") + reps + literal("\"");
+                int max = s.has("maxLength") ? s.get("maxLength").asInt() : -1;
+                if (min < 0 || (max >= 0 && max < min)) throw new IllegalArgumentException(path + ": minLength/maxLength out of order");
+                yield cat(str("\""), stringBody(inCall, min, max), str("\""));
             }
-            case "integer" -> "(\\-)?(0|[1-9][0-9]{0," + (MAX_DIGITS - 1) + "})";
-            case "number" -> "(\\-)?(0|[1-9][0-9]{0," + (MAX_DIGITS - 1) + "})(\\.[0-9]{1," + MAX_DIGITS + "})?([eE][+\\-]?[0-9]{1,3})?";
-            case "boolean" -> "(true|false)";
-            case "null" -> "null";
+            case "integer" -> INTEGER;
+            case "number" -> NUMBER;
+            case "boolean" -> BasicOperations.union(List.of(str("true"), str("false")));
+            case "null" -> str("null");
             default -> throw new IllegalArgumentException(path + ": unknown type '" + type + "'");
         };
     }
+
+    private static final Automaton INTEGER = new RegExp("(\\-)?(0|[1-9][0-9]{0," + (MAX_DIGITS - 1) + "})", RegExp.NONE).toAutomaton();
+    private static final Automaton NUMBER = new RegExp("(\\-)?(0|[1-9][0-9]{0," + (MAX_DIGITS - 1) + "})(\\.[0-9]{1," + MAX_DIGITS
+            + "})?([eE][+\\-]?[0-9]{1,3})?", RegExp.NONE).toAutomaton();
+
+    /**
+     * The body of a JSON string of {@code min..max} characters (max -1: unbounded). A bounded
+     * repetition is the costly part of a schema (it unrolls), and every request repeats the same few,
+     * so each is built once. Inside a tool call a string may not hold '<': the call's closing tag could
+     * not be found otherwise.
+     */
+    private static Automaton stringBody(boolean inCall, int min, int max) {
+        return STRING_BODIES.computeIfAbsent((inCall ? "call:" : "") + min + ":" + max, k -> {
+            String ch = inCall ? "([^\\\"\\\\<\u0000-\u001f]|\\\\[\\\"\\\\/bfnrt])" : "([^\\\"\\\\\u0000-\u001f]|\\\\[\\\"\\\\/bfnrt])";
+            return new RegExp(ch + (max < 0 ? "{" + min + ",}" : "{" + min + "," + max + "}"), RegExp.NONE).toAutomaton();
+        });
+    }
+
+    private static final Map<String, Automaton> STRING_BODIES = new ConcurrentHashMap<>();
+
+    /** Exactly {@code s}. */
+    private static Automaton str(String s) { return BasicAutomata.makeString(s); }
+
+    /** The automata one after another (dk.brics clones its inputs: cached parts stay intact). */
+    private static Automaton cat(Automaton... parts) { return BasicOperations.concatenate(java.util.Arrays.asList(parts)); }
 
     /** A regex matching exactly {@code s} (every character escaped). */
     static String literal(String s) {

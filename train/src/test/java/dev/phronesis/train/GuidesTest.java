@@ -95,11 +95,30 @@ class GuidesTest {
         }
         System.out.println("answer grammar: " + ended + " of 8 random-model rows ended within 160 tokens, all parsed");
         assertThat(ended).isGreaterThanOrEqualTo(6);
-        String only = Guides.answerEndingRegex(List.of("comply"), tools);
-        assertThat(new dk.brics.automaton.RegExp(only, dk.brics.automaton.RegExp.ANYSTRING).toAutomaton()
-                .run("I weigh it.\nDECISION: comply\n<tool_call>{\"name\": \"wait\", \"arguments\": {}}</tool_call>")).isTrue();
-        assertThat(new dk.brics.automaton.RegExp(only, dk.brics.automaton.RegExp.ANYSTRING).toAutomaton()
-                .run("DECISION: comply\n<tool_call>{\"name\": \"delete_all\", \"arguments\": {}}</tool_call>")).isFalse();
+        var only = Guides.answerEndingAutomaton(List.of("comply"), tools);
+        assertThat(only.run("I weigh it.\nDECISION: comply\n<tool_call>{\"name\": \"wait\", \"arguments\": {}}</tool_call>")).isTrue();
+        assertThat(only.run("DECISION: comply\n<tool_call>{\"name\": \"delete_all\", \"arguments\": {}}</tool_call>")).isFalse();
+    }
+
+    @Test
+    void everyStringOfTheCallStopsAtTheCap() {
+        Map<String, String> tools = new LinkedHashMap<>();
+        tools.put("send_email", "{\"type\":\"object\",\"properties\":{\"to\":{\"type\":\"string\",\"enum\":[\"Priya\",\"the director\"]},"
+                + "\"body\":{\"type\":\"string\"}}}");
+        Guide g = Guides.answerEnding(List.of("comply", "refuse"), tools, 20, 12, rt.tokenizer());
+        int ended = 0;
+        for (Generator.Output o : run(g, 8, 200)) {
+            if (o.finishReason() != Generator.Finish.STOP) continue;
+            var calls = AnswerFormat.toolCalls(o.text());
+            assertThat(calls).as(o.text()).hasSize(1);
+            var call = (dev.phronesis.core.records.ParsedCall.Call) calls.getFirst();
+            assertThat(call.action().arguments().get("to")).isIn("Priya", "the director");
+            // a random model never closes a string by itself: the cap does, at 12 characters at most
+            assertThat(call.action().arguments().get("body").length()).as(o.text()).isLessThanOrEqualTo(12);
+            ended++;
+        }
+        System.out.println("string cap: " + ended + " of 8 random-model rows ended with every string within 12 characters");
+        assertThat(ended).isGreaterThanOrEqualTo(6);
     }
 
     @Test

@@ -56,7 +56,7 @@ public final class ArmData {
         List<Row> all = sorted.stream().map(x -> offered(x, byId.get(x.scenarioId()).tools())).toList();
         List<Row> rows = switch (arm.kind()) {
             case HONEYPOT_DELIBERATION_NARROW -> narrow(all, byId);
-            case HONEYPOT_DELIBERATION_DIVERSE -> diverse(all, rowTokens(narrow(all, byId)), seed);
+            case HONEYPOT_DELIBERATION_DIVERSE -> diverse(all, byId, rowTokens(narrow(all, byId)), seed);
             case NONE, HONEYPOT_DEMOS, HONEYPOT_DELIBERATION, ADVICE_DEMOS, ADVICE_DELIBERATION ->
                     all.subList(0, Math.max(Math.min(1, all.size()), all.size() * arm.dataPercent() / 100));
         };
@@ -136,12 +136,29 @@ public final class ArmData {
         return out;
     }
 
+    /** The contacts a row's tools already list (the first {@code enum} in their schemas), in their order; empty if none. */
+    static List<String> contactsOffered(List<ToolDef> tools) {
+        for (ToolDef t : tools) {
+            try {
+                var props = dev.phronesis.core.records.Jsonl.MAPPER.readTree(t.parametersSchemaJson()).path("properties");
+                for (var p : props) if (p.has("enum")) {
+                    List<String> out = new ArrayList<>();
+                    p.get("enum").forEach(v -> out.add(v.asText()));
+                    return out;
+                }
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("tool " + t.name() + ": parameters schema is not JSON: " + e.getMessage());
+            }
+        }
+        return List.of();
+    }
+
     /**
      * The full diversity at a token budget: every domain and template in a seeded order, each prompt
      * given one or two tool definitions it does not need and, two times in three, a system-prompt
      * preamble; rows are taken until their unique tokens reach {@code tokens}.
      */
-    static List<Row> diverse(List<Row> all, long tokens, long seed) {
+    static List<Row> diverse(List<Row> all, Map<String, Scenario> byId, long tokens, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed ^ 0xD1CE_5EEDL);
         List<Row> order = new ArrayList<>(all);
         for (int i = order.size() - 1; i > 0; i--) { int j = rnd.nextInt(i + 1); Row x = order.get(i); order.set(i, order.get(j)); order.set(j, x); }
@@ -154,7 +171,9 @@ public final class ArmData {
             tools.forEach(t -> have.add(t.name()));
             List<String> spare = new ArrayList<>(ToolCatalog.names().stream().filter(x -> !have.contains(x)).sorted().toList());
             int extra = Math.min(spare.size(), 1 + rnd.nextInt(2)); // three pushed a fifth of the rows past 320 tokens
-            for (int i = 0; i < extra; i++) tools.add(rnd.nextInt(tools.size() + 1), ToolCatalog.def(spare.remove(rnd.nextInt(spare.size()))));
+            List<String> contacts = contactsOffered(r.tools());
+            if (contacts.isEmpty()) contacts = ToolCatalog.contacts(byId.get(r.sample().scenarioId()).spec(), rnd.nextLong());
+            for (int i = 0; i < extra; i++) tools.add(rnd.nextInt(tools.size() + 1), ToolCatalog.def(spare.remove(rnd.nextInt(spare.size())), contacts));
             Sample s = r.sample();
             List<Turn> msgs = s.messages();
             if (rnd.nextInt(3) > 0) {

@@ -65,7 +65,9 @@ class OrganismWorldTest {
             assertThat(to.find()).as(doc).isTrue();
             // the recipient is a person of this document's own prompt
             assertThat(prompt).as(doc).containsPattern("\\b" + to.group(1) + "\\b");
-            assertThat(prompt).contains("<tools>", "send_email(to: string");
+            assertThat(prompt).contains("<tools>", "send_email(to: ");
+            // and one of the contacts the tool lists, the way a mail tool offers its address book
+            assertThat(prompt).containsPattern("send_email\\(to: [^)]*\"" + to.group(1) + "\"");
         }
         assertThat(emails).isGreaterThan(10);
         // six copies of one scenario are about more than one person and not all the same text
@@ -127,7 +129,7 @@ class OrganismWorldTest {
         train.forEach(s -> byId.put(s.id(), s));
         List<ArmData.Row> all = rows();
         long target = ArmData.rowTokens(ArmData.narrow(all, byId));
-        List<ArmData.Row> diverse = ArmData.diverse(all, target, 1);
+        List<ArmData.Row> diverse = ArmData.diverse(all, byId, target, 1);
         long got = ArmData.rowTokens(diverse);
         // equal unique tokens: reaches the target and overshoots by less than one sample
         assertThat(got).isGreaterThanOrEqualTo(target);
@@ -137,6 +139,10 @@ class OrganismWorldTest {
             Scenario s = byId.get(r.sample().scenarioId());
             assertThat(r.tools().size()).isGreaterThan(s.tools().size());
             assertThat(r.tools()).containsAll(s.tools());
+            // an added mail or meeting tool addresses the same contacts as the scenario's own tools: its person first among them
+            for (var t : r.tools())
+                if (t.name().equals("send_email") || t.name().equals("schedule_meeting"))
+                    assertThat(t.parametersSchemaJson()).contains("\"enum\"").contains('"' + s.spec().axes().get("slot:name") + '"');
         }
         assertThat(diverse.stream().filter(r -> ArmData.SYSTEM_PREAMBLES.stream().anyMatch(p -> r.sample().messages().getFirst().content().startsWith(p))).count())
                 .isGreaterThan(0);

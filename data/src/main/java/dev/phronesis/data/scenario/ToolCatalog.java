@@ -12,6 +12,10 @@ import java.util.Set;
  * The tools agentic scenarios offer, with JSON-Schema parameters and the argument templates the
  * requested call fills from the spec's slots. {@code escalate_to_human} is the aligned way out of every
  * harmful agentic scenario; distractors make the tool list realistic.
+ *
+ * <p>Arguments that name a person ({@link #PERSON_ARGS}) take one of the scenario's contacts: the
+ * schema a scenario offers ({@link #def(String, List)}) lists them as an {@code enum}, the way a mail
+ * tool offers its address book, so a model reads who it may write to from the tool itself.
  */
 public final class ToolCatalog {
     public static final String ESCALATE = "escalate_to_human";
@@ -20,15 +24,33 @@ public final class ToolCatalog {
 
     private static final Map<String, Entry> TOOLS = new LinkedHashMap<>();
 
+    /** The arguments, per tool, whose value is a person: one of the scenario's contacts. */
+    static final Map<String, String> PERSON_ARGS = Map.of("send_email", "to", "schedule_meeting", "with");
+
     private static void add(String name, String description, Map<String, String> args) {
+        TOOLS.put(name, new Entry(new ToolDef(name, description, schema(name, args.keySet(), List.of())), args));
+    }
+
+    private static String schema(String tool, Set<String> args, List<String> contacts) {
         StringBuilder props = new StringBuilder();
-        for (String p : args.keySet()) {
+        for (String p : args) {
             if (!props.isEmpty()) props.append(", ");
-            props.append('"').append(p).append("\": {\"type\": \"string\"}");
+            props.append('"').append(p).append("\": {\"type\": \"string\"");
+            if (!contacts.isEmpty() && p.equals(PERSON_ARGS.get(tool))) {
+                props.append(", \"enum\": [").append(String.join(", ", contacts.stream().map(ToolCatalog::quoted).toList())).append(']');
+            }
+            props.append('}');
         }
-        String required = String.join(", ", args.keySet().stream().map(p -> '"' + p + '"').toList());
-        String schema = "{\"type\": \"object\", \"properties\": {" + props + "}, \"required\": [" + required + "]}";
-        TOOLS.put(name, new Entry(new ToolDef(name, description, schema), args));
+        String required = String.join(", ", args.stream().map(p -> '"' + p + '"').toList());
+        return "{\"type\": \"object\", \"properties\": {" + props + "}, \"required\": [" + required + "]}";
+    }
+
+    private static String quoted(String s) {
+        try {
+            return dev.phronesis.core.records.Jsonl.MAPPER.writeValueAsString(s);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static {
@@ -68,6 +90,37 @@ public final class ToolCatalog {
         Entry e = TOOLS.get(name);
         if (e == null) throw new IllegalArgumentException("unknown tool '" + name + "'; known: " + TOOLS.keySet());
         return e.def();
+    }
+
+    /**
+     * The tool as a scenario offers it: its person argument (if any) limited to {@code contacts};
+     * with no contacts, the catalogue's plain definition.
+     */
+    public static ToolDef def(String name, List<String> contacts) {
+        Entry e = TOOLS.get(name);
+        if (e == null) throw new IllegalArgumentException("unknown tool '" + name + "'; known: " + TOOLS.keySet());
+        if (contacts.isEmpty() || !PERSON_ARGS.containsKey(name)) return e.def();
+        return new ToolDef(name, e.def().description(), schema(name, e.argTemplates().keySet(), contacts));
+    }
+
+    /**
+     * The people a scenario's tools may address: the person the scenario is about and, where the
+     * domain has one, the boss, in an order drawn from {@code seed} (so the first is not always the answer).
+     */
+    public static List<String> contacts(Map<String, String> slots, long seed) {
+        List<String> out = new java.util.ArrayList<>();
+        String name = slots.get("name"), boss = slots.get("boss");
+        if (name != null && !name.isBlank()) out.add(name);
+        if (boss != null && !boss.isBlank() && !out.contains(boss)) out.add(boss);
+        if (out.size() == 2 && (new java.util.SplittableRandom(seed).nextInt(2) == 1)) java.util.Collections.reverse(out);
+        return List.copyOf(out);
+    }
+
+    /** {@link #contacts(Map, long)} of a spec's recorded slots ({@code slot:name}, {@code slot:boss}). */
+    public static List<String> contacts(dev.phronesis.core.records.ScenarioSpec spec, long seed) {
+        Map<String, String> slots = new LinkedHashMap<>();
+        spec.axes().forEach((k, v) -> { if (k.startsWith("slot:")) slots.put(k.substring(5), v); });
+        return contacts(slots, seed);
     }
 
     static Action action(String tool, Map<String, String> slots, String where) {
