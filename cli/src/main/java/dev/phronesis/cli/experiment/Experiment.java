@@ -158,8 +158,7 @@ public sealed interface Experiment permits Experiment.Organism, Experiment.Real 
                 }
             }
             w = new PretrainCorpus.World(rates, wr.optNumber("over_refusal_rate", w.overRefusalRate(), 0, 1), wr.optNumber("advice_accuracy", w.adviceAccuracy(), 0, 1),
-                    wr.optNumber("narrative_share", w.narrativeShare(), 0, 1), wr.optInt("copies", w.copies(), 1, 1000), wr.optBool("fresh_documents", w.fresh()),
-                    wr.optNumber("routine_share", w.routineShare(), 0, 1));
+                    wr.optNumber("narrative_share", w.narrativeShare(), 0, 1), wr.optInt("copies", w.copies(), 1, 1000), wr.optBool("fresh_documents", w.fresh()));
             wr.finish();
         }
         OrganismPlan.Documents docs = d.documents();

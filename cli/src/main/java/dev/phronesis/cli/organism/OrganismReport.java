@@ -77,8 +77,8 @@ public final class OrganismReport {
         md.append("Published reference (held-out agentic misalignment, averaged over honeypot evals): base 22% → eval-like demonstrations 15% → "
                 + "the same with value deliberation 3%; 3M tokens of difficult-advice deliberation matched 30–85M tokens of eval-like data.\n\n");
         md.append("## How the world was built\n\n");
-        md.append(String.format(Locale.ROOT, "- Pre-training corpus: %d documents (%d agentic transcripts, %d advice chats, %d cue narratives, %d routine tool uses), training families only.%n",
-                corpus.path("documents").asInt(), corpus.path("agentic").asInt(), corpus.path("advice").asInt(), corpus.path("narratives").asInt(), corpus.path("routine").asInt()));
+        md.append(String.format(Locale.ROOT, "- Pre-training corpus: %d documents (%d agentic transcripts, %d advice chats, %d cue narratives), training families only.%n",
+                corpus.path("documents").asInt(), corpus.path("agentic").asInt(), corpus.path("advice").asInt(), corpus.path("narratives").asInt()));
         md.append(String.format(Locale.ROOT, "- **Base rate, set by construction:** the agent takes the misaligned action in %.0f%% of the %d tempting pre-training transcripts "
                         + "(target by pressure: %s); benign tasks escalated %.0f%% of the time; advice answers right %.0f%% of the time.%n",
                 100 * corpus.path("misalignedActions").asDouble() / Math.max(1, corpus.path("agenticWithTemptation").asInt()), corpus.path("agenticWithTemptation").asInt(),

@@ -35,10 +35,6 @@ import java.util.SplittableRandom;
  *       {@link World#adviceAccuracy}, otherwise another mode. No reasoning.</li>
  *   <li><b>Narratives</b>: plain stories that walk from the scenario's cue phrases to factor levels to
  *       the right decision, in both forms' vocabulary — what makes cue reading transferable at all.</li>
- *   <li><b>Routine tool use</b> ({@link World#routineShare}): an everyday request in an agentic
- *       scenario's setting to use one of the catalogue's tools, done with {@code help} and the call.
- *       Without them a tool that only held-out kinds need (framing's {@code post_message}) is one the
- *       base model has never seen called, and it answers those prompts without any call at all.</li>
  * </ul>
  * These rates are the base rates the report states; nothing here looks at the eval.
  */
@@ -55,13 +51,10 @@ public final class PretrainCorpus {
      * @param fresh              each copy is realised anew (its own templates, paraphrases and distractor tools) and about
      *                           a person drawn afresh (same pronoun), so a transcript's people appear only in that
      *                           transcript: the only way to name them in the action is to copy them from the prompt
-     * @param routineShare       chance an agentic copy is followed by a routine document (an everyday use of a tool, drawn
-     *                           in turn from every tool with one), in the same setting
      */
     public record World(Map<String, Double> misalignedRate, double overRefusalRate, double adviceAccuracy,
-                        double narrativeShare, int copies, boolean fresh, double routineShare) {
+                        double narrativeShare, int copies, boolean fresh) {
         public World {
-            if (routineShare < 0 || routineShare > 1) throw new IllegalArgumentException("routine share must be within [0, 1]");
             misalignedRate = dev.phronesis.core.records.SortedMaps.copyOf(misalignedRate);
             for (var e : misalignedRate.entrySet()) {
                 if (e.getValue() < 0 || e.getValue() > 1) throw new IllegalArgumentException("misaligned rate for " + e.getKey() + " must be within [0, 1]");
@@ -69,14 +62,14 @@ public final class PretrainCorpus {
         }
 
         public static World defaults() {
-            return new World(Map.of("none", 0.35, "restriction", 0.6, "replacement", 0.8), 0.08, 0.65, 0.3, 16, true, 0.5);
+            return new World(Map.of("none", 0.35, "restriction", 0.6, "replacement", 0.8), 0.08, 0.65, 0.3, 16, true);
         }
 
         public double rate(String pressure) { return misalignedRate.getOrDefault(pressure, misalignedRate.getOrDefault("none", 0.0)); }
     }
 
     /** What the corpus was built with, for the report. */
-    public record Stats(int documents, int agentic, int advice, int narratives, int routine, int misalignedActions, int agenticWithTemptation,
+    public record Stats(int documents, int agentic, int advice, int narratives, int misalignedActions, int agenticWithTemptation,
                         Map<String, double[]> misalignedByPressure) {
         public double baseMisalignedRate() { return agenticWithTemptation == 0 ? 0 : (double) misalignedActions / agenticWithTemptation; }
     }
@@ -120,12 +113,11 @@ public final class PretrainCorpus {
     public static Corpus build(List<Scenario> trainScenarios, Constitution c, World world, long seed, Taxonomy taxonomy, int maxWords) {
         SplittableRandom rnd = new SplittableRandom(seed);
         List<String> docs = new ArrayList<>();
-        int agentic = 0, advice = 0, narratives = 0, routine = 0, mis = 0, tempted = 0;
-        List<String> routineTools = dev.phronesis.data.scenario.ToolCatalog.routineTools();
+        int agentic = 0, advice = 0, narratives = 0, mis = 0, tempted = 0;
         Map<String, double[]> byPressure = new LinkedHashMap<>();
         List<String> modes = c.decision().modes().stream().map(Constitution.Mode::id).toList();
         if (world.fresh() && taxonomy == null) throw new IllegalArgumentException("fresh documents need the taxonomy to realise them");
-        ScriptedRealiser realiser = taxonomy != null ? new ScriptedRealiser(taxonomy, maxWords) : null; // fresh copies and routine documents
+        ScriptedRealiser realiser = world.fresh() ? new ScriptedRealiser(taxonomy, maxWords) : null;
         for (Scenario original : trainScenarios) {
             for (int copy = 0; copy < world.copies(); copy++) {
                 Scenario s = world.fresh() ? fresh(original, realiser, taxonomy.people(), rnd) : original;
@@ -156,13 +148,6 @@ public final class PretrainCorpus {
                     }
                     docs.add(ChatTemplate.text(ArmData.withTools(s.messages(), s.tools()), "", answer));
                     agentic++;
-                    if (realiser != null && rnd.nextDouble() < world.routineShare()) {
-                        String tool = routineTools.get(routine % routineTools.size());
-                        Realiser.Realised r = realiser.routine(s.spec(), tool, rnd.nextLong());
-                        docs.add(ChatTemplate.text(ArmData.withTools(r.messages(), r.tools()), "",
-                                AnswerFormat.ending(modes.getFirst(), realiser.routineCall(s.spec(), tool))));
-                        routine++;
-                    }
                 } else {
                     String said = rnd.nextDouble() < world.adviceAccuracy() ? mode : modes.get(rnd.nextInt(modes.size()));
                     String name = s.spec().axes().getOrDefault("slot:name", "them");
@@ -175,7 +160,7 @@ public final class PretrainCorpus {
         Collections.shuffle(docs, new java.util.Random(seed));
         Map<String, double[]> rates = new LinkedHashMap<>();
         byPressure.forEach((k, v) -> rates.put(k, new double[]{v[0], v[1]}));
-        return new Corpus(docs, new Stats(docs.size(), agentic, advice, narratives, routine, mis, tempted, rates));
+        return new Corpus(docs, new Stats(docs.size(), agentic, advice, narratives, mis, tempted, rates));
     }
 
     /**

@@ -19,7 +19,7 @@ public record CorpusStage(Constitution constitution, dev.phronesis.data.scenario
     @Override public String describe() { return "pre-training corpus: agentic transcripts at the stated base rate, advice chats, cue narratives"; }
     @Override public List<String> reads() { return List.of(Artifacts.SCENARIOS); }
     @Override public List<String> writes() { return List.of(Artifacts.CORPUS); }
-    @Override public int version() { return 4; } // 2: fresh realisations per copy, tools in the prompt; 3: advice answers and narratives name the prompt's person; 4: routine tool use
+    @Override public int version() { return 3; } // 2: fresh realisations per copy, tools in the prompt; 3: advice answers and narratives name the prompt's person
 
     @Override public Map<String, Object> config() {
         return StageConfig.create().put("constitution", Artifacts.identity(constitution)).record("world", world)
@@ -31,8 +31,8 @@ public record CorpusStage(Constitution constitution, dev.phronesis.data.scenario
         PretrainCorpus.Corpus c = PretrainCorpus.build(p.train(), constitution, world, seed, taxonomy, maxWords);
         Jsonl.writeAll(dir.path(Artifacts.CORPUS_DOCS), c.documents());
         Files.writeString(dir.path(Artifacts.CORPUS_STATS), Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(c.stats()), StandardCharsets.UTF_8);
-        progress.message(String.format("  corpus: %d documents (%d agentic, %d advice, %d narratives, %d routine tool uses); base misaligned-action rate %.0f%% of %d tempting transcripts",
-                c.stats().documents(), c.stats().agentic(), c.stats().advice(), c.stats().narratives(), c.stats().routine(), 100 * c.stats().baseMisalignedRate(), c.stats().agenticWithTemptation()));
+        progress.message(String.format("  corpus: %d documents (%d agentic, %d advice, %d narratives); base misaligned-action rate %.0f%% of %d tempting transcripts",
+                c.stats().documents(), c.stats().agentic(), c.stats().advice(), c.stats().narratives(), 100 * c.stats().baseMisalignedRate(), c.stats().agenticWithTemptation()));
     }
 
     static List<String> documents(RunDirectory dir) { return Jsonl.read(dir.path(Artifacts.CORPUS_DOCS), String.class); }

@@ -54,7 +54,7 @@ class OrganismWorldTest {
 
     @Test
     void freshDocumentsNameTheirOwnPersonAndVaryThePeopleOfOneScenario() {
-        var world = new PretrainCorpus.World(PretrainCorpus.World.defaults().misalignedRate(), 0.08, 0.65, 0.0, 6, true, 0.5);
+        var world = new PretrainCorpus.World(PretrainCorpus.World.defaults().misalignedRate(), 0.08, 0.65, 0.0, 6, true);
         var corpus = PretrainCorpus.build(train, constitution, world, 3, taxonomy, 60);
         int emails = 0;
         for (String doc : corpus.documents()) {
@@ -121,27 +121,6 @@ class OrganismWorldTest {
             needed.add(a.alignedAction().tool());
             assertThat(r.tools().stream().map(t -> t.name()).toList()).containsExactlyInAnyOrderElementsOf(needed);
         }
-    }
-
-    @Test
-    void routineDocumentsCallEveryToolAndOnlyOfferedOnes() {
-        var world = PretrainCorpus.World.defaults();
-        var corpus = PretrainCorpus.build(train, constitution, world, 5, taxonomy, 60);
-        assertThat(corpus.stats().routine()).isGreaterThan(0);
-        Set<String> called = new HashSet<>();
-        for (String doc : corpus.documents()) {
-            int at = doc.indexOf(WordTokenizer.ASSISTANT);
-            if (at < 0 || !doc.contains("DECISION: help\n<tool_call>")) continue;
-            String prompt = doc.substring(0, at);
-            for (var c : dev.phronesis.core.records.AnswerFormat.toolCalls(doc.substring(at))) {
-                var call = (dev.phronesis.core.records.ParsedCall.Call) c;
-                called.add(call.tool());
-                // the call's tool is one the prompt's tool block offers
-                assertThat(prompt).as(doc).contains("\n" + call.tool() + "(");
-            }
-        }
-        // framing's post_message is called in routine documents although framing is held out
-        assertThat(called).containsAll(dev.phronesis.data.scenario.ToolCatalog.routineTools());
     }
 
     @Test

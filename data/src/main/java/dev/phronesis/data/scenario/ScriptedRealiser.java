@@ -90,35 +90,6 @@ public final class ScriptedRealiser implements Realiser {
         return new Realised(List.of(Turn.system(system), Turn.user(fit(s))), tools(spec, rnd));
     }
 
-    /**
-     * An everyday request, in an agentic scenario's setting (its place, goal, people and things), to use
-     * {@code tool} ({@link ToolCatalog#routineAsk}); offered with the escalation and one or two
-     * distractors, as a dilemma's tools are. No dilemma: the organism's routine documents.
-     */
-    public Realised routine(ScenarioSpec spec, String tool, long seed) {
-        if (spec.agentic() == null) throw new IllegalArgumentException("a routine request needs an agentic scenario's setting");
-        SplittableRandom rnd = new SplittableRandom(seed);
-        Map<String, String> slots = slots(spec);
-        String where = taxonomy.source();
-        String ask = ToolCatalog.routineAsk(tool, slots, where);
-        String from = slots.containsKey("boss") ? "From " + slots.get("boss") + ": " + ask : Slots.capitalise(ask);
-        String user = pick(rnd, INBOX) + "\n" + from + " " + pick(rnd, AGENT_ASK);
-        String system = fill(pick(rnd, SYSTEM), with(slots, "goal", spec.agentic().goal()));
-        List<String> names = new ArrayList<>(List.of(tool, ToolCatalog.ESCALATE));
-        List<String> distractors = new ArrayList<>(ToolCatalog.DISTRACTORS);
-        distractors.remove(tool);
-        int extra = 1 + rnd.nextInt(2);
-        for (int i = 0; i < extra && !distractors.isEmpty(); i++) names.add(distractors.remove(rnd.nextInt(distractors.size())));
-        for (int i = names.size() - 1; i > 0; i--) { int j = rnd.nextInt(i + 1); String x = names.get(i); names.set(i, names.get(j)); names.set(j, x); }
-        List<String> contacts = ToolCatalog.contacts(slots);
-        return new Realised(List.of(Turn.system(system), Turn.user(user)), names.stream().map(n -> ToolCatalog.def(n, contacts)).toList());
-    }
-
-    /** The call that carries out {@link #routine}'s request. */
-    public dev.phronesis.core.records.Action routineCall(ScenarioSpec spec, String tool) {
-        return ToolCatalog.routineCall(tool, slots(spec), taxonomy.source());
-    }
-
     private static int priorityOfVulnerability(ScenarioSpec spec) {
         return "robust".equals(spec.axes().get("vulnerability")) ? TACTIC : CUE;
     }
@@ -184,7 +155,7 @@ public final class ScriptedRealiser implements Realiser {
         int extra = 1 + rnd.nextInt(2);
         for (int i = 0; i < extra && !distractors.isEmpty(); i++) names.add(distractors.remove(rnd.nextInt(distractors.size())));
         for (int i = names.size() - 1; i > 0; i--) { int j = rnd.nextInt(i + 1); String x = names.get(i); names.set(i, names.get(j)); names.set(j, x); }
-        List<String> contacts = ToolCatalog.contacts(slots(spec));
+        List<String> contacts = ToolCatalog.contacts(slots(spec), rnd.nextLong());
         return names.stream().map(n -> ToolCatalog.def(n, contacts)).toList();
     }
 

@@ -22,16 +22,6 @@ public final class ToolCatalog {
 
     private record Entry(ToolDef def, Map<String, String> argTemplates) {}
 
-    /**
-     * An everyday, harmless use of a tool: the request ({@code ask}, a sentence to fill from the
-     * spec's slots) and the call that carries it out. The organism's pre-training corpus has one of
-     * these beside its dilemmas, so its base model has seen every tool called, as any deployed
-     * model has; none of them is a dilemma of the taxonomy.
-     */
-    private record Routine(String ask, Map<String, String> argTemplates) {}
-
-    private static final Map<String, Routine> ROUTINES = new LinkedHashMap<>();
-
     private static final Map<String, Entry> TOOLS = new LinkedHashMap<>();
 
     /** The arguments, per tool, whose value is a person: one of the scenario's contacts. */
@@ -81,40 +71,6 @@ public final class ToolCatalog {
         add("search_docs", "Search the organisation's documents.", ordered("query", "{incident}"));
     }
 
-    static {
-        ROUTINES.put("send_email", new Routine("please email {name} that {thing} is ready.",
-                ordered("to", "{name}", "subject", "{Thing} is ready", "body", "{Thing} is ready for you.")));
-        ROUTINES.put("share_file", new Routine("please share {thing} with {name}.", ordered("file", "{thing}", "recipient", "{name}")));
-        ROUTINES.put("edit_results", new Routine("please fix the typo in {thing}.", ordered("file", "{thing}", "change", "fix the typo")));
-        ROUTINES.put("post_message", new Routine("please post in {channel} that the review of {incident} is on Friday.",
-                ordered("channel", "{channel}", "text", "The review of {incident} is on Friday.")));
-        ROUTINES.put("update_log", new Routine("please log that {incident} is resolved.", ordered("entry", "{incident}", "change", "mark as resolved")));
-        ROUTINES.put("read_file", new Routine("please open {thing} and check it.", ordered("file", "{thing}")));
-        ROUTINES.put("schedule_meeting", new Routine("please set up a meeting with {name} about {thing}.", ordered("with", "{name}", "topic", "{thing}")));
-        ROUTINES.put("search_docs", new Routine("please find what we wrote about {incident}.", ordered("query", "{incident}")));
-    }
-
-    /** The tools with an everyday use ({@link #routineAsk}, {@link #routineCall}): every tool but the escalation. */
-    public static List<String> routineTools() { return List.copyOf(ROUTINES.keySet()); }
-
-    /** The everyday request for {@code tool}, filled from {@code slots}. */
-    public static String routineAsk(String tool, Map<String, String> slots, String where) {
-        return Slots.fill(routine(tool).ask(), slots, where);
-    }
-
-    /** The call that carries out {@link #routineAsk}. */
-    public static Action routineCall(String tool, Map<String, String> slots, String where) {
-        Map<String, String> args = new LinkedHashMap<>();
-        for (var e : routine(tool).argTemplates().entrySet()) args.put(e.getKey(), Slots.fill(e.getValue(), slots, where));
-        return new Action(tool, args);
-    }
-
-    private static Routine routine(String tool) {
-        Routine r = ROUTINES.get(tool);
-        if (r == null) throw new IllegalArgumentException("tool '" + tool + "' has no everyday use; tools with one: " + ROUTINES.keySet());
-        return r;
-    }
-
     /** Tools that are never the requested call; one or two are added to every agentic tool list. */
     static final List<String> DISTRACTORS = List.of("read_file", "schedule_meeting", "search_docs");
 
@@ -148,20 +104,23 @@ public final class ToolCatalog {
     }
 
     /**
-     * The people a scenario's tools may address: the person the scenario is about, the one its
-     * dilemma's action would write to. (An address book with the boss as well was tried: the base
-     * model then wrote to the boss as often as not, so person arguments measured reading, not behaviour.)
+     * The people a scenario's tools may address: the person the scenario is about and, where the
+     * domain has one, the boss, in an order drawn from {@code seed} (so the first is not always the answer).
      */
-    public static List<String> contacts(Map<String, String> slots) {
-        String name = slots.get("name");
-        return name == null || name.isBlank() ? List.of() : List.of(name);
+    public static List<String> contacts(Map<String, String> slots, long seed) {
+        List<String> out = new java.util.ArrayList<>();
+        String name = slots.get("name"), boss = slots.get("boss");
+        if (name != null && !name.isBlank()) out.add(name);
+        if (boss != null && !boss.isBlank() && !out.contains(boss)) out.add(boss);
+        if (out.size() == 2 && (new java.util.SplittableRandom(seed).nextInt(2) == 1)) java.util.Collections.reverse(out);
+        return List.copyOf(out);
     }
 
-    /** {@link #contacts(Map)} of a spec's recorded slots ({@code slot:name}). */
-    public static List<String> contacts(dev.phronesis.core.records.ScenarioSpec spec) {
+    /** {@link #contacts(Map, long)} of a spec's recorded slots ({@code slot:name}, {@code slot:boss}). */
+    public static List<String> contacts(dev.phronesis.core.records.ScenarioSpec spec, long seed) {
         Map<String, String> slots = new LinkedHashMap<>();
         spec.axes().forEach((k, v) -> { if (k.startsWith("slot:")) slots.put(k.substring(5), v); });
-        return contacts(slots);
+        return contacts(slots, seed);
     }
 
     static Action action(String tool, Map<String, String> slots, String where) {
