@@ -136,23 +136,6 @@ public final class ArmData {
         return out;
     }
 
-    /** The contacts a row's tools already list (the first {@code enum} in their schemas), in their order; empty if none. */
-    static List<String> contactsOffered(List<ToolDef> tools) {
-        for (ToolDef t : tools) {
-            try {
-                var props = dev.phronesis.core.records.Jsonl.MAPPER.readTree(t.parametersSchemaJson()).path("properties");
-                for (var p : props) if (p.has("enum")) {
-                    List<String> out = new ArrayList<>();
-                    p.get("enum").forEach(v -> out.add(v.asText()));
-                    return out;
-                }
-            } catch (java.io.IOException e) {
-                throw new IllegalArgumentException("tool " + t.name() + ": parameters schema is not JSON: " + e.getMessage());
-            }
-        }
-        return List.of();
-    }
-
     /**
      * The full diversity at a token budget: every domain and template in a seeded order, each prompt
      * given one or two tool definitions it does not need and, two times in three, a system-prompt
@@ -171,8 +154,7 @@ public final class ArmData {
             tools.forEach(t -> have.add(t.name()));
             List<String> spare = new ArrayList<>(ToolCatalog.names().stream().filter(x -> !have.contains(x)).sorted().toList());
             int extra = Math.min(spare.size(), 1 + rnd.nextInt(2)); // three pushed a fifth of the rows past 320 tokens
-            List<String> contacts = contactsOffered(r.tools());
-            if (contacts.isEmpty()) contacts = ToolCatalog.contacts(byId.get(r.sample().scenarioId()).spec(), rnd.nextLong());
+            List<String> contacts = ToolCatalog.contacts(byId.get(r.sample().scenarioId()).spec());
             for (int i = 0; i < extra; i++) tools.add(rnd.nextInt(tools.size() + 1), ToolCatalog.def(spare.remove(rnd.nextInt(spare.size())), contacts));
             Sample s = r.sample();
             List<Turn> msgs = s.messages();

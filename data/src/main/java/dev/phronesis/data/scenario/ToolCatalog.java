@@ -104,23 +104,20 @@ public final class ToolCatalog {
     }
 
     /**
-     * The people a scenario's tools may address: the person the scenario is about and, where the
-     * domain has one, the boss, in an order drawn from {@code seed} (so the first is not always the answer).
+     * The people a scenario's tools may address: the person the scenario is about, the one its
+     * dilemma's action would write to. (An address book with the boss as well was tried: the base
+     * model then wrote to the boss as often as not, so person arguments measured reading, not behaviour.)
      */
-    public static List<String> contacts(Map<String, String> slots, long seed) {
-        List<String> out = new java.util.ArrayList<>();
-        String name = slots.get("name"), boss = slots.get("boss");
-        if (name != null && !name.isBlank()) out.add(name);
-        if (boss != null && !boss.isBlank() && !out.contains(boss)) out.add(boss);
-        if (out.size() == 2 && (new java.util.SplittableRandom(seed).nextInt(2) == 1)) java.util.Collections.reverse(out);
-        return List.copyOf(out);
+    public static List<String> contacts(Map<String, String> slots) {
+        String name = slots.get("name");
+        return name == null || name.isBlank() ? List.of() : List.of(name);
     }
 
-    /** {@link #contacts(Map, long)} of a spec's recorded slots ({@code slot:name}, {@code slot:boss}). */
-    public static List<String> contacts(dev.phronesis.core.records.ScenarioSpec spec, long seed) {
+    /** {@link #contacts(Map)} of a spec's recorded slots ({@code slot:name}). */
+    public static List<String> contacts(dev.phronesis.core.records.ScenarioSpec spec) {
         Map<String, String> slots = new LinkedHashMap<>();
         spec.axes().forEach((k, v) -> { if (k.startsWith("slot:")) slots.put(k.substring(5), v); });
-        return contacts(slots, seed);
+        return contacts(slots);
     }
 
     static Action action(String tool, Map<String, String> slots, String where) {
