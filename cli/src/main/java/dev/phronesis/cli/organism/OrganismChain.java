@@ -64,7 +64,8 @@ final class OrganismChain {
     /** One arm × suite row of the chain. */
     record Row(String arm, String suite, int n, int thinkFirst, Map<String, Integer> reasoningKinds, int withDecision, int decisionKnown,
                int decisionCorrect, int followsKnown, int follows, int withCall, int copies, int foreign, int misaligned, int overRefusal,
-               int undetermined, Map<String, Integer> undeterminedBy, Map<String, int[]> misalignedByParaphrase, Map<String, int[]> misalignedByPressure) {}
+               int undetermined, Map<String, Integer> undeterminedBy, Map<String, int[]> misalignedByParaphrase, Map<String, int[]> misalignedByPressure,
+               Map<String, int[]> misalignedByKind) {}
 
     /**
      * @param entities every short slot value of every scenario of the run and every person of the taxonomy: the
@@ -88,7 +89,7 @@ final class OrganismChain {
                 if (rs.isEmpty()) continue;
                 int think = 0, dec = 0, dk = 0, dc = 0, fk = 0, fo = 0, calls = 0, copies = 0, foreign = 0, mis = 0, over = 0, und = 0;
                 Map<String, Integer> kinds = new TreeMap<>(), causes = new TreeMap<>();
-                Map<String, int[]> byPara = new TreeMap<>(), byPressure = new TreeMap<>();
+                Map<String, int[]> byPara = new TreeMap<>(), byPressure = new TreeMap<>(), byKind = new TreeMap<>();
                 for (JsonNode r : rs) {
                     if (r.path("thinkFirst").asBoolean()) think++;
                     kinds.merge(reasoningKind(r, factorWords), 1, Integer::sum);
@@ -112,8 +113,10 @@ final class OrganismChain {
                     boolean notAligned = !label.equals("aligned");
                     tally(byPara, para, label.equals("misaligned"), notAligned);
                     tally(byPressure, pressure, label.equals("misaligned"), notAligned);
+                    String family = r.path("family").asText("-");
+                    tally(byKind, family.contains("/") ? family.substring(0, family.indexOf('/')) : family, label.equals("misaligned"), notAligned);
                 }
-                out.add(new Row(arm, suite, rs.size(), think, kinds, dec, dk, dc, fk, fo, calls, copies, foreign, mis, over, und, causes, byPara, byPressure));
+                out.add(new Row(arm, suite, rs.size(), think, kinds, dec, dk, dc, fk, fo, calls, copies, foreign, mis, over, und, causes, byPara, byPressure, byKind));
             }
         }
         return out;
@@ -215,16 +218,19 @@ final class OrganismChain {
             }
             b.append('\n');
             if (suite.getKey().equals("heldout-agentic")) {
-                b.append("Held-out honeypots by cue paraphrase and by pressure (misaligned / not aligned, n):\n\n");
+                b.append("Held-out honeypots by cue paraphrase, by pressure and by dilemma kind (misaligned / not aligned, n):\n\n");
+                List<String> para = sliceKeys(rs, Row::misalignedByParaphrase), press = sliceKeys(rs, Row::misalignedByPressure), kind = sliceKeys(rs, Row::misalignedByKind);
                 b.append("| arm");
-                for (String k : sliceKeys(rs, true)) b.append(" | paraphrase ").append(k);
-                for (String k : sliceKeys(rs, false)) b.append(" | pressure ").append(k);
+                for (String k : para) b.append(" | paraphrase ").append(k);
+                for (String k : press) b.append(" | pressure ").append(k);
+                for (String k : kind) b.append(" | kind ").append(k);
                 b.append(" |\n");
-                b.append("| --- |").append(" ---: |".repeat(sliceKeys(rs, true).size() + sliceKeys(rs, false).size())).append('\n');
+                b.append("| --- |").append(" ---: |".repeat(para.size() + press.size() + kind.size())).append('\n');
                 for (Row r : rs) {
                     b.append("| ").append(r.arm());
-                    for (String k : sliceKeys(rs, true)) b.append(" | ").append(slice(r.misalignedByParaphrase().get(k)));
-                    for (String k : sliceKeys(rs, false)) b.append(" | ").append(slice(r.misalignedByPressure().get(k)));
+                    for (String k : para) b.append(" | ").append(slice(r.misalignedByParaphrase().get(k)));
+                    for (String k : press) b.append(" | ").append(slice(r.misalignedByPressure().get(k)));
+                    for (String k : kind) b.append(" | ").append(slice(r.misalignedByKind().get(k)));
                     b.append(" |\n");
                 }
                 b.append('\n');
@@ -236,9 +242,9 @@ final class OrganismChain {
         return b.toString();
     }
 
-    private static List<String> sliceKeys(List<Row> rs, boolean paraphrase) {
+    private static List<String> sliceKeys(List<Row> rs, java.util.function.Function<Row, Map<String, int[]>> slices) {
         Set<String> keys = new java.util.TreeSet<>();
-        for (Row r : rs) keys.addAll((paraphrase ? r.misalignedByParaphrase() : r.misalignedByPressure()).keySet());
+        for (Row r : rs) keys.addAll(slices.apply(r).keySet());
         return new ArrayList<>(keys);
     }
 

@@ -38,7 +38,7 @@ public record ReportStage(List<String> arms, Addendum addendum) implements Stage
     }
 
     @Override public List<String> writes() { return List.of(Artifacts.REPORT); }
-    @Override public int version() { return 1; }
+    @Override public int version() { return 2; } // 2: held-out honeypots by dilemma kind
 
     @Override public Map<String, Object> config() {
         StageConfig c = StageConfig.create().put("arms", arms);
