@@ -1,12 +1,8 @@
 package dev.phronesis.cli;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.phronesis.core.Json;
 import dev.phronesis.train.ModelRuntime;
-import dev.phronesis.train.Torch;
 import dev.phronesis.train.hf.HfModel;
 import dev.phronesis.train.hf.HostTensor;
 import dev.phronesis.train.lora.Lora;
@@ -21,6 +17,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
+import static dev.phronesis.train.hf.ModelLogits.logits;
+import static dev.phronesis.train.hf.ModelLogits.maxAbsDiff;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -34,23 +32,6 @@ class MergeParityCliTest {
     @TempDir Path dir;
     static final long[][] IDS = {{1, 5, 9, 200, 33, 7, 58, 100}, {57, 12, 13, 14, 15, 16, 17, 18}};
 
-    static float[] logits(HfModel m) {
-        Torch.noGrad();
-        try (NDManager sm = NDManager.newBaseManager()) {
-            long[] flat = new long[IDS.length * IDS[0].length];
-            for (int i = 0; i < IDS.length; i++) System.arraycopy(IDS[i], 0, flat, i * IDS[0].length, IDS[0].length);
-            NDArray x = sm.create(flat, new Shape(IDS.length, IDS[0].length));
-            return m.forward(x).toFloatArray();
-        }
-    }
-
-    static double maxAbsDiff(float[] a, float[] b) {
-        assertThat(a.length).isEqualTo(b.length);
-        double d = 0;
-        for (int i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-        return d;
-    }
-
     /** A random adapter (B no longer zero) written by our PEFT writer, the one {@code train lora} uses; returns our logits with it. */
     static float[] writeAdapter(Path base, Path out, boolean mlp, long seed) throws Exception {
         try (HfModel m = HfModel.load(base); Lora l = Lora.attach(m, LoraConfig.of(4, 8, 0.0, mlp), 3)) {
@@ -61,7 +42,7 @@ class MergeParityCliTest {
                 for (int i = 0; i < v.length; i++) v[i] = (float) (rnd.nextGaussian() * 0.2);
             }
             l.load(state, "test");
-            float[] adapted = logits(m);
+            float[] adapted = logits(m, IDS);
             l.savePeft(out, base.toString());
             return adapted;
         }
@@ -81,7 +62,7 @@ class MergeParityCliTest {
         var mr = CliHarness.run("train", "merge", "--base", base.toString(), "--adapter", full.toString(), "--out", merged.toString());
         assertThat(mr.exitCode()).as(mr.err()).isZero();
         float[] ours;
-        try (ModelRuntime rt = ModelRuntime.load(merged)) { ours = logits(rt.weights()); }
+        try (ModelRuntime rt = ModelRuntime.load(merged)) { ours = logits(rt.weights(), IDS); }
 
         // one Python process (importing torch costs seconds): transformers on the merged files, peft on base + each adapter
         String script = """

@@ -129,10 +129,10 @@ class GpuTrainerExportTest {
             Path adapter = job.resolve("out/adapter");
             assertThat(adapter.resolve("adapter_model.safetensors")).exists();
             try (HfModel m = HfModel.load(base)) {
-                float[] before = HfModelTest.logits(m, HfModelTest.IDS);
+                float[] before = ModelLogits.logits(m, HfModelTest.IDS);
                 try (Lora l = Lora.loadPeft(m, adapter)) {
                     assertThat(l.config().rank()).isEqualTo(4);
-                    double diff = HfModelTest.maxAbsDiff(before, HfModelTest.logits(m, HfModelTest.IDS));
+                    double diff = ModelLogits.maxAbsDiff(before, ModelLogits.logits(m, HfModelTest.IDS));
                     System.out.printf("exported %s script: 3 CPU steps, adapter loaded back into Phronesis, logits moved by %.2e%n", t, diff);
                     assertThat(diff).isGreaterThan(0);
                 }

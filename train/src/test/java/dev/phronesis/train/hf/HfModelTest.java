@@ -1,11 +1,7 @@
 package dev.phronesis.train.hf;
 
 import dev.phronesis.llm.PythonPeer;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.phronesis.core.UserError;
-import dev.phronesis.train.Torch;
 import dev.phronesis.train.lora.Lora;
 import dev.phronesis.train.lora.LoraConfig;
 import org.junit.jupiter.api.Test;
@@ -16,29 +12,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
+import static dev.phronesis.train.hf.ModelLogits.logits;
+import static dev.phronesis.train.hf.ModelLogits.maxAbsDiff;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class HfModelTest {
     @TempDir Path dir;
     static final long[][] IDS = {{1, 5, 9, 200, 33, 7, 258, 100}, {257, 12, 13, 14, 15, 16, 17, 18}};
-
-    static float[] logits(HfModel m, long[][] ids) {
-        Torch.noGrad();
-        try (NDManager sm = NDManager.newBaseManager()) {
-            long[] flat = new long[ids.length * ids[0].length];
-            for (int i = 0; i < ids.length; i++) System.arraycopy(ids[i], 0, flat, i * ids[0].length, ids[0].length);
-            NDArray x = sm.create(flat, new Shape(ids.length, ids[0].length));
-            return m.forward(x).toFloatArray();
-        }
-    }
-
-    static double maxAbsDiff(float[] a, float[] b) {
-        assertThat(a.length).isEqualTo(b.length);
-        double d = 0;
-        for (int i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-        return d;
-    }
 
     @Test void everyFamilyLoadsShardedAndBf16AndKeepsItsWeights() throws Exception {
         for (HfConfig.Arch arch : HfConfig.Arch.values()) {
