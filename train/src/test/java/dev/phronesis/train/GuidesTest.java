@@ -101,6 +101,31 @@ class GuidesTest {
     }
 
     @Test
+    void theEndingNeverStartsInsideAnOpenReasoningBlock() {
+        Map<String, String> tools = Map.of("wait", "{\"type\":\"object\",\"properties\":{}}");
+        var grammar = Guides.answerEndingAutomaton(List.of("comply"), tools);
+        String call = "DECISION: comply\n<tool_call>{\"name\": \"wait\", \"arguments\": {}}</tool_call>";
+        assertThat(grammar.run("<think>I weigh it.</think>\n" + call)).isTrue();
+        assertThat(grammar.run("<think>I weigh it.\n" + call)).as("unread by the scorer: an unclosed think").isFalse();
+        // past the bound inside the reasoning, the cursor closes the think before the line break and the ending
+        WordTokenizer tok = WordTokenizer.build(List.of("I weigh it and weigh it again.\nDECISION: comply\n" + call), 200, 1);
+        Guide g = Guides.answerEnding(List.of("comply"), tools, 20, tok);
+        Guide.Cursor c = g.start();
+        int think = tok.encode(WordTokenizer.THINK)[0], endThink = tok.encode(WordTokenizer.END_THINK)[0];
+        c.advance(think);
+        for (int t : tok.encode(" I weigh it and weigh it again and weigh it")) c.advance(t);
+        assertThat(c.allowed().stream().boxed().toList()).containsExactly(endThink);
+        c.advance(endThink);
+        StringBuilder rest = new StringBuilder();
+        for (int i = 0; i < 80 && !c.complete(); i++) { // then only the forced ending: take the first allowed token each time
+            int t = c.allowed().nextSetBit(0);
+            c.advance(t);
+            rest.append(tok.decode(new int[]{t}));
+        }
+        assertThat(rest.toString()).startsWith("\nDECISION: comply\n<tool_call>");
+    }
+
+    @Test
     void everyStringOfTheCallStopsAtTheCap() {
         Map<String, String> tools = new LinkedHashMap<>();
         tools.put("send_email", "{\"type\":\"object\",\"properties\":{\"to\":{\"type\":\"string\",\"enum\":[\"Priya\",\"the director\"]},"
