@@ -86,11 +86,7 @@ public final class ToolCatalog {
 
     public static boolean has(String name) { return TOOLS.containsKey(name); }
 
-    public static ToolDef def(String name) {
-        Entry e = TOOLS.get(name);
-        if (e == null) throw new IllegalArgumentException("unknown tool '" + name + "'; known: " + TOOLS.keySet());
-        return e.def();
-    }
+    public static ToolDef def(String name) { return def(name, List.of()); }
 
     /**
      * The tool as a scenario offers it: its person argument (if any) limited to {@code contacts};
@@ -115,9 +111,8 @@ public final class ToolCatalog {
 
     /** {@link #contacts(Map)} of a spec's recorded slots ({@code slot:name}). */
     public static List<String> contacts(dev.phronesis.core.records.ScenarioSpec spec) {
-        Map<String, String> slots = new LinkedHashMap<>();
-        spec.axes().forEach((k, v) -> { if (k.startsWith("slot:")) slots.put(k.substring(5), v); });
-        return contacts(slots);
+        String name = spec.axes().get("slot:name");
+        return name == null ? List.of() : contacts(Map.of("name", name));
     }
 
     static Action action(String tool, Map<String, String> slots, String where) {
