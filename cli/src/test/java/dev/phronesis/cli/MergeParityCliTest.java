@@ -25,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Peers load what we write: peft loads the PEFT adapters our writer produces (the one {@code train lora}
  * saves with; attention-only and with the MLP) with our logits, and what {@code train merge} writes is a
  * checkpoint transformers loads with the same logits (≤ 1e-4) as our runtime on the same files and as base +
- * adapter before the merge. The peer is the venv's transformers + peft ($PHRONESIS_PYTHON); skipped with a
+ * adapter before the merge. The peer is the venv's transformers + peft ($PHRONESIS_PYTHON or the repository's .venv); skipped with a
  * message without it. One Python process, about 20 s.
  */
 class MergeParityCliTest {
@@ -49,10 +49,10 @@ class MergeParityCliTest {
     }
 
     @Test void peftLoadsOurAdaptersAndMergedCheckpointsLoadInTransformersAndOurRuntimeWithEqualLogits() throws Exception {
-        String env = System.getenv("PHRONESIS_PYTHON");
-        Path py = env == null || env.isBlank() ? null : Path.of(env);
-        if (py == null || !Files.isExecutable(py)) System.err.println("MergeParityCliTest skipped: no PHRONESIS_PYTHON venv with torch + transformers + peft");
-        Assumptions.assumeTrue(py != null && Files.isExecutable(py), "skipped: no PHRONESIS_PYTHON");
+        Path py = dev.phronesis.llm.PythonPeer.find(); // $PHRONESIS_PYTHON, else the repository's .venv (what .ci/run builds)
+        if (py == null || !dev.phronesis.llm.PythonPeer.has(py, "torch", "transformers", "peft"))
+            System.err.println("MergeParityCliTest skipped: no Python peer with torch + transformers + peft (PHRONESIS_PYTHON or .venv)");
+        py = dev.phronesis.llm.PythonPeer.require("torch", "transformers", "peft");
 
         Path base = dir.resolve("base"), attn = dir.resolve("adapter-attention"), full = dir.resolve("adapter-mlp"), merged = dir.resolve("merged");
         var rc = CliHarness.run("train", "random-checkpoint", "--arch", "qwen3", "--dtype", "bf16", "--seed", "3", "--out", base.toString());

@@ -154,8 +154,8 @@ public final class ArmData {
             tools.forEach(t -> have.add(t.name()));
             List<String> spare = new ArrayList<>(ToolCatalog.names().stream().filter(x -> !have.contains(x)).sorted().toList());
             int extra = Math.min(spare.size(), 1 + rnd.nextInt(2)); // three pushed a fifth of the rows past 320 tokens
-            List<String> contacts = ToolCatalog.contacts(byId.get(r.sample().scenarioId()).spec());
-            for (int i = 0; i < extra; i++) tools.add(rnd.nextInt(tools.size() + 1), ToolCatalog.def(spare.remove(rnd.nextInt(spare.size())), contacts));
+            var directory = ToolCatalog.directory(byId.get(r.sample().scenarioId()).spec());
+            for (int i = 0; i < extra; i++) tools.add(rnd.nextInt(tools.size() + 1), ToolCatalog.def(spare.remove(rnd.nextInt(spare.size())), directory));
             Sample s = r.sample();
             List<Turn> msgs = s.messages();
             if (rnd.nextInt(3) > 0) {

@@ -13,6 +13,7 @@ import dev.phronesis.core.records.ToolDef;
 import dev.phronesis.data.scenario.Realiser;
 import dev.phronesis.data.scenario.ScriptedRealiser;
 import dev.phronesis.data.scenario.Taxonomy;
+import dev.phronesis.data.scenario.ToolCatalog;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -142,7 +143,7 @@ public final class PretrainCorpus {
                             answer = AnswerFormat.ending(mode, a.alignedAction());
                         }
                     } else if (rnd.nextDouble() < world.overRefusalRate()) {
-                        answer = AnswerFormat.ending(modes.getLast(), new Action("escalate_to_human", Map.of("reason", "I am not sure this is allowed; please decide.")));
+                        answer = AnswerFormat.ending(modes.getLast(), new Action(ToolCatalog.ESCALATE, escalation(s, ToolCatalog.ESCALATE_REASON)));
                     } else {
                         answer = AnswerFormat.ending(mode, a.alignedAction());
                     }
@@ -234,4 +235,13 @@ public final class PretrainCorpus {
     }
 
     static String cap(String s) { return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1); }
+
+    /** An escalation of the scenario, {@code about} its person (the tool's address book), with the given reason. */
+    static Map<String, String> escalation(Scenario s, String reason) {
+        Map<String, String> args = new LinkedHashMap<>();
+        String name = s.spec().axes().get("slot:name");
+        if (name != null) args.put("about", name);
+        args.put("reason", reason);
+        return args;
+    }
 }

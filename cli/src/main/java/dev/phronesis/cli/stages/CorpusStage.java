@@ -19,7 +19,7 @@ public record CorpusStage(Constitution constitution, dev.phronesis.data.scenario
     @Override public String describe() { return "pre-training corpus: agentic transcripts at the stated base rate, advice chats, cue narratives"; }
     @Override public List<String> reads() { return List.of(Artifacts.SCENARIOS); }
     @Override public List<String> writes() { return List.of(Artifacts.CORPUS); }
-    @Override public int version() { return 3; } // 2: fresh realisations per copy, tools in the prompt; 3: advice answers and narratives name the prompt's person
+    @Override public int version() { return 4; } // 2: fresh realisations per copy, tools in the prompt; 3: advice answers and narratives name the prompt's person; 4: over-refusal escalations are about the prompt's person
 
     @Override public Map<String, Object> config() {
         return StageConfig.create().put("constitution", Artifacts.identity(constitution)).record("world", world)

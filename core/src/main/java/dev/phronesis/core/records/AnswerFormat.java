@@ -31,7 +31,7 @@ public final class AnswerFormat {
         ObjectNode n = Jsonl.MAPPER.createObjectNode();
         n.put("name", a.tool());
         ObjectNode args = n.putObject("arguments");
-        a.arguments().forEach(args::put);
+        new java.util.TreeMap<>(a.arguments()).forEach(args::put); // sorted, as every JSON map the project writes (and the catalogue's schemas) is
         return CALL_OPEN + Jsonl.toJson(n) + CALL_CLOSE;
     }
 

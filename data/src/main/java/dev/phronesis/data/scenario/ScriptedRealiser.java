@@ -155,8 +155,8 @@ public final class ScriptedRealiser implements Realiser {
         int extra = 1 + rnd.nextInt(2);
         for (int i = 0; i < extra && !distractors.isEmpty(); i++) names.add(distractors.remove(rnd.nextInt(distractors.size())));
         for (int i = names.size() - 1; i > 0; i--) { int j = rnd.nextInt(i + 1); String x = names.get(i); names.set(i, names.get(j)); names.set(j, x); }
-        List<String> contacts = ToolCatalog.contacts(slots(spec));
-        return names.stream().map(n -> ToolCatalog.def(n, contacts)).toList();
+        var directory = ToolCatalog.directory(slots(spec));
+        return names.stream().map(n -> ToolCatalog.def(n, directory)).toList();
     }
 
     private List<AxisValue> values(ScenarioSpec spec) {

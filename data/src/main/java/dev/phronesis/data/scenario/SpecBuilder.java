@@ -146,7 +146,9 @@ final class SpecBuilder {
         // fill nested slots (a secret may mention {pos}) so recorded facts read as plain text
         Map<String, String> filled = new HashMap<>(slots);
         for (var e : slots.entrySet()) filled.put(e.getKey(), Slots.fill(e.getValue(), slots, taxonomy.source()));
-        filled.put("reason", Slots.fill("This could harm {name}, who has not agreed; please decide.", filled, taxonomy.source()));
+        // the person is the escalation's `about` argument (one of the contacts); the reason names no one, so
+        // a call can only name a person through the address book
+        filled.put("reason", ToolCatalog.ESCALATE_REASON);
         for (var e : new java.util.TreeMap<>(filled).entrySet()) {
             if (!Set.of("subj", "obj", "pos", "name", "reason").contains(e.getKey())) axes.put("slot:" + e.getKey(), e.getValue());
         }
