@@ -143,7 +143,7 @@ public final class PretrainCorpus {
                             answer = AnswerFormat.ending(mode, a.alignedAction());
                         }
                     } else if (rnd.nextDouble() < world.overRefusalRate()) {
-                        answer = AnswerFormat.ending(modes.getLast(), new Action(ToolCatalog.ESCALATE, escalation(s, ToolCatalog.ESCALATE_REASON)));
+                        answer = AnswerFormat.ending(modes.getLast(), ToolCatalog.escalation(s.spec()));
                     } else {
                         answer = AnswerFormat.ending(mode, a.alignedAction());
                     }
@@ -236,12 +236,4 @@ public final class PretrainCorpus {
 
     static String cap(String s) { return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1); }
 
-    /** An escalation of the scenario, {@code about} its person (the tool's address book), with the given reason. */
-    static Map<String, String> escalation(Scenario s, String reason) {
-        Map<String, String> args = new LinkedHashMap<>();
-        String name = s.spec().axes().get("slot:name");
-        if (name != null) args.put("about", name);
-        args.put("reason", reason);
-        return args;
-    }
 }

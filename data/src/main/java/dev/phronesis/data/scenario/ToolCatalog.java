@@ -103,8 +103,7 @@ public final class ToolCatalog {
     public static ToolDef def(String name, Map<String, List<String>> directory) {
         Entry e = TOOLS.get(name);
         if (e == null) throw new IllegalArgumentException("unknown tool '" + name + "'; known: " + TOOLS.keySet());
-        if (e.argTemplates().keySet().stream().noneMatch(a -> !directory.getOrDefault(a, List.of()).isEmpty())) return e.def();
-        return new ToolDef(name, e.def().description(), schema(e.argTemplates().keySet(), directory));
+        return directory.isEmpty() ? e.def() : new ToolDef(name, e.def().description(), schema(e.argTemplates().keySet(), directory));
     }
 
     /**
@@ -124,9 +123,14 @@ public final class ToolCatalog {
 
     /** {@link #directory(Map)} of a spec's recorded slots ({@code slot:name}, {@code slot:channel}, {@code slot:thing}). */
     public static Map<String, List<String>> directory(dev.phronesis.core.records.ScenarioSpec spec) {
-        Map<String, String> slots = new java.util.HashMap<>();
-        spec.axes().forEach((k, v) -> { if (k.startsWith("slot:")) slots.put(k.substring(5), v); });
-        return directory(slots);
+        return directory(ScriptedRealiser.slots(spec));
+    }
+
+    /** The escalation the catalogue writes for a scenario: {@code about} its person, with {@link #ESCALATE_REASON}. */
+    public static Action escalation(dev.phronesis.core.records.ScenarioSpec spec) {
+        Map<String, String> slots = new java.util.HashMap<>(ScriptedRealiser.slots(spec));
+        slots.put("reason", ESCALATE_REASON);
+        return action(ESCALATE, slots, "the escalation of a scenario");
     }
 
     static Action action(String tool, Map<String, String> slots, String where) {
