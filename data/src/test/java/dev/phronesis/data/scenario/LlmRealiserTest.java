@@ -26,7 +26,7 @@ class LlmRealiserTest {
     @BeforeAll
     static void setUp() {
         tax = Taxonomy.resolve("builtin:default");
-        scenarios = ScenarioGenerator.generateInMemory(tax, ConstitutionLoader.resolve("builtin:general"), Options.budget(40, 2).withSemanticDedup(false), null, null).scenarios();
+        scenarios = ScenarioGenerator.generateInMemory(tax, ConstitutionLoader.resolve("builtin:general"), Options.budget(80, 2).withSemanticDedup(false), null, null).scenarios();
     }
 
     static final class Scripted implements ChatModel {
