@@ -110,7 +110,9 @@ class DatasetFormatsTrainTest {
             }
             System.out.printf("%s: %d deliberative rows, %d trained tokens in every format (demonstration: %d)%n", model.getFileName(), ref.rows.size(),
                     ref.trainedTokens(), demo);
-            assertThat(ref.trainedTokens()).isGreaterThan(demo * 2); // the reasoning is trained on
+            // the reasoning is trained on: without it the two would be about equal (both train the same answers);
+            // with it about twice as many (1.98x since the escalation carries an `about` contact)
+            assertThat(ref.trainedTokens()).isGreaterThan(demo * 3 / 2);
         }
         // the reasoning sits in the rendered assistant span, once
         Path model = models.resolve("reasoning");
