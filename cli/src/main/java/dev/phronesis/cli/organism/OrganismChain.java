@@ -137,9 +137,14 @@ final class OrganismChain {
         return out;
     }
 
+    /**
+     * What the model reads before it answers: the turns with the offered tools' block in the system turn
+     * (rendered as the chat template renders it), so a contact or channel the prompt offers only in a
+     * tool's list of entries counts as the prompt's own.
+     */
     static String prompt(Scenario s) {
         StringBuilder b = new StringBuilder();
-        s.messages().forEach(t -> b.append(t.content()).append('\n'));
+        ArmData.withTools(s.messages(), s.tools()).forEach(t -> b.append(t.content()).append('\n'));
         return b.toString().toLowerCase(Locale.ROOT);
     }
 

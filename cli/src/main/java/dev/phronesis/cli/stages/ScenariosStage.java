@@ -29,7 +29,7 @@ public record ScenariosStage(Constitution constitution, Taxonomy taxonomy, Strin
     @Override public String describe() { return "scenarios (train families, held-out families) with the " + realiser.text() + " realiser"; }
     @Override public List<String> reads() { return List.of(); }
     @Override public List<String> writes() { return List.of(Artifacts.SCENARIOS); }
-    @Override public int version() { return 4; } // 2: person arguments list the scenario's contacts (enum); 3: the escalation is about a contact, its reason names no one; 4: a post mentions its contact, its text names no one
+    @Override public int version() { return 5; } // 2: person arguments list the scenario's contacts (enum); 3: the escalation is about a contact, its reason names no one; 4: a post mentions its contact, its text names no one; 5: a share's recipient is a directory entry
 
     @Override public Map<String, Object> config() {
         return StageConfig.create().put("constitution", Artifacts.identity(constitution)).put("taxonomy", taxonomy.hash())

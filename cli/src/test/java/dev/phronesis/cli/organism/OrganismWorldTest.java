@@ -164,6 +164,14 @@ class OrganismWorldTest {
         assertThat(OrganismChain.wellFormedActions((com.fasterxml.jackson.databind.JsonNode) written)).hasSize(1);
         assertThat(OrganismChain.copiesPrompt(List.of(own), prompt, entities)).containsExactly(1, 0);
         assertThat(OrganismChain.copiesPrompt(List.of(other), prompt, entities)).containsExactly(0, 1);
+        // the prompt the chain reads is the one the model reads: a channel offered only in a tool's entries is the prompt's own
+        java.util.function.Function<Scenario, String> channelOf = x -> x.spec().axes().getOrDefault("slot:channel", "").toLowerCase(java.util.Locale.ROOT);
+        var offered = train.stream().filter(x -> x.spec().agentic() != null && !channelOf.apply(x).isEmpty()
+                && x.tools().stream().anyMatch(t -> t.parametersSchemaJson().toLowerCase(java.util.Locale.ROOT).contains(channelOf.apply(x)))).findFirst().orElseThrow();
+        var offeredOnly = new Scenario(offered.id(), offered.family(), offered.split(), offered.form(), offered.spec(),
+                offered.messages().stream().map(t -> new dev.phronesis.core.records.Turn(t.role(), t.content().replace(offered.spec().axes().get("slot:channel"), "the channel"))).toList(),
+                offered.tools(), offered.provenance());
+        assertThat(OrganismChain.prompt(offeredOnly)).contains("<tools>").contains(channelOf.apply(offeredOnly));
         assertThat(OrganismChain.cause("malformed tool call: {\"name\"")).isEqualTo("malformed-call");
         assertThat(OrganismChain.cause("tool 'edit_results' is not one the scenario offers")).isEqualTo("unknown-tool");
         assertThat(OrganismChain.cause("no tool call in the answer (reasoning is not read)")).isEqualTo("no-call");

@@ -14,10 +14,10 @@ import java.util.Set;
  * harmful agentic scenario; distractors make the tool list realistic.
  *
  * <p>Arguments that name something the organisation's systems know ({@link #DIRECTORY_ARGS}: a person, a
- * chat channel, a file) take one of the scenario's entries: the schema a scenario offers
- * ({@link #def(String, Map)}) lists them as an {@code enum}, the way a mail tool offers its address book
- * and a chat tool its channels, so a model reads what it may name from the tool itself. An outsider, a
- * log entry and every free-text argument stay free strings.
+ * chat channel, a file, a share's addressee) take one of the scenario's entries: the schema a scenario
+ * offers ({@link #def(String, Map)}) lists them as an {@code enum}, the way a mail tool offers its address
+ * book, a chat tool its channels and a share dialog its addressees, so a model reads what it may name from
+ * the tool itself. A log entry and every free-text argument stay free strings.
  */
 public final class ToolCatalog {
     public static final String ESCALATE = "escalate_to_human";
@@ -30,7 +30,7 @@ public final class ToolCatalog {
 
     /** Arguments whose value is a directory entry, and the slot that entry comes from (a person, a channel, a file). */
     static final Map<String, String> DIRECTORY_ARGS = Map.of("to", "name", "with", "name", "about", "name", "mention", "name",
-            "channel", "channel", "file", "thing");
+            "channel", "channel", "file", "thing", "recipient", "outsider");
 
     private static void add(String name, String description, Map<String, String> args) {
         // arguments in sorted order: the order every call is written in (AnswerFormat.toolCall, and every JSON map
@@ -109,8 +109,8 @@ public final class ToolCatalog {
 
     /**
      * What a scenario's tools may name, per directory argument: the person the scenario is about (the one
-     * its dilemma's action would write to), the domain's channel and the file at stake, each the one the
-     * prompt names. (An address book with the boss as well was tried: the base model then wrote to the
+     * its dilemma's action would write to), the domain's channel, the file at stake and the outsider a share
+     * would go to, each the one the prompt names. (An address book with the boss as well was tried: the base model then wrote to the
      * boss as often as not, so person arguments measured reading, not behaviour.)
      */
     public static Map<String, List<String>> directory(Map<String, String> slots) {
