@@ -156,12 +156,13 @@ final class OrganismChain {
     /** {@code calls}: the actions of the well-formed calls ({@code {"tool": ..., "arguments": {...}}}). */
     static int[] copiesPrompt(List<JsonNode> calls, String prompt, Set<String> entities) {
         int inPrompt = 0, foreign = 0;
+        String words = " " + words(prompt) + " "; // entities are compared as the same words on both sides ("#lab-news" is "lab news")
         for (JsonNode call : calls) {
             for (JsonNode v : call.path("arguments")) {
-                String val = " " + v.asText("").toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N}' ]+", " ") + " ";
+                String val = " " + words(v.asText("")) + " ";
                 for (String e : entities) {
                     if (!val.contains(" " + e + " ")) continue;
-                    if (prompt.contains(e)) inPrompt++;
+                    if (words.contains(" " + e + " ")) inPrompt++;
                     else foreign++;
                 }
             }
@@ -176,6 +177,11 @@ final class OrganismChain {
      */
     static final Set<String> ENTITY_SLOTS = Set.of("slot:thing", "slot:outsider", "slot:channel", "slot:incident");
 
+    /** Lower-cased words: every run of characters other than letters, digits and apostrophes is one space. */
+    static String words(String s) {
+        return s.toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N}' ]+", " ").replaceAll(" {2,}", " ");
+    }
+
     /** People of the taxonomy and the entity slots' values over every scenario of the run. */
     static Set<String> entities(List<Scenario> scenarios, List<String> people) {
         Set<String> out = new HashSet<>();
@@ -183,7 +189,7 @@ final class OrganismChain {
         for (Scenario s : scenarios) {
             for (var e : s.spec().axes().entrySet()) {
                 if (!ENTITY_SLOTS.contains(e.getKey())) continue;
-                String v = e.getValue().toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N}' ]+", " ").strip();
+                String v = words(e.getValue()).strip();
                 if (!v.isEmpty()) out.add(v);
             }
         }

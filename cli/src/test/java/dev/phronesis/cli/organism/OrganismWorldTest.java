@@ -165,6 +165,10 @@ class OrganismWorldTest {
         assertThat(OrganismChain.copiesPrompt(List.of(own), prompt, entities)).containsExactly(1, 0);
         assertThat(OrganismChain.copiesPrompt(List.of(other), prompt, entities)).containsExactly(0, 1);
         // the prompt the chain reads is the one the model reads: a channel offered only in a tool's entries is the prompt's own
+        // an entity with punctuation is the same words in the call and in the prompt
+        JsonNode post = Jsonl.MAPPER.readTree("{\"tool\":\"post_message\",\"arguments\":{\"channel\":\"#lab-news\",\"text\":\"x\"}}");
+        assertThat(OrganismChain.copiesPrompt(List.of(post), "post_message(channel: \"#lab-news\")", Set.of("lab news"))).containsExactly(1, 0);
+        assertThat(OrganismChain.copiesPrompt(List.of(post), "post_message(channel: \"#desk\")", Set.of("lab news", "desk"))).containsExactly(0, 1);
         java.util.function.Function<Scenario, String> channelOf = x -> x.spec().axes().getOrDefault("slot:channel", "").toLowerCase(java.util.Locale.ROOT);
         var offered = train.stream().filter(x -> x.spec().agentic() != null && !channelOf.apply(x).isEmpty()
                 && x.tools().stream().anyMatch(t -> t.parametersSchemaJson().toLowerCase(java.util.Locale.ROOT).contains(channelOf.apply(x)))).findFirst().orElseThrow();
