@@ -256,9 +256,10 @@ public final class EvalRunner {
 
     /**
      * The answer grammar's options for one item: the constitution's modes; in agentic form the offered
-     * tools and their parameter schemas; and a bound on the text before the ending (about three
-     * characters per token of what the budget leaves after {@link #GUIDED_ENDING_TOKENS}), so the
-     * ending is reached inside {@code max_tokens}.
+     * tools and their parameter schemas; and a bound on the text before the ending, in tokens: what the
+     * budget leaves after {@link #GUIDED_ENDING_TOKENS}, so the ending is reached inside {@code max_tokens}.
+     * (It was three characters per token, which cut word-token answers of about five characters a token
+     * before their reasoning ended.)
      */
     static String answerGrammar(EvalItem item, int maxTokens, Constitution c) {
         var n = Jsonl.MAPPER.createObjectNode();
@@ -275,7 +276,7 @@ public final class EvalRunner {
             }
             n.put("max_string_chars", GUIDED_MAX_STRING);
         }
-        n.put("max_preamble_chars", 3 * Math.max(16, maxTokens - GUIDED_ENDING_TOKENS));
+        n.put("max_preamble_tokens", Math.max(16, maxTokens - GUIDED_ENDING_TOKENS));
         return n.toString();
     }
 

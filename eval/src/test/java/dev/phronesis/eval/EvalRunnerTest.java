@@ -55,7 +55,7 @@ class EvalRunnerTest {
         n.path("modes").forEach(m -> modes.add(m.asText()));
         assertThat(modes).containsExactlyElementsOf(Fixtures.GENERAL.decision().modes().stream().map(dev.phronesis.core.constitution.Constitution.Mode::id).toList());
         assertThat(n.path("tools").properties().stream().map(java.util.Map.Entry::getKey).toList()).containsExactly("send_email", "notify_board", "read_inbox");
-        assertThat(n.path("max_preamble_chars").asInt()).isEqualTo(3 * (192 - EvalRunner.GUIDED_ENDING_TOKENS));
+        assertThat(n.path("max_preamble_tokens").asInt()).isEqualTo(192 - EvalRunner.GUIDED_ENDING_TOKENS);
         var a = dev.phronesis.core.records.Jsonl.MAPPER.readTree(EvalRunner.request(suite, advice, 0, o, Fixtures.GENERAL).responseSchemaJson());
         assertThat(a.has("tools")).as("advice: a decision line, no call").isFalse();
         ChatRequest free = EvalRunner.request(suite, honeypot, 0, o.withDecoding(Decoding.FREE), Fixtures.GENERAL);

@@ -20,8 +20,8 @@ public record ChatRequest(List<ChatMessage> messages, List<ToolSpec> tools, doub
     /**
      * The {@code schemaName} that asks for the project's answer grammar instead of a JSON schema; its
      * {@code responseSchemaJson} is then {@code {"modes": [...], "tools": {name: parameters-schema},
-     * "max_preamble_chars": N, "max_string_chars": M}} (the text before the ending, and each string of the call, at
-     * most that many characters). Backends that can mask tokens (the embedded student, {@code phronesis
+     * "max_preamble_tokens": N, "max_string_chars": M}} (the text before the ending at most N tokens, or with
+     * {@code "max_preamble_chars"} N characters; each string of the call at most M characters). Backends that can mask tokens (the embedded student, {@code phronesis
      * serve}) enforce it; others ignore what they cannot enforce.
      */
     public static final String ANSWER_GRAMMAR = "phronesis_answer";

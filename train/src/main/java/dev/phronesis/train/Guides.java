@@ -96,14 +96,28 @@ public final class Guides {
      * call's end. Kept by the cursor, not the DFA, which a bounded repetition per string would multiply.
      */
     public static Guide answerEnding(List<String> modes, Map<String, String> tools, int maxPreambleChars, int maxStringChars, Tokenizer tok) {
+        return answerEnding(modes, tools, maxPreambleChars, -1, maxStringChars, tok);
+    }
+
+    /**
+     * As {@link #answerEnding(List, Map, int, int, Tokenizer)}, the text before the ending bounded in
+     * tokens ({@code maxPreambleTokens}, which wins when both are given) rather than characters: the unit
+     * of a {@code max_tokens} budget. (A character bound sized at three per token cut the deliberation
+     * arms' answers, about five characters per word token, before their reasoning had ended.)
+     */
+    public static Guide answerEnding(List<String> modes, Map<String, String> tools, int maxPreambleChars, int maxPreambleTokens, int maxStringChars,
+                                     Tokenizer tok) {
         Guide g;
-        if (maxPreambleChars < 0) g = answerEnding(modes, tools, tok);
+        boolean inTokens = maxPreambleTokens >= 0;
+        int bound = inTokens ? maxPreambleTokens : maxPreambleChars;
+        if (bound < 0) g = answerEnding(modes, tools, tok);
         else {
             // keyed by the tokenizer's pieces, not its identity: every arm of an organism run loads its own copy of one vocabulary
-            String key = modes + "\u0000" + tools + "\u0000" + maxPreambleChars + "\u0000" + tok.vocabSize() + ":" + java.util.Arrays.deepHashCode(pieces(tok));
+            String key = modes + "\u0000" + tools + "\u0000" + bound + (inTokens ? "t" : "c") + "\u0000" + tok.vocabSize() + ":"
+                    + java.util.Arrays.deepHashCode(pieces(tok));
             if (ANSWER_GUIDES.size() > 512) ANSWER_GUIDES.clear();
             // one compile per key even when many rows ask at once (eval sends a whole chunk of requests together)
-            g = ANSWER_GUIDES.computeIfAbsent(key, k -> compileAnswerEnding(modes, tools, maxPreambleChars, tok));
+            g = ANSWER_GUIDES.computeIfAbsent(key, k -> compileAnswerEnding(modes, tools, bound, inTokens, tok));
         }
         return maxStringChars < 0 || tools.isEmpty() ? g : new StringCap(g, maxStringChars, pieces(tok));
     }
@@ -186,7 +200,7 @@ public final class Guides {
         }
     }
 
-    private static Guide compileAnswerEnding(List<String> modes, Map<String, String> tools, int maxPreambleChars, Tokenizer tok) {
+    private static Guide compileAnswerEnding(List<String> modes, Map<String, String> tools, int maxPreamble, boolean inTokens, Tokenizer tok) {
         // A bounded repetition ((.|\n){0,N}) before the ending makes a DFA of N x ending states, built for
         // every request: far too slow. Instead the free text is unbounded but may not contain the
         // decision prefix or a call (so once the prefix appears the row is committed to the ending), and the bound is kept
@@ -195,7 +209,7 @@ public final class Guides {
         Automaton ending = ending(modes, tools);
         Guide open = new DfaGuide(run(cat(cat(FREE_TEXT, str("\n")).optional(), ending)), pieces(tok));
         Guide closing = new DfaGuide(run(ending), pieces(tok));
-        return new BoundedPreamble(open, closing, maxPreambleChars, pieces(tok));
+        return new BoundedPreamble(open, closing, maxPreamble, inTokens, pieces(tok));
     }
 
     /**
@@ -253,13 +267,16 @@ public final class Guides {
     private static final class BoundedPreamble implements Guide {
         private final Guide open, closing;
         private final int maxChars;
+        private final boolean inTokens;
         private final String[][] pieces;
         private final String prefix = AnswerFormat.DECISION_PREFIX;
 
-        BoundedPreamble(Guide open, Guide closing, int maxChars, String[][] pieces) {
+        /** @param inTokens {@code maxChars} counts tokens, not characters */
+        BoundedPreamble(Guide open, Guide closing, int maxChars, boolean inTokens, String[][] pieces) {
             this.open = open;
             this.closing = closing;
             this.maxChars = maxChars;
+            this.inTokens = inTokens;
             this.pieces = pieces;
         }
 
@@ -316,7 +333,7 @@ public final class Guides {
                         if (c == '\n') line.setLength(0); else line.append(c);
                         if (!committed && line.length() >= prefix.length() && line.indexOf(prefix) == 0) committed = true;
                     }
-                    chars += t.length();
+                    chars += inTokens ? 1 : t.length();
                 }
             };
         }
@@ -364,7 +381,8 @@ public final class Guides {
 
     /**
      * The guide a request's schema asks for: {@link #ANSWER_GRAMMAR} with
-     * {@code {"modes": [...], "tools": {name: parameters-schema}, "max_preamble_chars": N, "max_string_chars": M}}, else a JSON schema.
+     * {@code {"modes": [...], "tools": {name: parameters-schema}, "max_preamble_chars": N (or "max_preamble_tokens": N), "max_string_chars": M}},
+     * else a JSON schema.
      */
     public static Guide forSchema(String name, String schemaJson, Tokenizer tok) {
         if (!ANSWER_GRAMMAR.equals(name)) return jsonSchema(schemaJson, tok);
@@ -378,7 +396,7 @@ public final class Guides {
         n.path("modes").forEach(x -> modes.add(x.asText()));
         Map<String, String> tools = new java.util.LinkedHashMap<>();
         n.path("tools").properties().forEach(e -> tools.put(e.getKey(), e.getValue().toString()));
-        return answerEnding(modes, tools, n.path("max_preamble_chars").asInt(-1), n.path("max_string_chars").asInt(-1), tok);
+        return answerEnding(modes, tools, n.path("max_preamble_chars").asInt(-1), n.path("max_preamble_tokens").asInt(-1), n.path("max_string_chars").asInt(-1), tok);
     }
 
     /** The automaton of JSON texts valid for schema {@code s} at {@code path}; {@code inCall}: inside a tool call (strings exclude '<'). */

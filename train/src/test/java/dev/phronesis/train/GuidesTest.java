@@ -126,6 +126,24 @@ class GuidesTest {
     }
 
     @Test
+    void aTokenBoundCountsTokensNotCharacters() {
+        Map<String, String> tools = Map.of("wait", "{\"type\":\"object\",\"properties\":{}}");
+        String call = "DECISION: comply\n<tool_call>{\"name\": \"wait\", \"arguments\": {}}</tool_call>";
+        WordTokenizer tok = WordTokenizer.build(List.of("considering everything carefully beforehand.\n" + call), 200, 1);
+        int[] words = tok.encode("considering everything carefully beforehand"); // 4 tokens, 43 characters
+        assertThat(words).hasSize(4);
+        // 10 as characters: the bound is passed inside the second word, and only a line break may come
+        Guide.Cursor chars = Guides.answerEnding(List.of("comply"), tools, 10, -1, -1, tok).start();
+        for (int i = 0; i < 2; i++) chars.advance(words[i]);
+        assertThat(chars.allowed().get(words[2])).isFalse();
+        // 10 as tokens: all four words are free text, and the ending still follows
+        Guide.Cursor tokens = Guides.answerEnding(List.of("comply"), tools, -1, 10, -1, tok).start();
+        for (int w : words) { assertThat(tokens.allowed().get(w)).isTrue(); tokens.advance(w); }
+        for (int t : tok.encode(".\n" + call)) { assertThat(tokens.allowed().get(t)).isTrue(); tokens.advance(t); }
+        assertThat(tokens.complete()).isTrue();
+    }
+
+    @Test
     void everyStringOfTheCallStopsAtTheCap() {
         Map<String, String> tools = new LinkedHashMap<>();
         tools.put("send_email", "{\"type\":\"object\",\"properties\":{\"to\":{\"type\":\"string\",\"enum\":[\"Priya\",\"the director\"]},"

@@ -55,7 +55,7 @@ public record EvalStage(String arm, Student student, EvalRunner.Options options,
     }
 
     @Override public List<String> writes() { return List.of(Artifacts.eval(arm)); }
-    @Override public int version() { return 2; } // 2: the guided ending may not start inside an open think block
+    @Override public int version() { return 3; } // 2: the guided ending may not start inside an open think block; 3: the text before it is bounded in tokens, not characters
 
     @Override public Map<String, Object> config() {
         StageConfig c = StageConfig.create().record("eval", options, "concurrency", "arm", "metadata");
