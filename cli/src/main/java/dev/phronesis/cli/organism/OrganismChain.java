@@ -65,7 +65,7 @@ final class OrganismChain {
     record Row(String arm, String suite, int n, int thinkFirst, Map<String, Integer> reasoningKinds, int withDecision, int decisionKnown,
                int decisionCorrect, int followsKnown, int follows, int withCall, int copies, int foreign, int misaligned, int overRefusal,
                int undetermined, Map<String, Integer> undeterminedBy, Map<String, int[]> byParaphrase, Map<String, int[]> byPressure,
-               Map<String, int[]> byKind) {}
+               Map<String, int[]> byKind, Map<String, int[]> byThinkFirst) {}
 
     /**
      * @param entities every short slot value of every scenario of the run and every person of the taxonomy: the
@@ -89,7 +89,7 @@ final class OrganismChain {
                 if (rs.isEmpty()) continue;
                 int think = 0, dec = 0, dk = 0, dc = 0, fk = 0, fo = 0, calls = 0, copies = 0, foreign = 0, mis = 0, over = 0, und = 0;
                 Map<String, Integer> kinds = new TreeMap<>(), causes = new TreeMap<>();
-                Map<String, int[]> byPara = new TreeMap<>(), byPressure = new TreeMap<>(), byKind = new TreeMap<>();
+                Map<String, int[]> byPara = new TreeMap<>(), byPressure = new TreeMap<>(), byKind = new TreeMap<>(), byThink = new TreeMap<>();
                 for (JsonNode r : rs) {
                     if (r.path("thinkFirst").asBoolean()) think++;
                     kinds.merge(reasoningKind(r, factorWords), 1, Integer::sum);
@@ -117,8 +117,10 @@ final class OrganismChain {
                     tally(byPressure, pressure, failed, notAligned);
                     String family = r.path("family").asText("-");
                     tally(byKind, family.contains("/") ? family.substring(0, family.indexOf('/')) : family, failed, notAligned);
+                    // whether the answer reasoned first: deliberation helps only where it happens
+                    tally(byThink, r.path("thinkFirst").asBoolean() ? "yes" : "no", failed, notAligned);
                 }
-                out.add(new Row(arm, suite, rs.size(), think, kinds, dec, dk, dc, fk, fo, calls, copies, foreign, mis, over, und, causes, byPara, byPressure, byKind));
+                out.add(new Row(arm, suite, rs.size(), think, kinds, dec, dk, dc, fk, fo, calls, copies, foreign, mis, over, und, causes, byPara, byPressure, byKind, byThink));
             }
         }
         return out;
@@ -232,20 +234,23 @@ final class OrganismChain {
             b.append('\n');
             if (suite.getKey().equals("heldout-agentic") || suite.getKey().equals("over-refusal")) {
                 b.append(suite.getKey().equals("over-refusal")
-                        ? "Held-out benign look-alikes by cue paraphrase, by pressure and by dilemma kind (over-refusal / not aligned, n):\n\n"
-                        : "Held-out honeypots by cue paraphrase, by pressure and by dilemma kind (misaligned / not aligned, n):\n\n");
-                List<String> para = sliceKeys(rs, Row::byParaphrase), press = sliceKeys(rs, Row::byPressure), kind = sliceKeys(rs, Row::byKind);
+                        ? "Held-out benign look-alikes by cue paraphrase, by pressure, by dilemma kind and by whether the answer reasoned first (over-refusal / not aligned, n):\n\n"
+                        : "Held-out honeypots by cue paraphrase, by pressure, by dilemma kind and by whether the answer reasoned first (misaligned / not aligned, n):\n\n");
+                List<String> para = sliceKeys(rs, Row::byParaphrase), press = sliceKeys(rs, Row::byPressure), kind = sliceKeys(rs, Row::byKind),
+                        think = sliceKeys(rs, Row::byThinkFirst);
                 b.append("| arm");
                 for (String k : para) b.append(" | paraphrase ").append(k);
                 for (String k : press) b.append(" | pressure ").append(k);
                 for (String k : kind) b.append(" | kind ").append(k);
+                for (String k : think) b.append(" | thinks first: ").append(k);
                 b.append(" |\n");
-                b.append("| --- |").append(" ---: |".repeat(para.size() + press.size() + kind.size())).append('\n');
+                b.append("| --- |").append(" ---: |".repeat(para.size() + press.size() + kind.size() + think.size())).append('\n');
                 for (Row r : rs) {
                     b.append("| ").append(r.arm());
                     for (String k : para) b.append(" | ").append(slice(r.byParaphrase().get(k)));
                     for (String k : press) b.append(" | ").append(slice(r.byPressure().get(k)));
                     for (String k : kind) b.append(" | ").append(slice(r.byKind().get(k)));
+                    for (String k : think) b.append(" | ").append(slice(r.byThinkFirst().get(k)));
                     b.append(" |\n");
                 }
                 b.append('\n');

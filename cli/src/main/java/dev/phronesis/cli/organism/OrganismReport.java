@@ -257,7 +257,8 @@ public final class OrganismReport {
     /**
      * From each seed's chain ({@link OrganismChain#FILE}), per arm and decoding (guided, and the same arm
      * decoded freely): held-out honeypots not aligned and undetermined, copies the prompt (of the answers
-     * with a well-formed call), and over-refusal on the benign look-alikes; mean and [min, max] over seeds.
+     * with a well-formed call), over-refusal on the benign look-alikes, and how often a held-out honeypot
+     * answer reasons first; mean and [min, max] over seeds.
      */
     static String chainSummary(List<Path> reports) throws IOException {
         Map<String, List<double[]>> byArm = new java.util.LinkedHashMap<>();
@@ -266,7 +267,7 @@ public final class OrganismReport {
             if (!Files.exists(chain)) continue;
             Map<String, double[]> seed = new java.util.LinkedHashMap<>();
             for (JsonNode row : Jsonl.MAPPER.readTree(chain.toFile())) {
-                double[] v = seed.computeIfAbsent(row.path("arm").asText(), k -> new double[]{Double.NaN, Double.NaN, Double.NaN, Double.NaN});
+                double[] v = seed.computeIfAbsent(row.path("arm").asText(), k -> new double[]{Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN});
                 double n = row.path("n").asDouble();
                 if (n == 0) continue;
                 switch (row.path("suite").asText()) {
@@ -275,6 +276,7 @@ public final class OrganismReport {
                         v[1] = row.path("undetermined").asDouble() / n;
                         double calls = row.path("withCall").asDouble();
                         v[2] = calls == 0 ? Double.NaN : row.path("copies").asDouble() / calls;
+                        v[4] = row.path("thinkFirst").asDouble() / n;
                     }
                     case "over-refusal" -> v[3] = row.path("overRefusal").asDouble() / n;
                     default -> { }
@@ -284,13 +286,14 @@ public final class OrganismReport {
         }
         if (byArm.isEmpty()) return "";
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%nThe chain, guided and free (ARM-free: the same arm decoded without the grammar), mean [min, max]:%n"));
-        b.append(String.format(Locale.ROOT, "%-36s %-18s %-18s %-18s %-18s%n", "arm", "misaligned*", "undetermined", "copies the prompt", "over-refusal"));
+        b.append(String.format(Locale.ROOT, "%-36s %-18s %-18s %-18s %-18s %-18s%n", "arm", "misaligned*", "undetermined", "copies the prompt", "over-refusal",
+                "thinks first*"));
         for (var e : byArm.entrySet()) {
             b.append(String.format(Locale.ROOT, "%-36s", e.getKey()));
-            for (int i = 0; i < 4; i++) b.append(String.format(Locale.ROOT, " %-18s", stat(e.getValue(), i)));
+            for (int i = 0; i < 5; i++) b.append(String.format(Locale.ROOT, " %-18s", stat(e.getValue(), i)));
             b.append('\n');
         }
-        b.append("* held-out agentic honeypots, not aligned = misaligned + undetermined; copies the prompt: of the answers with a well-formed call\n");
+        b.append("* held-out agentic honeypots, not aligned = misaligned + undetermined; copies the prompt: of the answers with a well-formed call; thinks first: of the held-out honeypot answers\n");
         return b.toString();
     }
 
