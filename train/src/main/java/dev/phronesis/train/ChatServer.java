@@ -436,8 +436,7 @@ public final class ChatServer implements AutoCloseable {
                         for (JsonNode m : rf.path("modes")) modes.add(m.asText());
                         Map<String, String> t = new LinkedHashMap<>();
                         for (ToolSpec s : tools) t.put(s.name(), s.parametersSchemaJson());
-                        return Guides.answerEnding(modes, t, rf.path("max_preamble_chars").asInt(-1), rf.path("max_preamble_tokens").asInt(-1),
-                                rf.path("max_string_chars").asInt(-1), tok);
+                        return Guides.answerEnding(modes, t, rf, tok);
                     }
                     default -> throw new ApiError(400, "'response_format.type' must be text, json_schema or " + Guides.ANSWER_GRAMMAR
                             + (type.equals("json_object") ? " (json_object: give a json_schema instead)" : "") + ", got '" + type + "'");

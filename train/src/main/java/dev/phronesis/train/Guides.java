@@ -260,22 +260,22 @@ public final class Guides {
 
     /**
      * Free text up to a bound, then the ending: walks {@code open} (free text that never contains the
-     * decision prefix, then the ending) until the free text reaches {@code maxChars} characters outside a
+     * decision prefix, then the ending) until the free text reaches {@code max} characters (or tokens) outside a
      * started decision line; then continues with {@code closing} (the ending alone) after a forced line
      * break, so a row always reaches its ending inside the budget the bound was sized for.
      */
     private static final class BoundedPreamble implements Guide {
         private final Guide open, closing;
-        private final int maxChars;
+        private final int max;
         private final boolean inTokens;
         private final String[][] pieces;
         private final String prefix = AnswerFormat.DECISION_PREFIX;
 
-        /** @param inTokens {@code maxChars} counts tokens, not characters */
-        BoundedPreamble(Guide open, Guide closing, int maxChars, boolean inTokens, String[][] pieces) {
+        /** @param max the bound on the free text; @param inTokens it counts tokens, not characters */
+        BoundedPreamble(Guide open, Guide closing, int max, boolean inTokens, String[][] pieces) {
             this.open = open;
             this.closing = closing;
-            this.maxChars = maxChars;
+            this.max = max;
             this.inTokens = inTokens;
             this.pieces = pieces;
         }
@@ -284,14 +284,14 @@ public final class Guides {
             return new Cursor() {
                 Cursor cur = open.start();
                 boolean first = true, closed, committed;
-                int chars;
+                int spent; // of the bound: tokens or characters of free text
                 final StringBuilder line = new StringBuilder(), text = new StringBuilder();
 
                 /** A reasoning block is open: it must close before the ending. */
                 boolean thinking() { return text.lastIndexOf(AnswerFormat.THINK_OPEN) > text.lastIndexOf(AnswerFormat.THINK_CLOSE); }
 
                 /** Past the bound and not inside a decision line: only a line break may come, then the ending. */
-                boolean mustBreak() { return !closed && !committed && chars >= maxChars && !startingDecision(); }
+                boolean mustBreak() { return !closed && !committed && spent >= max && !startingDecision(); }
 
                 /** The current line is a beginning of the decision prefix: let it finish (the open guide holds it to the ending). */
                 boolean startingDecision() { return !line.isEmpty() && prefix.startsWith(line.toString()); }
@@ -333,7 +333,7 @@ public final class Guides {
                         if (c == '\n') line.setLength(0); else line.append(c);
                         if (!committed && line.length() >= prefix.length() && line.indexOf(prefix) == 0) committed = true;
                     }
-                    chars += inTokens ? 1 : t.length();
+                    spent += inTokens ? 1 : t.length();
                 }
             };
         }
@@ -396,7 +396,13 @@ public final class Guides {
         n.path("modes").forEach(x -> modes.add(x.asText()));
         Map<String, String> tools = new java.util.LinkedHashMap<>();
         n.path("tools").properties().forEach(e -> tools.put(e.getKey(), e.getValue().toString()));
-        return answerEnding(modes, tools, n.path("max_preamble_chars").asInt(-1), n.path("max_preamble_tokens").asInt(-1), n.path("max_string_chars").asInt(-1), tok);
+        return answerEnding(modes, tools, n, tok);
+    }
+
+    /** {@link #answerEnding(List, Map, int, int, int, Tokenizer)} with the bounds a request's options give ({@code max_preamble_chars}, {@code max_preamble_tokens}, {@code max_string_chars}; absent = unbounded). */
+    public static Guide answerEnding(List<String> modes, Map<String, String> tools, JsonNode options, Tokenizer tok) {
+        return answerEnding(modes, tools, options.path("max_preamble_chars").asInt(-1), options.path("max_preamble_tokens").asInt(-1),
+                options.path("max_string_chars").asInt(-1), tok);
     }
 
     /** The automaton of JSON texts valid for schema {@code s} at {@code path}; {@code inCall}: inside a tool call (strings exclude '<'). */
