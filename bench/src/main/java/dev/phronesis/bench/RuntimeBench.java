@@ -112,23 +112,29 @@ public final class RuntimeBench {
             double t = theirs.path(Integer.toString(b)).asDouble(Double.NaN);
             System.out.printf(Locale.ROOT, "decode batch %2d: phronesis %7.1f tok/s, transformers %7.1f tok/s, ratio %.2f%n", b, ours.get(b), t, ours.get(b) / t);
         }
-        // 2. serve: 32 streaming clients vs 1
-        if (only.equals("all") || only.equals("serve")) try (EmbeddedStudent s = EmbeddedStudent.load(dir); ChatServer server = ChatServer.start(s, "bench", 0)) {
-            streamClients(server.port(), 1, newTokens); // warm-up
-            double[] m0 = ttft(server.port());
-            double[] one = streamClients(server.port(), 1, newTokens);
-            double[] m1 = ttft(server.port());
-            double[] many = streamClients(server.port(), CLIENTS, newTokens);
-            double[] m2 = ttft(server.port());
-            // time to first token as the server measures it (admission request to the first generated token): a random
-            // byte-level model's first tokens are often partial UTF-8 that the stream holds back, so the client's first
-            // content chunk can come at the end of the row
-            one[1] = (m1[0] - m0[0]) / Math.max(1, m1[1] - m0[1]);
-            many[1] = (m2[0] - m1[0]) / Math.max(1, m2[1] - m1[1]);
-            System.out.printf(Locale.ROOT, "serve: 1 client %.1f tok/s (TTFT %.3f s, first content chunk %.3f s); %d clients %.1f tok/s (TTFT mean %.3f s, first content chunk %.3f s)%n",
-                    one[0], one[1], one[2], CLIENTS, many[0], many[1], many[2]);
-            System.out.printf(Locale.ROOT, "serve: throughput ratio %d clients / 1 = %.2f; TTFT ratio %d / 1 = %.2f%n", CLIENTS, many[0] / one[0], CLIENTS, many[1] / one[1]);
-        }
+        // 2. serve: 32 streaming clients vs 1, every client the same prompt (a shared prefix the server's prefix cache
+        // reuses), then every request its own prompt (only the chat template's opening is shared), then the same prompt
+        // with the prefix cache off
+        if (only.equals("all") || only.equals("serve")) for (String mode : List.of("same prompt", "distinct prompts", "same prompt, prefix cache off"))
+            try (EmbeddedStudent s = EmbeddedStudent.load(dir); ChatServer server = ChatServer.start(s, "bench", 0)) {
+                if (mode.endsWith("off")) s.runtime().generator().prefixCacheBytes(0);
+                boolean distinct = mode.startsWith("distinct");
+                streamClients(server.port(), 1, newTokens, distinct ? "w" : null); // warm-up
+                double[] m0 = ttft(server.port());
+                double[] one = streamClients(server.port(), 1, newTokens, distinct ? "a" : null);
+                double[] m1 = ttft(server.port());
+                double[] many = streamClients(server.port(), CLIENTS, newTokens, distinct ? "b" : null);
+                double[] m2 = ttft(server.port());
+                // time to first token as the server measures it (admission request to the first generated token): a random
+                // byte-level model's first tokens are often partial UTF-8 that the stream holds back, so the client's first
+                // content chunk can come at the end of the row
+                one[1] = (m1[0] - m0[0]) / Math.max(1, m1[1] - m0[1]);
+                many[1] = (m2[0] - m1[0]) / Math.max(1, m2[1] - m1[1]);
+                EmbeddedStudent.Stats st = s.stats();
+                System.out.printf(Locale.ROOT, "serve (%s): 1 client %.1f tok/s (TTFT %.3f s, first content chunk %.3f s); %d clients %.1f tok/s (TTFT mean %.3f s, first content chunk %.3f s); prompt tokens %d, from the prefix cache %d%n",
+                        mode, one[0], one[1], one[2], CLIENTS, many[0], many[1], many[2], st.promptTokens(), st.prefixHitTokens());
+                System.out.printf(Locale.ROOT, "serve (%s): throughput ratio %d clients / 1 = %.2f; TTFT ratio %d / 1 = %.2f%n", mode, CLIENTS, many[0] / one[0], CLIENTS, many[1] / one[1]);
+            }
         // 3. guided vs free decoding, 8 rows
         if (only.equals("all") || only.equals("guided")) try (ModelRuntime rt = ModelRuntime.load(dir)) {
             Guide g = Guides.jsonSchema("{\"type\":\"object\",\"properties\":{\"mode\":{\"enum\":[\"comply\",\"refuse\"]},\"note\":{\"type\":\"string\"}}}", rt.tokenizer());
@@ -154,14 +160,16 @@ public final class RuntimeBench {
     }
 
     /** {tokens/s over all clients, mean time to first token} for {@code clients} concurrent streaming chats. */
-    private static double[] streamClients(int port, int clients, int newTokens) throws Exception {
+    private static double[] streamClients(int port, int clients, int newTokens, String tag) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        String body = "{\"model\":\"bench\",\"messages\":[{\"role\":\"user\",\"content\":\"the agent reads the file\"}],\"max_tokens\":" + newTokens
-                + ",\"temperature\":1,\"stream\":true,\"stream_options\":{\"include_usage\":true}}";
         long t0 = System.nanoTime();
         List<Future<double[]>> fs = new ArrayList<>();
         try (var ex = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int c = 0; c < clients; c++) fs.add(ex.submit(() -> {
+            for (int c = 0; c < clients; c++) {
+                String text = (tag == null ? "" : tag + c + " ") + "the agent reads the file"; // tag: a prompt of its own from its first word
+                String body = "{\"model\":\"bench\",\"messages\":[{\"role\":\"user\",\"content\":\"" + text + "\"}],\"max_tokens\":" + newTokens
+                        + ",\"temperature\":1,\"stream\":true,\"stream_options\":{\"include_usage\":true}}";
+                fs.add(ex.submit(() -> {
                 long s = System.nanoTime();
                 HttpResponse<java.io.InputStream> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
                         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
@@ -176,7 +184,8 @@ public final class RuntimeBench {
                     }
                 }
                 return new double[]{tokens, ttft < 0 ? (System.nanoTime() - s) / 1e9 : ttft};
-            }));
+                }));
+            }
         }
         double tokens = 0, ttft = 0;
         for (Future<double[]> f : fs) { tokens += f.get()[0]; ttft += f.get()[1]; }

@@ -38,6 +38,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-queue", defaultValue = "" + EmbeddedStudent.Options.DEFAULT_MAX_QUEUE, description = "most rows waiting (beyond: 429); default ${DEFAULT-VALUE}") int maxQueue;
     @Option(names = "--max-per-client", defaultValue = "" + EmbeddedStudent.Options.DEFAULT_MAX_PER_CLIENT, description = "most rows one client may have queued or running; default ${DEFAULT-VALUE}") int maxPerClient;
     @Option(names = "--max-kv-mib", defaultValue = "2048", description = "memory bound on the KV cache of running rows, MiB; default ${DEFAULT-VALUE}") long maxKvMib;
+    @Option(names = "--prefix-cache-mib", defaultValue = "256", description = "keys and values of finished requests kept so that prompts starting the same way skip that part of the prefill, MiB (0 = off; exact; Java forward only); default ${DEFAULT-VALUE}") long prefixCacheMib;
     @Option(names = "--header-timeout", defaultValue = "10", description = "seconds a client has to send request headers; default ${DEFAULT-VALUE}") int headerTimeout;
     @Option(names = "--body-timeout", defaultValue = "30", description = "seconds a client has to send the request body; default ${DEFAULT-VALUE}") int bodyTimeout;
     @Option(names = "--max-connections", defaultValue = "" + ChatServer.Options.DEFAULT_MAX_CONNECTIONS, description = "open connections at most; default ${DEFAULT-VALUE}") int maxConnections;
@@ -47,11 +48,13 @@ public final class ServeCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         if (maxBatch < 1 || maxQueue < 1 || maxPerClient < 1 || maxKvMib < 1 || headerTimeout < 1 || bodyTimeout < 1 || maxConnections < 1)
             throw new UserError("--max-batch, --max-queue, --max-per-client, --max-kv-mib, --header-timeout, --body-timeout and --max-connections must be >= 1");
+        if (prefixCacheMib < 0) throw new UserError("--prefix-cache-mib must be >= 0 (0 turns the prefix cache off)");
         Torch.threads(threads);
         String key = apiKey != null ? apiKey : System.getenv(API_KEY_ENV);
         EmbeddedStudent.Options so = EmbeddedStudent.Options.defaults().withMaxBatch(maxBatch).withForceThink(think)
                 .withLimits(maxQueue, maxPerClient, maxKvMib << 20);
         EmbeddedStudent student = EmbeddedStudent.load(checkpoint, adapterDirs(adapters), so);
+        student.runtime().generator().prefixCacheBytes(prefixCacheMib << 20);
         String model = name != null ? name : checkpoint.toAbsolutePath().normalize().getFileName().toString();
         ChatServer.Options o = new ChatServer.Options(host, port, key, new LinkedHashSet<>(allowedHosts), new LinkedHashSet<>(allowedOrigins),
                 ChatServer.Options.DEFAULT_MAX_BODY_BYTES, Duration.ofSeconds(headerTimeout), Duration.ofSeconds(bodyTimeout), maxConnections);

@@ -860,6 +860,8 @@ public final class ChatServer implements AutoCloseable {
             gauge(b, "phronesis_queue_depth", "Rows waiting for admission to the decode batch.", s.queuedRows());
             gauge(b, "phronesis_running_rows", "Rows in the decode batch.", s.runningRows());
             gauge(b, "phronesis_kv_cache_reserved_bytes", "KV cache the running rows may grow to.", s.kvBytesReserved());
+            counter(b, "phronesis_prefix_cache_hit_tokens_total", "Prompt tokens whose keys and values were copied from a cached prefix instead of computed.", s.prefixHitTokens());
+            gauge(b, "phronesis_prefix_cache_bytes", "Keys and values of finished rows kept for prompts that start the same way.", s.prefixCacheBytes());
             latency.render(b, "phronesis_request_latency_seconds", "Time from request to last byte of a 200 answer.");
             ttft.render(b, "phronesis_time_to_first_token_seconds", "Time from admission request to the first generated token.");
             return b.toString();

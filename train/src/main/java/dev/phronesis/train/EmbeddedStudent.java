@@ -87,7 +87,8 @@ public final class EmbeddedStudent implements ChatModel {
     }
 
     /** A point-in-time view for /metrics. */
-    public record Stats(int queuedRows, int runningRows, long rowsFinished, long promptTokens, long completionTokens, long kvBytesReserved) {}
+    public record Stats(int queuedRows, int runningRows, long rowsFinished, long promptTokens, long completionTokens, long kvBytesReserved,
+                        long prefixHitTokens, long prefixCacheBytes) {}
 
     /** Suggested wait for a refused client: about one decode step per queued row ahead of it, at least a second. */
     private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
@@ -152,7 +153,8 @@ public final class EmbeddedStudent implements ChatModel {
     public Stats stats() {
         lock.lock();
         try {
-            return new Stats(queued, running, finished.get(), promptTokens.get(), completionTokens.get(), reserved);
+            Generator g = runtime.generator();
+            return new Stats(queued, running, finished.get(), promptTokens.get(), completionTokens.get(), reserved, g.prefixHitTokens(), g.prefixCacheHeld());
         } finally {
             lock.unlock();
         }

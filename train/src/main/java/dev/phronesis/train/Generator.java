@@ -109,6 +109,10 @@ public final class Generator {
     private final int[] endArray;
     private volatile CpuLlama cpu; // the Java forward of the same weights, null = libtorch only
     private volatile boolean adapterActive; // a LoRA adapter is on the model: only the libtorch forward sees it
+    /** Default bytes of finished rows' keys and values kept for reuse ({@link #prefixCacheBytes}). */
+    public static final long DEFAULT_PREFIX_CACHE_BYTES = 256L << 20;
+    private final PrefixCache prefixes = new PrefixCache(DEFAULT_PREFIX_CACHE_BYTES);
+    private final java.util.concurrent.atomic.AtomicLong prefixHits = new java.util.concurrent.atomic.AtomicLong();
 
     /** A generator that ends rows at any of {@code endIds}. */
     public Generator(LlamaModel model, Tokenizer tok, Set<Integer> endIds) {
@@ -126,6 +130,18 @@ public final class Generator {
 
     /** Whether an adapter is on the model (then batches that start now use the libtorch forward). */
     void adapterActive(boolean on) { this.adapterActive = on; }
+
+    /**
+     * Most bytes of finished rows' keys and values kept so that later prompts with the same start copy
+     * them instead of computing them (Java forward only; exact, see {@link PrefixCache}). 0 turns it off.
+     */
+    public void prefixCacheBytes(long max) { prefixes.maxBytes(max); }
+
+    /** Prompt tokens whose keys and values were copied from a cached prefix instead of computed, since this generator was made. */
+    public long prefixHitTokens() { return prefixHits.get(); }
+
+    /** Bytes the prefix cache holds now. */
+    public long prefixCacheHeld() { return prefixes.bytes(); }
 
     /** Whether batches that start now run on the Java forward ({@link CpuLlama}) rather than libtorch. */
     public boolean onJavaForward() { return cpuNow() != null; }
@@ -266,20 +282,47 @@ public final class Generator {
             if (!joining.isEmpty()) prefill();
         }
 
-        /** Java forward: one pass for every row, the running ones' next token and the joining ones' prompts together. */
+        /**
+         * Java forward: one pass for every row, the running ones' next token and the joining ones' prompts together.
+         * A joining row first copies the longest prefix of its prompt that is already computed — in a running row's
+         * cache or in the {@link PrefixCache} of finished rows — and feeds only the rest. A row whose prompt shares
+         * much more with another row joining in the same step waits one step and copies from it then.
+         */
         private void cpuStep() {
-            Row[] fresh = joining.toArray(Row[]::new);
+            List<Row> fresh = new ArrayList<>(joining.size());
+            List<int[]> feed = new ArrayList<>(joining.size());
+            List<Row> waiting = new ArrayList<>();
+            for (Row r : joining) {
+                int[] p = r.req.prompt();
+                CpuLlama.Cache src = null;
+                int have = 0;
+                if (prefixes.maxBytes() > 0) {
+                    PrefixCache.Match m = prefixes.longest(cpu, p);
+                    if (m != null) { src = m.cache(); have = m.length(); }
+                    for (Row q : rows) {
+                        int c = Math.min(cached(q, p), p.length - 1);
+                        if (c > have && c >= PrefixCache.MIN_TOKENS) { src = q.kv; have = c; }
+                    }
+                    int lead = 0;
+                    for (Row q : fresh) lead = Math.max(lead, Math.min(PrefixCache.common(q.req.prompt(), q.req.prompt().length, p), p.length - 1));
+                    if (lead - have >= Math.max(8, p.length / 4)) { waiting.add(r); continue; } // copy from that row next step
+                }
+                r.kv = cpu.newCache(p.length + Math.min(r.req.maxTokens(), 256));
+                if (src != null) { r.kv.copyPrefix(src, have); prefixHits.addAndGet(have); }
+                fresh.add(r);
+                feed.add(have == 0 ? p : Arrays.copyOfRange(p, have, p.length));
+            }
             joining.clear();
-            int n = rows.length + fresh.length;
+            joining.addAll(waiting);
+            int n = rows.length + fresh.size();
             if (n == 0) return;
             Row[] all = Arrays.copyOf(rows, n);
-            System.arraycopy(fresh, 0, all, rows.length, fresh.length);
+            for (int k = 0; k < fresh.size(); k++) all[rows.length + k] = fresh.get(k);
             CpuLlama.Cache[] caches = new CpuLlama.Cache[n];
             int[][] toks = new int[n][];
             for (int k = 0; k < n; k++) {
                 Row r = all[k];
-                if (k < rows.length) toks[k] = new int[]{r.last};
-                else { toks[k] = r.req.prompt(); r.kv = cpu.newCache(r.req.prompt().length + Math.min(r.req.maxTokens(), 256)); }
+                toks[k] = k < rows.length ? new int[]{r.last} : feed.get(k - rows.length);
                 caches[k] = r.kv;
             }
             int v = cpu.vocabSize();
@@ -392,7 +435,7 @@ public final class Generator {
             if (alive == rows.length) return;
             if (cpu != null) { // own caches: dropping a row drops its cache
                 Row[] kept = new Row[alive];
-                for (int k = 0, j = 0; k < rows.length; k++) if (!done[k]) kept[j++] = rows[k]; else rows[k].kv = null;
+                for (int k = 0, j = 0; k < rows.length; k++) if (!done[k]) kept[j++] = rows[k]; else { donate(rows[k]); rows[k].kv = null; }
                 rows = kept;
                 return;
             }
@@ -405,6 +448,22 @@ public final class Generator {
             int trim = Integer.MAX_VALUE;
             for (Row r : rows) trim = Math.min(trim, r.pad);
             if (trim > 0) { cache.trimLeft(trim); for (Row r : rows) r.pad -= trim; }
+        }
+
+        /** Gives a finished row's cache to the prefix cache (its positions hold the prompt, then the tokens fed back). */
+        private void donate(Row r) {
+            if (r.kv == null || prefixes.maxBytes() == 0) return;
+            int[] p = r.req.prompt(), seq = Arrays.copyOf(p, p.length + r.len);
+            System.arraycopy(r.out, 0, seq, p.length, r.len);
+            prefixes.donate(cpu, Arrays.copyOf(seq, Math.min(seq.length, r.kv.length())), r.kv);
+        }
+
+        /** Positions of {@code q}'s cache that equal the start of {@code p}. */
+        private static int cached(Row q, int[] p) {
+            int[] qp = q.req.prompt();
+            int n = Math.min(q.kv.length(), p.length), i = 0;
+            while (i < n && (i < qp.length ? qp[i] : q.out[i - qp.length]) == p[i]) i++;
+            return i;
         }
 
         /** Ends every row (as cancelled) and frees the cache. */
