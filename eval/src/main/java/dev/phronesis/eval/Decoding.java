@@ -14,11 +14,13 @@ import java.util.Locale;
  * schema), which a backend that can (the embedded student, {@code phronesis serve}) enforces by masking
  * tokens. Guidance fixes the answer's <em>form</em>, never its content: which mode, which tool and which
  * argument values stay the model's choice, and the scorer's rules are the same for both.
+ * {@link #GUIDED_THINK}: the same grammar with a reasoning block required first ({@code <think>} … {@code </think>}
+ * before anything else): an eval condition that asks every model alike to reason before it acts.
  */
 public enum Decoding {
-    FREE, GUIDED;
+    FREE, GUIDED, GUIDED_THINK;
 
-    @JsonValue public String wire() { return name().toLowerCase(Locale.ROOT); }
+    @JsonValue public String wire() { return name().toLowerCase(Locale.ROOT).replace('_', '-'); }
 
     @JsonCreator public static Decoding parse(String s) {
         for (Decoding d : values()) if (d.wire().equals(s)) return d;

@@ -250,7 +250,8 @@ public final class EvalRunner {
         ChatRequest r = request(suite, item, sample, o);
         return switch (o.decoding()) {
             case FREE -> r;
-            case GUIDED -> r.withSchema(ChatRequest.ANSWER_GRAMMAR, answerGrammar(item, o.maxTokens(), c));
+            case GUIDED -> r.withSchema(ChatRequest.ANSWER_GRAMMAR, answerGrammar(item, o.maxTokens(), c, false));
+            case GUIDED_THINK -> r.withSchema(ChatRequest.ANSWER_GRAMMAR, answerGrammar(item, o.maxTokens(), c, true));
         };
     }
 
@@ -261,7 +262,7 @@ public final class EvalRunner {
      * (It was three characters per token, which cut word-token answers of about five characters a token
      * before their reasoning ended.)
      */
-    static String answerGrammar(EvalItem item, int maxTokens, Constitution c) {
+    static String answerGrammar(EvalItem item, int maxTokens, Constitution c, boolean thinkFirst) {
         var n = Jsonl.MAPPER.createObjectNode();
         var modes = n.putArray("modes");
         c.decision().modes().forEach(m -> modes.add(m.id()));
@@ -277,6 +278,7 @@ public final class EvalRunner {
             n.put("max_string_chars", GUIDED_MAX_STRING);
         }
         n.put("max_preamble_tokens", Math.max(16, maxTokens - GUIDED_ENDING_TOKENS));
+        if (thinkFirst) n.put("think_first", true);
         return n.toString();
     }
 

@@ -107,17 +107,28 @@ public final class Guides {
      */
     public static Guide answerEnding(List<String> modes, Map<String, String> tools, int maxPreambleChars, int maxPreambleTokens, int maxStringChars,
                                      Tokenizer tok) {
+        return answerEnding(modes, tools, maxPreambleChars, maxPreambleTokens, maxStringChars, false, tok);
+    }
+
+    /**
+     * As {@link #answerEnding(List, Map, int, int, int, Tokenizer)}; with {@code thinkFirst} the answer must open with a
+     * reasoning block ({@code <think>} … {@code </think>}, no decision line or call inside it) before any other text and the
+     * ending: an eval condition that asks every arm alike to reason before it acts. Past the bound inside the block, the
+     * block is closed first.
+     */
+    public static Guide answerEnding(List<String> modes, Map<String, String> tools, int maxPreambleChars, int maxPreambleTokens, int maxStringChars,
+                                     boolean thinkFirst, Tokenizer tok) {
         Guide g;
         boolean inTokens = maxPreambleTokens >= 0;
         int bound = inTokens ? maxPreambleTokens : maxPreambleChars;
-        if (bound < 0) g = answerEnding(modes, tools, tok);
+        if (bound < 0) g = thinkFirst ? new DfaGuide(run(cat(THINK_BLOCK, answerEndingAutomaton(modes, tools))), pieces(tok)) : answerEnding(modes, tools, tok);
         else {
             // keyed by the tokenizer's pieces, not its identity: every arm of an organism run loads its own copy of one vocabulary
-            String key = modes + "\u0000" + tools + "\u0000" + bound + (inTokens ? "t" : "c") + "\u0000" + tok.vocabSize() + ":"
+            String key = modes + "\u0000" + tools + "\u0000" + bound + (inTokens ? "t" : "c") + (thinkFirst ? "T" : "") + "\u0000" + tok.vocabSize() + ":"
                     + java.util.Arrays.deepHashCode(pieces(tok));
             if (ANSWER_GUIDES.size() > 512) ANSWER_GUIDES.clear();
             // one compile per key even when many rows ask at once (eval sends a whole chunk of requests together)
-            g = ANSWER_GUIDES.computeIfAbsent(key, k -> compileAnswerEnding(modes, tools, bound, inTokens, tok));
+            g = ANSWER_GUIDES.computeIfAbsent(key, k -> compileAnswerEnding(modes, tools, bound, inTokens, thinkFirst, tok));
         }
         return maxStringChars < 0 || tools.isEmpty() ? g : new StringCap(g, maxStringChars, pieces(tok));
     }
@@ -200,16 +211,18 @@ public final class Guides {
         }
     }
 
-    private static Guide compileAnswerEnding(List<String> modes, Map<String, String> tools, int maxPreamble, boolean inTokens, Tokenizer tok) {
+    private static Guide compileAnswerEnding(List<String> modes, Map<String, String> tools, int maxPreamble, boolean inTokens, boolean thinkFirst, Tokenizer tok) {
         // A bounded repetition ((.|\n){0,N}) before the ending makes a DFA of N x ending states, built for
         // every request: far too slow. Instead the free text is unbounded but may not contain the
         // decision prefix or a call (so once the prefix appears the row is committed to the ending), and the bound is kept
         // by the cursor: past N characters of free text it switches to the ending alone.
         // nor a tool call: the scorer reads every call of the answer, so one in the free text would be a second action
         Automaton ending = ending(modes, tools);
-        Guide open = new DfaGuide(run(cat(cat(FREE_TEXT, str("\n")).optional(), ending)), pieces(tok));
+        Automaton afterThink = cat(cat(FREE_TEXT, str("\n")).optional(), ending);
+        Guide open = new DfaGuide(run(thinkFirst ? cat(THINK_BLOCK, afterThink) : afterThink), pieces(tok));
         Guide closing = new DfaGuide(run(ending), pieces(tok));
-        return new BoundedPreamble(open, closing, maxPreamble, inTokens, pieces(tok));
+        Guide closingThink = new DfaGuide(run(cat(str(AnswerFormat.THINK_CLOSE), str("\n").optional(), ending)), pieces(tok));
+        return new BoundedPreamble(open, closing, closingThink, maxPreamble, inTokens, thinkFirst, pieces(tok));
     }
 
     /**
@@ -223,6 +236,11 @@ public final class Guides {
     /** Free text before the ending: anything without the decision prefix or a call's opening tag, its reasoning closed. */
     private static final Automaton FREE_TEXT = new RegExp("~(@(" + literal(AnswerFormat.DECISION_PREFIX) + "|" + literal(AnswerFormat.CALL_OPEN) + ")@)",
             RegExp.ALL).toAutomaton().intersection(THINK_CLOSED);
+
+    /** A reasoning block first ({@code think_first}): {@code <think>}, text without think tags, a decision line or a call, {@code </think>}. */
+    private static final Automaton THINK_BLOCK = cat(str(AnswerFormat.THINK_OPEN),
+            new RegExp("~(@(" + literal(AnswerFormat.THINK_OPEN) + "|" + literal(AnswerFormat.THINK_CLOSE) + "|" + literal(AnswerFormat.DECISION_PREFIX) + "|"
+                    + literal(AnswerFormat.CALL_OPEN) + ")@)", RegExp.ALL).toAutomaton(), str(AnswerFormat.THINK_CLOSE));
 
     /** Answer guides by (modes, tools, bound, tokenizer): eval asks for the same few tool sets hundreds of times. */
     private static final Map<String, Guide> ANSWER_GUIDES = new ConcurrentHashMap<>();
@@ -265,16 +283,23 @@ public final class Guides {
      * break, so a row always reaches its ending inside the budget the bound was sized for.
      */
     private static final class BoundedPreamble implements Guide {
-        private final Guide open, closing;
+        private final Guide open, closing, closingThink;
+        private final boolean thinkFirst; // the answer must open with a reasoning block: its open tag does not count toward the bound
         private final int max;
         private final boolean inTokens;
         private final String[][] pieces;
         private final String prefix = AnswerFormat.DECISION_PREFIX;
 
-        /** @param max the bound on the free text; @param inTokens it counts tokens, not characters */
-        BoundedPreamble(Guide open, Guide closing, int max, boolean inTokens, String[][] pieces) {
+        /**
+         * @param closingThink the ending after a reasoning block's close tag, for a bound passed inside the block when the
+         *                     vocabulary has no single close-tag token; @param max the bound on the free text;
+         * @param inTokens it counts tokens, not characters
+         */
+        BoundedPreamble(Guide open, Guide closing, Guide closingThink, int max, boolean inTokens, boolean thinkFirst, String[][] pieces) {
+            this.thinkFirst = thinkFirst;
             this.open = open;
             this.closing = closing;
+            this.closingThink = closingThink;
             this.max = max;
             this.inTokens = inTokens;
             this.pieces = pieces;
@@ -304,6 +329,9 @@ public final class Guides {
                         for (int t = 0; t < texts.length; t++) if (AnswerFormat.THINK_CLOSE.equals(texts[t])) close.set(t);
                         close.and(cur.allowed());
                         if (!close.isEmpty()) return close;
+                        cur = closingThink.start(); // no one-token close tag (e.g. a byte-level vocabulary): spell it, then the ending
+                        closed = true;
+                        return cur.allowed();
                     }
                     if (line.isEmpty()) { switchToClosing(); return cur.allowed(); }
                     BitSet b = new BitSet();
@@ -333,7 +361,7 @@ public final class Guides {
                         if (c == '\n') line.setLength(0); else line.append(c);
                         if (!committed && line.length() >= prefix.length() && line.indexOf(prefix) == 0) committed = true;
                     }
-                    spent += inTokens ? 1 : t.length();
+                    if (!thinkFirst || text.length() >= AnswerFormat.THINK_OPEN.length()) spent += inTokens ? 1 : t.length(); // the required open tag is not free text
                 }
             };
         }
@@ -381,7 +409,7 @@ public final class Guides {
 
     /**
      * The guide a request's schema asks for: {@link #ANSWER_GRAMMAR} with
-     * {@code {"modes": [...], "tools": {name: parameters-schema}, "max_preamble_chars": N (or "max_preamble_tokens": N), "max_string_chars": M}},
+     * {@code {"modes": [...], "tools": {name: parameters-schema}, "max_preamble_chars": N (or "max_preamble_tokens": N), "max_string_chars": M, "think_first": true}},
      * else a JSON schema.
      */
     public static Guide forSchema(String name, String schemaJson, Tokenizer tok) {
@@ -402,7 +430,7 @@ public final class Guides {
     /** {@link #answerEnding(List, Map, int, int, int, Tokenizer)} with the bounds a request's options give ({@code max_preamble_chars}, {@code max_preamble_tokens}, {@code max_string_chars}; absent = unbounded). */
     public static Guide answerEnding(List<String> modes, Map<String, String> tools, JsonNode options, Tokenizer tok) {
         return answerEnding(modes, tools, options.path("max_preamble_chars").asInt(-1), options.path("max_preamble_tokens").asInt(-1),
-                options.path("max_string_chars").asInt(-1), tok);
+                options.path("max_string_chars").asInt(-1), options.path("think_first").asBoolean(false), tok);
     }
 
     /** The automaton of JSON texts valid for schema {@code s} at {@code path}; {@code inCall}: inside a tool call (strings exclude '<'). */

@@ -144,6 +144,30 @@ class GuidesTest {
     }
 
     @Test
+    void thinkFirstAnswersOpenWithAClosedReasoningBlockEvenPastTheBound() {
+        Map<String, String> tools = Map.of("wait", "{\"type\":\"object\",\"properties\":{}}");
+        int ended = 0;
+        for (int bound : new int[]{6, 40}) // 6: the bound falls inside the block (byte-level: no one-token close tag to force)
+            for (Generator.Output o : run(Guides.answerEnding(List.of("comply", "refuse"), tools, -1, bound, 20, true, rt.tokenizer()), 6, 160)) {
+                if (o.finishReason() != Generator.Finish.STOP) continue;
+                String t = o.text();
+                assertThat(t).as(t).startsWith(AnswerFormat.THINK_OPEN);
+                int close = t.indexOf(AnswerFormat.THINK_CLOSE), decision = t.indexOf(AnswerFormat.DECISION_PREFIX);
+                assertThat(close).as(t).isPositive();
+                assertThat(decision).as(t).isGreaterThan(close);
+                assertThat(t.substring(AnswerFormat.THINK_OPEN.length(), close)).as(t).doesNotContain(AnswerFormat.THINK_OPEN, AnswerFormat.CALL_OPEN);
+                assertThat(t).as(t).endsWith(AnswerFormat.CALL_CLOSE);
+                ended++;
+            }
+        assertThat(ended).as("rows that reached the ending").isGreaterThan(6);
+        Guide.Cursor plain = Guides.answerEnding(List.of("comply"), tools, -1, 40, 20, false, rt.tokenizer()).start();
+        Guide.Cursor think = Guides.answerEnding(List.of("comply"), tools, -1, 40, 20, true, rt.tokenizer()).start();
+        int d = rt.tokenizer().encode("D")[0];
+        assertThat(plain.allowed().get(d)).as("without think_first the decision may come at once").isTrue();
+        assertThat(think.allowed().get(d)).as("with think_first the reasoning block comes first").isFalse();
+    }
+
+    @Test
     void everyStringOfTheCallStopsAtTheCap() {
         Map<String, String> tools = new LinkedHashMap<>();
         tools.put("send_email", "{\"type\":\"object\",\"properties\":{\"to\":{\"type\":\"string\",\"enum\":[\"Priya\",\"the director\"]},"

@@ -126,6 +126,7 @@ public sealed interface Experiment permits Experiment.Organism, Experiment.Real 
         int hidden = d.hiddenSize(), layers = d.layers(), seq = d.seqLen(), pre = d.pretrainSteps(), sft = d.sftSteps(), batch = d.batchSize(), maxTok = d.evalMaxTokens();
         double replay = d.replay();
         dev.phronesis.eval.Decoding decoding = d.evalDecoding();
+        boolean thinkFirst = d.evalThinkFirst();
         if (st != null) {
             hidden = st.optInt("hidden_size", hidden, 16, 4096);
             layers = st.optInt("layers", layers, 1, 64);
@@ -141,6 +142,7 @@ public sealed interface Experiment permits Experiment.Organism, Experiment.Real 
             } catch (IllegalArgumentException ex) {
                 p.add(st.raw("eval_decoding"), st.child("eval_decoding") + ": " + ex.getMessage());
             }
+            thinkFirst = st.optBool("eval_think_first", thinkFirst);
             st.finish();
         }
         PretrainCorpus.World w = d.world();
@@ -172,7 +174,7 @@ public sealed interface Experiment permits Experiment.Organism, Experiment.Real 
         List<String> arms = r.has("arms") ? r.stringList("arms", false) : d.arms();
         try {
             OrganismPlan plan = new OrganismPlan(seeds.getFirst(), trainAdvice, trainAgentic, hh, hb, ha, ctl, words, hidden, layers, seq, pre, sft, batch, replay,
-                    maxTok, sem, arms, w, docs, decoding);
+                    maxTok, sem, arms, w, docs, decoding, thinkFirst);
             return new Organism(name, file, constitution, taxonomy, seeds, plan);
         } catch (IllegalArgumentException ex) {
             p.add(r.raw("arms") != null ? r.raw("arms") : r.node(), "arms: " + ex.getMessage());

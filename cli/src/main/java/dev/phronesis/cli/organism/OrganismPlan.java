@@ -30,11 +30,13 @@ import java.util.Map;
  * @param documents          the synthetic documents and the mid-training of the {@code documents} arms (used only when an arm needs them)
  * @param evalDecoding       how eval asks for answers: guided (the answer grammar; every arm is then also evaluated with free
  *                           decoding, reported beside it) or free only
+ * @param evalThinkFirst     also evaluate every arm with the answer grammar that requires a reasoning block first
+ *                           ({@code eval/ARM-think}), reported beside the headline: does an arm behave better when made to reason?
  */
 public record OrganismPlan(long seed, int trainAdvice, int trainAgentic, int heldoutHarmful, int heldoutBenign, int heldoutAdvice,
                            int control, int maxWords, int hiddenSize, int layers, int seqLen, int pretrainSteps, int sftSteps,
                            int batchSize, double replay, int evalMaxTokens, boolean semanticDedup, List<String> arms,
-                           PretrainCorpus.World world, Documents documents, dev.phronesis.eval.Decoding evalDecoding) {
+                           PretrainCorpus.World world, Documents documents, dev.phronesis.eval.Decoding evalDecoding, boolean evalThinkFirst) {
 
     /**
      * The documents arms' mid-training (docs/documents.md): scripted documents planned for coverage from
@@ -72,6 +74,8 @@ public record OrganismPlan(long seed, int trainAdvice, int trainAgentic, int hel
         arms = List.copyOf(arms);
         java.util.Objects.requireNonNull(documents, "documents");
         if (evalDecoding == null) evalDecoding = dev.phronesis.eval.Decoding.GUIDED;
+        if (evalDecoding == dev.phronesis.eval.Decoding.GUIDED_THINK)
+            throw new IllegalArgumentException("eval_decoding: guided-think is not a headline decoding here; set eval_think_first: true to report it beside the headline");
         for (String a : arms) Arm.parse(a); // throws naming the arm
         if (arms.stream().distinct().count() != arms.size()) throw new IllegalArgumentException("arms must be distinct, got " + arms);
         if (!arms.contains("none")) throw new IllegalArgumentException("the arms must include 'none' (the base model), the baseline of every comparison");
@@ -85,32 +89,32 @@ public record OrganismPlan(long seed, int trainAdvice, int trainAgentic, int hel
 
     public static OrganismPlan full() {
         return new OrganismPlan(1, 500, 500, 240, 120, 120, 60, 60, 96, 3, 320, 1500, 150, 16, 0.25, 192, false, ARMS,
-                PretrainCorpus.World.defaults(), Documents.full(), dev.phronesis.eval.Decoding.GUIDED);
+                PretrainCorpus.World.defaults(), Documents.full(), dev.phronesis.eval.Decoding.GUIDED, false);
     }
 
     public static OrganismPlan quick() {
         return new OrganismPlan(1, 160, 160, 60, 30, 30, 20, 60, 96, 3, 320, 360, 40, 16, 0.25, 192, false, ARMS,
-                PretrainCorpus.World.defaults(), Documents.quick(), dev.phronesis.eval.Decoding.GUIDED);
+                PretrainCorpus.World.defaults(), Documents.quick(), dev.phronesis.eval.Decoding.GUIDED, false);
     }
 
     public OrganismPlan withSeed(long s) {
         return new OrganismPlan(s, trainAdvice, trainAgentic, heldoutHarmful, heldoutBenign, heldoutAdvice, control, maxWords, hiddenSize,
-                layers, seqLen, pretrainSteps, sftSteps, batchSize, replay, evalMaxTokens, semanticDedup, arms, world, documents, evalDecoding);
+                layers, seqLen, pretrainSteps, sftSteps, batchSize, replay, evalMaxTokens, semanticDedup, arms, world, documents, evalDecoding, evalThinkFirst);
     }
 
     public OrganismPlan withArms(List<String> a) {
         return new OrganismPlan(seed, trainAdvice, trainAgentic, heldoutHarmful, heldoutBenign, heldoutAdvice, control, maxWords, hiddenSize,
-                layers, seqLen, pretrainSteps, sftSteps, batchSize, replay, evalMaxTokens, semanticDedup, a, world, documents, evalDecoding);
+                layers, seqLen, pretrainSteps, sftSteps, batchSize, replay, evalMaxTokens, semanticDedup, a, world, documents, evalDecoding, evalThinkFirst);
     }
 
     public OrganismPlan withEvalMaxTokens(int t) {
         return new OrganismPlan(seed, trainAdvice, trainAgentic, heldoutHarmful, heldoutBenign, heldoutAdvice, control, maxWords, hiddenSize,
-                layers, seqLen, pretrainSteps, sftSteps, batchSize, replay, t, semanticDedup, arms, world, documents, evalDecoding);
+                layers, seqLen, pretrainSteps, sftSteps, batchSize, replay, t, semanticDedup, arms, world, documents, evalDecoding, evalThinkFirst);
     }
 
     public OrganismPlan withSteps(int pretrain, int sft) {
         return new OrganismPlan(seed, trainAdvice, trainAgentic, heldoutHarmful, heldoutBenign, heldoutAdvice, control, maxWords, hiddenSize,
-                layers, seqLen, pretrain, sft, batchSize, replay, evalMaxTokens, semanticDedup, arms, world, documents, evalDecoding);
+                layers, seqLen, pretrain, sft, batchSize, replay, evalMaxTokens, semanticDedup, arms, world, documents, evalDecoding, evalThinkFirst);
     }
 
     /** The published reference points shown beside the organism's numbers (agentic misalignment, averaged over honeypot evals). */

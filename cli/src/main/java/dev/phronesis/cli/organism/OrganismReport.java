@@ -101,6 +101,7 @@ public final class OrganismReport {
         for (String a : plan.arms()) {
             chainArms.add(a);
             if (guided) chainArms.add(OrganismRun.freeEval(a));
+            if (plan.evalThinkFirst()) chainArms.add(OrganismRun.thinkEval(a));
         }
         var chain = OrganismChain.compute(dir.path("eval"), chainArms, items,
                 OrganismChain.entities(new ArrayList<>(items.values()), people), c);
@@ -285,7 +286,7 @@ public final class OrganismReport {
             seed.forEach((arm, v) -> byArm.computeIfAbsent(arm, k -> new ArrayList<>()).add(v));
         }
         if (byArm.isEmpty()) return "";
-        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%nThe chain, guided and free (ARM-free: the same arm decoded without the grammar), mean [min, max]:%n"));
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%nThe chain, guided and free (ARM-free: the same arm decoded without the grammar; ARM-think, where run: the grammar with a reasoning block first), mean [min, max]:%n"));
         b.append(String.format(Locale.ROOT, "%-36s %-18s %-18s %-18s %-18s %-18s%n", "arm", "misaligned*", "undetermined", "copies the prompt", "over-refusal",
                 "thinks first*"));
         for (var e : byArm.entrySet()) {

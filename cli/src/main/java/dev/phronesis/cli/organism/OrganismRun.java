@@ -103,12 +103,17 @@ public final class OrganismRun {
         for (Arm arm : arms) s.add(new EvalStage(arm.name(), new EvalStage.Trained(arm), eval.withDecoding(plan.evalDecoding()), null, List.of(), none));
         if (plan.evalDecoding() == Decoding.GUIDED) // the same arms decoded freely: the format-error rate guidance hides, reported beside it
             for (Arm arm : arms) s.add(new EvalStage(freeEval(arm.name()), new EvalStage.Trained(arm), eval.withDecoding(Decoding.FREE), null, List.of(), none));
+        if (plan.evalThinkFirst()) // every arm made to open its answer with reasoning: reported beside the headline
+            for (Arm arm : arms) s.add(new EvalStage(thinkEval(arm.name()), new EvalStage.Trained(arm), eval.withDecoding(Decoding.GUIDED_THINK), null, List.of(), none));
         s.add(new ReportStage(plan.arms(), new Notes()));
         return s;
     }
 
     /** The eval of an arm decoded freely when the headline eval is guided ({@code eval/ARM-free}). */
     public static String freeEval(String arm) { return arm + "-free"; }
+
+    /** The eval of an arm whose answer grammar requires a reasoning block first ({@code eval/ARM-think}, {@code student.eval_think_first}). */
+    public static String thinkEval(String arm) { return arm + "-think"; }
 
     /** Answers generated at once by the embedded student in eval. */
     static final int EVAL_CONCURRENCY = 64;
@@ -119,6 +124,7 @@ public final class OrganismRun {
             List<String> r = new ArrayList<>(List.of(Artifacts.CORPUS_STATS, Artifacts.FAMILIES));
             if (plan.needsDocuments()) r.add(Artifacts.DOCUMENTS);
             if (plan.evalDecoding() == Decoding.GUIDED) for (String a : plan.arms()) r.add(Artifacts.eval(freeEval(a)));
+            if (plan.evalThinkFirst()) for (String a : plan.arms()) r.add(Artifacts.eval(thinkEval(a)));
             return r;
         }
 
