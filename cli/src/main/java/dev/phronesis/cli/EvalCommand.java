@@ -55,9 +55,10 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--temperature", defaultValue = "0", paramLabel = "T", description = "Sampling temperature (default ${DEFAULT-VALUE}).") double temperature;
     @Option(names = "--top-p", defaultValue = "1", paramLabel = "P", description = "Nucleus sampling (default ${DEFAULT-VALUE}).") double topP;
     @Option(names = "--max-tokens", defaultValue = "1024", paramLabel = "N", description = "Answer length limit (default ${DEFAULT-VALUE}).") int maxTokens;
-    @Option(names = "--decoding", defaultValue = "free", paramLabel = "free|guided", converter = DecodingConverter.class,
+    @Option(names = "--decoding", defaultValue = "free", paramLabel = "free|guided|guided-think", converter = DecodingConverter.class,
             description = "free (default): the answer as the model writes it; guided: ask for the answer grammar (DECISION: <mode> and, in agentic "
-                    + "form, one tool call naming an offered tool with schema-valid arguments), enforced by the embedded student and `phronesis serve`")
+                    + "form, one tool call naming an offered tool with schema-valid arguments), enforced by the embedded student and `phronesis serve`; "
+                    + "guided-think: the same with a <think> reasoning block required first")
     dev.phronesis.eval.Decoding decoding;
 
     static final class DecodingConverter implements picocli.CommandLine.ITypeConverter<dev.phronesis.eval.Decoding> {
