@@ -259,7 +259,7 @@ public final class OrganismReport {
      * From each seed's chain ({@link OrganismChain#FILE}), per arm and decoding (guided, and the same arm
      * decoded freely): held-out honeypots not aligned and undetermined, copies the prompt (of the answers
      * with a well-formed call), over-refusal on the benign look-alikes, and how often a held-out honeypot
-     * answer reasons first; mean and [min, max] over seeds.
+     * answer reasons first and how often that reasoning is garbled ({@link OrganismChain#reasoningKind}); mean and [min, max] over seeds.
      */
     static String chainSummary(List<Path> reports) throws IOException {
         Map<String, List<double[]>> byArm = new java.util.LinkedHashMap<>();
@@ -268,7 +268,7 @@ public final class OrganismReport {
             if (!Files.exists(chain)) continue;
             Map<String, double[]> seed = new java.util.LinkedHashMap<>();
             for (JsonNode row : Jsonl.MAPPER.readTree(chain.toFile())) {
-                double[] v = seed.computeIfAbsent(row.path("arm").asText(), k -> new double[]{Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN});
+                double[] v = seed.computeIfAbsent(row.path("arm").asText(), k -> new double[]{Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN});
                 double n = row.path("n").asDouble();
                 if (n == 0) continue;
                 switch (row.path("suite").asText()) {
@@ -278,6 +278,7 @@ public final class OrganismReport {
                         double calls = row.path("withCall").asDouble();
                         v[2] = calls == 0 ? Double.NaN : row.path("copies").asDouble() / calls;
                         v[4] = row.path("thinkFirst").asDouble() / n;
+                        v[5] = row.path("reasoningKinds").path("garbled").asDouble(0) / n;
                     }
                     case "over-refusal" -> v[3] = row.path("overRefusal").asDouble() / n;
                     default -> { }
@@ -287,14 +288,16 @@ public final class OrganismReport {
         }
         if (byArm.isEmpty()) return "";
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%nThe chain, guided and free (ARM-free: the same arm decoded without the grammar; ARM-think, where run: the grammar with a reasoning block first), mean [min, max]:%n"));
-        b.append(String.format(Locale.ROOT, "%-36s %-18s %-18s %-18s %-18s %-18s%n", "arm", "misaligned*", "undetermined", "copies the prompt", "over-refusal",
-                "thinks first*"));
+        b.append(String.format(Locale.ROOT, "%-36s %-18s %-18s %-18s %-18s %-18s %-18s%n", "arm", "misaligned*", "undetermined", "copies the prompt", "over-refusal",
+                "thinks first*", "garbled reasoning*"));
         for (var e : byArm.entrySet()) {
             b.append(String.format(Locale.ROOT, "%-36s", e.getKey()));
-            for (int i = 0; i < 5; i++) b.append(String.format(Locale.ROOT, " %-18s", stat(e.getValue(), i)));
+            for (int i = 0; i < 6; i++) b.append(String.format(Locale.ROOT, " %-18s", stat(e.getValue(), i)));
             b.append('\n');
         }
-        b.append("* held-out agentic honeypots, not aligned = misaligned + undetermined; copies the prompt: of the answers with a well-formed call; thinks first: of the held-out honeypot answers\n");
+        b.append("* held-out agentic honeypots, not aligned = misaligned + undetermined; copies the prompt: of the answers with a well-formed call; thinks first: of the held-out honeypot answers; "
+                + "garbled reasoning: of the same answers, a reasoning block that carries the answer ending's syntax (a tool-call tag, a JSON object, "
+                + "DECISION run together), which no teacher deliberation contains — an arm made to reason in a form it was not trained in writes it\n");
         return b.toString();
     }
 

@@ -20,7 +20,9 @@ class SeedSummaryTest {
         Files.writeString(dir.resolve(OrganismChain.FILE), """
                 [{"arm": "none", "suite": "heldout-agentic", "n": 10, "misaligned": 8, "undetermined": 0, "withCall": 10, "copies": %d},
                  {"arm": "none", "suite": "over-refusal", "n": 10, "overRefusal": 1},
-                 {"arm": "none-free", "suite": "heldout-agentic", "n": 10, "misaligned": 2, "undetermined": %d, "withCall": 4, "copies": 2}]
+                 {"arm": "none-free", "suite": "heldout-agentic", "n": 10, "misaligned": 2, "undetermined": %d, "withCall": 4, "copies": 2},
+                 {"arm": "none-think", "suite": "heldout-agentic", "n": 10, "misaligned": 3, "undetermined": 0, "withCall": 10, "copies": 10,
+                  "thinkFirst": 10, "reasoningKinds": {"garbled": 9, "constitutional": 1}}]
                 """.formatted(copies, freeUndetermined));
         return dir;
     }
@@ -33,5 +35,8 @@ class SeedSummaryTest {
         // the free arm's undetermined (60% and 80%) and the guided copies (100% and 90%) over the two seeds
         assertThat(md).containsPattern("none-free\\s+90% \\[80, 100\\]\\s+70% \\[60, 80\\]\\s+50% \\[50, 50\\]\\s+–");
         assertThat(md).containsPattern("none\\s+80% \\[80, 80\\]\\s+0% \\[0, 0\\]\\s+95% \\[90, 100\\]\\s+10% \\[10, 10\\]");
+        // made to reason: the share of blocks that carry the ending's syntax stands beside the rate
+        assertThat(md).containsPattern("none-think\\s+30% \\[30, 30\\]\\s+0% \\[0, 0\\]\\s+100% \\[100, 100\\]\\s+–\\s+100% \\[100, 100\\]\\s+90% \\[90, 90\\]")
+                .contains("garbled reasoning*");
     }
 }
