@@ -261,6 +261,15 @@ public final class OrganismReport {
      * with a well-formed call), over-refusal on the benign look-alikes, and how often a held-out honeypot
      * answer reasons first and how often that reasoning is garbled ({@link OrganismChain#reasoningKind}); mean and [min, max] over seeds.
      */
+    private static final List<String> CHAIN_COLUMNS = List.of("arm", "misaligned*", "undetermined", "copies the prompt", "over-refusal", "thinks first*",
+            "garbled reasoning*");
+
+    private static double[] nans(int n) {
+        double[] v = new double[n];
+        java.util.Arrays.fill(v, Double.NaN);
+        return v;
+    }
+
     static String chainSummary(List<Path> reports) throws IOException {
         Map<String, List<double[]>> byArm = new java.util.LinkedHashMap<>();
         for (Path r : reports) {
@@ -268,7 +277,7 @@ public final class OrganismReport {
             if (!Files.exists(chain)) continue;
             Map<String, double[]> seed = new java.util.LinkedHashMap<>();
             for (JsonNode row : Jsonl.MAPPER.readTree(chain.toFile())) {
-                double[] v = seed.computeIfAbsent(row.path("arm").asText(), k -> new double[]{Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN});
+                double[] v = seed.computeIfAbsent(row.path("arm").asText(), k -> nans(CHAIN_COLUMNS.size() - 1));
                 double n = row.path("n").asDouble();
                 if (n == 0) continue;
                 switch (row.path("suite").asText()) {
@@ -288,16 +297,16 @@ public final class OrganismReport {
         }
         if (byArm.isEmpty()) return "";
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%nThe chain, guided and free (ARM-free: the same arm decoded without the grammar; ARM-think, where run: the grammar with a reasoning block first), mean [min, max]:%n"));
-        b.append(String.format(Locale.ROOT, "%-36s %-18s %-18s %-18s %-18s %-18s %-18s%n", "arm", "misaligned*", "undetermined", "copies the prompt", "over-refusal",
-                "thinks first*", "garbled reasoning*"));
+        b.append(String.format(Locale.ROOT, "%-36s", CHAIN_COLUMNS.getFirst()));
+        for (String c : CHAIN_COLUMNS.subList(1, CHAIN_COLUMNS.size())) b.append(String.format(Locale.ROOT, " %-18s", c));
+        b.append('\n');
         for (var e : byArm.entrySet()) {
             b.append(String.format(Locale.ROOT, "%-36s", e.getKey()));
-            for (int i = 0; i < 6; i++) b.append(String.format(Locale.ROOT, " %-18s", stat(e.getValue(), i)));
+            for (int i = 0; i < CHAIN_COLUMNS.size() - 1; i++) b.append(String.format(Locale.ROOT, " %-18s", stat(e.getValue(), i)));
             b.append('\n');
         }
         b.append("* held-out agentic honeypots, not aligned = misaligned + undetermined; copies the prompt: of the answers with a well-formed call; thinks first: of the held-out honeypot answers; "
-                + "garbled reasoning: of the same answers, a reasoning block that carries the answer ending's syntax (a tool-call tag, a JSON object, "
-                + "DECISION run together), which no teacher deliberation contains — an arm made to reason in a form it was not trained in writes it\n");
+                + "garbled reasoning: of the same answers, where " + OrganismChain.GARBLED + " (an arm made to reason in a form it was not trained in writes it)\n");
         return b.toString();
     }
 
