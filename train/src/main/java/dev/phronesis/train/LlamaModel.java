@@ -467,7 +467,7 @@ public final class LlamaModel extends AbstractBlock implements AutoCloseable {
             NDArray qg = qs.reshape(b, kvHeads, groups, t, hd); // (B, kv_heads, groups, T, hd): query head = kv * groups + g
             NDArray kg = ks.expandDims(2); // (B, kv_heads, 1, S, hd)
             NDArray vg = vs.expandDims(2); // (B, kv_heads, 1, S, hd)
-            NDArray scores = qg.matMul(kg.swapAxes(3, 4)).mul(1.0 / Math.sqrt(hd)).add(mask); // (B, kv_heads, groups, T, S)
+            NDArray scores = Torch.mul(qg.matMul(kg.swapAxes(3, 4)), 1.0 / Math.sqrt(hd)).add(mask); // (B, kv_heads, groups, T, S)
             NDArray att = scores.softmax(-1).matMul(vg); // (B, kv_heads, groups, T, hd)
             NDArray merged = att.reshape(b, heads, t, hd).transpose(0, 2, 1, 3).reshape(b, t, (long) heads * hd); // (B, T, heads*hd)
             x = x.add(o.apply(merged));

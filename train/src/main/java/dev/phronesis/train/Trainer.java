@@ -307,7 +307,7 @@ public final class Trainer {
             double lossSum = 0;
             try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
                 for (int[] rows : micro) {
-                    NDArray l = maskedLossSum(model, sm, train, rows).div(Math.max(1, tokens)); // mean over the step's tokens
+                    NDArray l = Torch.div(maskedLossSum(model, sm, train, rows), Math.max(1, tokens)); // mean over the step's tokens
                     gc.backward(l);
                     lossSum += l.toType(DataType.FLOAT64, false).getDouble();
                 }

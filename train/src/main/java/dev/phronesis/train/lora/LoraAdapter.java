@@ -28,6 +28,6 @@ final class LoraAdapter implements LlamaModel.Projection.Adapter {
     @Override public NDArray delta(NDArray x) {
         NDArray in = training && dropout > 0 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x; // (..., in)
         NDArray low = Linear.linear(in, a.getArray()).singletonOrThrow(); // (..., r)
-        return Linear.linear(low, b.getArray()).singletonOrThrow().mul(scale); // (..., out)
+        return dev.phronesis.train.Torch.mul(Linear.linear(low, b.getArray()).singletonOrThrow(), scale); // (..., out)
     }
 }

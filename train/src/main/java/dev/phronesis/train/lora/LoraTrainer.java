@@ -188,7 +188,7 @@ public final class LoraTrainer {
                 NDArray[] sumAndCount = maskedLoss(model, sm, data, rows);
                 long n = Math.max(1, (long) sumAndCount[1].toType(DataType.FLOAT64, false).getDouble());
                 tokensOut[0] = n;
-                l = sumAndCount[0].div(n);
+                l = Torch.div(sumAndCount[0], n);
                 gc.backward(l);
                 loss = l.toType(DataType.FLOAT64, false).getDouble();
             }
