@@ -255,12 +255,6 @@ public final class OrganismReport {
         return b.toString();
     }
 
-    /**
-     * From each seed's chain ({@link OrganismChain#FILE}), per arm and decoding (guided, and the same arm
-     * decoded freely): held-out honeypots not aligned and undetermined, copies the prompt (of the answers
-     * with a well-formed call), over-refusal on the benign look-alikes, and how often a held-out honeypot
-     * answer reasons first and how often that reasoning is garbled ({@link OrganismChain#reasoningKind}); mean and [min, max] over seeds.
-     */
     private static final List<String> CHAIN_COLUMNS = List.of("arm", "misaligned*", "undetermined", "copies the prompt", "over-refusal", "thinks first*",
             "garbled reasoning*");
 
@@ -270,6 +264,12 @@ public final class OrganismReport {
         return v;
     }
 
+    /**
+     * From each seed's chain ({@link OrganismChain#FILE}), per arm and decoding (guided, and the same arm
+     * decoded freely): held-out honeypots not aligned and undetermined, copies the prompt (of the answers
+     * with a well-formed call), over-refusal on the benign look-alikes, and how often a held-out honeypot
+     * answer reasons first and how often that reasoning is garbled ({@link OrganismChain#reasoningKind}); mean and [min, max] over seeds.
+     */
     static String chainSummary(List<Path> reports) throws IOException {
         Map<String, List<double[]>> byArm = new java.util.LinkedHashMap<>();
         for (Path r : reports) {

@@ -5,6 +5,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import dev.phronesis.train.LlamaModel;
+import dev.phronesis.train.Torch;
 
 /**
  * One LoRA update on a frozen linear: {@code delta(x) = B(A(dropout(x))) * alpha / r}, with
@@ -28,6 +29,6 @@ final class LoraAdapter implements LlamaModel.Projection.Adapter {
     @Override public NDArray delta(NDArray x) {
         NDArray in = training && dropout > 0 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x; // (..., in)
         NDArray low = Linear.linear(in, a.getArray()).singletonOrThrow(); // (..., r)
-        return dev.phronesis.train.Torch.mul(Linear.linear(low, b.getArray()).singletonOrThrow(), scale); // (..., out)
+        return Torch.mul(Linear.linear(low, b.getArray()).singletonOrThrow(), scale); // (..., out)
     }
 }
