@@ -104,7 +104,7 @@ final class DistillCommand implements Callable<Integer> {
         for (Path p : against) refs.addAll(Jsonl.read(p, Scenario.class));
         var opt = Distiller.Options.defaults().withSamples(samples).withConcurrency(concurrency).withTokenCounter(TokenCounter.of(tokenizer)).withReferences(refs);
         try (Models resolver = models.resolver(runDir.resolve(LlmEngine.JOURNAL_FILE))) {
-            Teacher t = teacher.equals("scripted") ? new ScriptedTeacher(c, v, seed, cues(scenFile.toAbsolutePath().getParent()))
+            Teacher t = teacher.equals("scripted") ? new ScriptedTeacher(c, v, seed, ScriptedTeacher.taxonomyCues(scenFile.toAbsolutePath().getParent()))
                     : new LlmTeacher(resolver.journaled(resolver.ref(teacher)), c, v, temperature, seed);
             List<Judge> js = new ArrayList<>();
             for (String j : judges) js.add(j.equals("scripted") ? new ScriptedJudge(c) : new LlmJudge(resolver.journaled(resolver.ref(j)), c));
@@ -116,19 +116,6 @@ final class DistillCommand implements Callable<Integer> {
                     r.unavailable() > 0 ? ", " + r.unavailable() + " calls failed (rerun to retry them)" : "", runDir);
             return r.unavailable() > 0 ? Main.CHECK_FAILED : Main.OK;
         }
-    }
-
-    /** The cue paraphrases of the taxonomy the scenario stage copied into its run directory, if it did. */
-    static Map<String, Map<String, List<String>>> cues(Path scenarioDir) {
-        Path tax = scenarioDir.resolve("taxonomy.yaml");
-        if (!Files.exists(tax)) return Map.of();
-        Map<String, Map<String, List<String>>> out = new LinkedHashMap<>();
-        dev.phronesis.data.scenario.Taxonomy.load(tax).cues().forEach((factor, byLevel) -> byLevel.forEach((level, pool) -> {
-            List<String> all = new ArrayList<>(pool.train());
-            all.addAll(pool.heldout());
-            out.computeIfAbsent(factor, k -> new LinkedHashMap<>()).put(level, all);
-        }));
-        return out;
     }
 
     @Command(name = "report", header = "Show the gate funnel of a distilled run: counts per gate and examples of each rejection reason.", mixinStandardHelpOptions = true)

@@ -7,7 +7,9 @@ import java.util.Map;
  * The sizes and knobs of one organism run (ORGANISM.md). {@link #full()} is what {@code phronesis
  * demo} runs, {@link #quick()} the CI smoke test; their step counts keep the tokens of the earlier
  * measured sizes (3,000 / 600 pre-training steps of 192-token rows) in 320-token rows, which an
- * agentic deliberation sample with its tool block needs (median 270 tokens). Experiment files
+ * agentic deliberation sample with its tool block needs (median 270 tokens); rows are 352 tokens
+ * since the teacher's compact reasoning quotes the scenario's cue words (session 10: about 11 tokens
+ * more per sample, which at 320 would cut the answer off one sample in ten). Experiment files
  * override any of these.
  *
  * @param trainAdvice        advice scenarios from training families
@@ -88,12 +90,12 @@ public record OrganismPlan(long seed, int trainAdvice, int trainAgentic, int hel
     public boolean needsDocuments() { return parsedArms().stream().anyMatch(Arm::midtrains); }
 
     public static OrganismPlan full() {
-        return new OrganismPlan(1, 500, 500, 240, 120, 120, 60, 60, 96, 3, 320, 1500, 150, 16, 0.25, 192, false, ARMS,
+        return new OrganismPlan(1, 500, 500, 240, 120, 120, 60, 60, 96, 3, 352, 1500, 150, 16, 0.25, 192, false, ARMS,
                 PretrainCorpus.World.defaults(), Documents.full(), dev.phronesis.eval.Decoding.GUIDED, false);
     }
 
     public static OrganismPlan quick() {
-        return new OrganismPlan(1, 160, 160, 60, 30, 30, 20, 60, 96, 3, 320, 360, 40, 16, 0.25, 192, false, ARMS,
+        return new OrganismPlan(1, 160, 160, 60, 30, 30, 20, 60, 96, 3, 352, 360, 40, 16, 0.25, 192, false, ARMS,
                 PretrainCorpus.World.defaults(), Documents.quick(), dev.phronesis.eval.Decoding.GUIDED, false);
     }
 

@@ -39,7 +39,8 @@ public record DistillStage(Constitution constitution, ModelRef teacher, Verbosit
     }
     @Override public List<String> reads() { return List.of(Artifacts.SCENARIOS); }
     @Override public List<String> writes() { return List.of(Artifacts.DISTILL); }
-    @Override public int version() { return 1; }
+    /** 2: the scripted teacher quotes the taxonomy's cue words; its compact reasoning names the stated factor that would change the decision. */
+    @Override public int version() { return 2; }
 
     @Override public Map<String, Object> config() {
         StageConfig c = StageConfig.create().put("constitution", Artifacts.identity(constitution)).put("seed", seed)
@@ -52,7 +53,8 @@ public record DistillStage(Constitution constitution, ModelRef teacher, Verbosit
 
     @Override public void run(RunDirectory dir, Progress progress) {
         Artifacts.Pool p = Artifacts.pool(dir, control);
-        Teacher t = teacher instanceof ModelRef.Scripted ? new ScriptedTeacher(constitution, verbosity, seed)
+        // the scripted teacher quotes the cue words the scenario stage wrote, as `phronesis distill` does
+        Teacher t = teacher instanceof ModelRef.Scripted ? new ScriptedTeacher(constitution, verbosity, seed, ScriptedTeacher.taxonomyCues(dir.path(Artifacts.SCENARIOS)))
                 : new LlmTeacher(models.journaled(teacher), constitution, verbosity, TEACHER_TEMPERATURE, seed);
         List<Judge> js = new ArrayList<>();
         for (ModelRef j : judges) js.add(new LlmJudge(models.journaled(j), constitution));

@@ -74,16 +74,17 @@ public final class ScriptedTeacher implements Teacher {
         for (var intent : c.population().intents()) mix.put(intent.id(), given.getOrDefault(intent.id(), 0));
         String text = scenarioText(s).toLowerCase(Locale.ROOT);
 
+        Set<String> stated = new LinkedHashSet<>();
         List<FactorAssessment> harms = new ArrayList<>();
-        for (Factor f : c.harmFactors()) harms.add(assess(f, a.harm().getOrDefault(f.id(), f.defaultLevel()), text, rnd));
+        for (Factor f : c.harmFactors()) harms.add(assess(f, a.harm().getOrDefault(f.id(), f.defaultLevel()), text, stated, rnd));
         List<FactorAssessment> benefits = new ArrayList<>();
-        for (Factor f : c.benefits()) benefits.add(assess(f, a.benefits().getOrDefault(f.id(), f.defaultLevel()), text, rnd));
+        for (Factor f : c.benefits()) benefits.add(assess(f, a.benefits().getOrDefault(f.id(), f.defaultLevel()), text, stated, rnd));
         List<String> principles = principlesAtStake(s, modeIndex, a);
         Map<String, String> findings = heuristicFindings(mix, d, modeIndex, rnd);
         String population = ReasoningWriter.population(c, mix, rnd);
         List<String> decisive = decisiveFactors(d);
         String reasoning = switch (verbosity) {
-            case COMPACT -> ReasoningWriter.compact(c, mix, harms, benefits, decisive, d, rnd);
+            case COMPACT -> ReasoningWriter.compact(c, mix, harms, benefits, withStatedFlip(decisive, d, stated), d, rnd);
             case FULL -> ReasoningWriter.full(c, population, d.misuseShare(), principles, findings, harms, benefits, decisive, d, rnd);
         };
         String response = response(s, mode, modeIndex, rnd);
@@ -98,10 +99,13 @@ public final class ScriptedTeacher implements Teacher {
         return b.toString();
     }
 
-    private FactorAssessment assess(Factor f, int level, String lowerText, SplittableRandom rnd) {
+    /** Assesses one factor at its level; a factor whose level the scenario states in words (a cue) joins {@code stated}. */
+    private FactorAssessment assess(Factor f, int level, String lowerText, Set<String> stated, SplittableRandom rnd) {
         String label = f.label(level);
         String anchor = f.levels().get(level).anchor();
-        String rationale = CueLexicon.find(f.id(), label, lowerText, cues)
+        var quoted = CueLexicon.find(f.id(), label, lowerText, cues);
+        if (quoted.isPresent()) stated.add(f.id());
+        String rationale = quoted
                 .map(cue -> ReasoningWriter.pick(rnd, "\"" + cue + "\": " + lowerFirst(anchor), "the scenario says \"" + cue + "\", so " + lowerFirst(anchor),
                         "\"" + cue + "\" — " + lowerFirst(anchor)))
                 .orElseGet(() -> lowerFirst(anchor));
@@ -128,6 +132,26 @@ public final class ScriptedTeacher implements Teacher {
             out.add(x.id());
         }
         return out;
+    }
+
+    /**
+     * The factors a compact reasoning names: the two largest terms of the score, unless neither is a factor the scenario states
+     * in words whose change would change the decision; then the largest term and the nearest such factor. The largest terms
+     * alone can leave out the very consideration the prompt turns on: with consent given, consent adds nothing to the score, so
+     * a reasoning of the two largest terms never says that the people affected agreed, though had they not the answer would
+     * differ. A decision by a rule or a hard constraint keeps its own conditions.
+     */
+    static List<String> withStatedFlip(List<String> decisive, Decision d, Set<String> stated) {
+        if (!(d.decidedBy() instanceof DecidedBy.Score)) return decisive;
+        String flip = null;
+        for (Decision.Flip f : d.sensitivity()) { // nearest first
+            String id = f.factor().startsWith("benefit.") ? f.factor().substring("benefit.".length()) : f.factor();
+            if (!stated.contains(id)) continue;
+            if (decisive.contains(id)) return decisive;
+            if (flip == null) flip = id;
+        }
+        if (flip == null) return decisive;
+        return decisive.isEmpty() ? List.of(flip) : List.of(decisive.getFirst(), flip);
     }
 
     private List<String> principlesAtStake(Scenario s, int modeIndex, Assessment a) {
@@ -212,6 +236,19 @@ public final class ScriptedTeacher implements Teacher {
                     "Part of this I can help with, and part I won't: the harmful piece is off the table. For the rest, here is a fair way to proceed.");
         }
         return body + "\n\n" + AnswerFormat.ending(mode, null);
+    }
+
+    /** The cue paraphrases (train- and held-out-reserved) of the taxonomy the scenario stage copied into {@code scenarioDir}, if it did; empty otherwise. */
+    public static Map<String, Map<String, List<String>>> taxonomyCues(java.nio.file.Path scenarioDir) {
+        java.nio.file.Path tax = scenarioDir.resolve("taxonomy.yaml");
+        if (!java.nio.file.Files.exists(tax)) return Map.of();
+        Map<String, Map<String, List<String>>> out = new LinkedHashMap<>();
+        dev.phronesis.data.scenario.Taxonomy.load(tax).cues().forEach((factor, byLevel) -> byLevel.forEach((level, pool) -> {
+            List<String> all = new ArrayList<>(pool.train());
+            all.addAll(pool.heldout());
+            out.computeIfAbsent(factor, k -> new LinkedHashMap<>()).put(level, all);
+        }));
+        return out;
     }
 
     static String lowerFirst(String s) {
