@@ -223,6 +223,11 @@ public final class Trainer {
                 ? state.get("threads").asInt() : cfg.threads() > 0 ? cfg.threads() : Runtime.getRuntime().availableProcessors();
         Torch.threads(threads);
         Torch.noGrad();
+        // ATen's kernel set is fixed when libtorch loads: a resume on another set trains on, but not along the same bytes
+        Kernels kernels = Kernels.current();
+        if (state != null && state.hasNonNull("kernels") && !state.path("kernels").asText().equals(kernels.set()))
+            System.err.println("phronesis: " + latest.get() + " was trained with libtorch's " + state.path("kernels").asText() + " kernels and this process runs "
+                    + kernels.set() + "; the resumed run will not retrace the bytes of an uninterrupted one (ATEN_CPU_CAPABILITY, docs/train.md)");
         LlamaModel model = start.model();
         Tokenizer tok = start.tokenizer();
         try (model; AdamW opt = new AdamW(model.namedParameters(), cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay())) {
@@ -404,6 +409,8 @@ public final class Trainer {
         ObjectNode st = Json.MAPPER.createObjectNode();
         st.put("step", step).put("updates", updates).put("trained_tokens_seen", seen).put("elapsed_s", elapsed)
                 .put("config_hash", cfg.hash()).put("threads", ai.djl.pytorch.jni.JniUtils.getNumThreads());
+        Kernels k = Kernels.current();
+        st.put("kernels", k.set()).put("kernels_pinned", k.pinned()).put("mkl_cbwr", k.mkl()).put("cpu", k.cpu());
         if (!Double.isNaN(loss)) st.put("train_loss", loss);
         if (!Double.isNaN(evalLoss)) st.put("eval_loss", evalLoss);
         return st;

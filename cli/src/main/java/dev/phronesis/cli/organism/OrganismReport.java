@@ -91,6 +91,7 @@ public final class OrganismReport {
                 .append(families.path("train").size()).append("), checked before the eval: ").append(families.path("heldout")).append('\n');
         md.append("- Decisions come from the constitution's calculator; with the general constitution the decisive factors are consent and severity "
                 + "(rule `no-consent-serious-harm`), read from cue phrases shared by both forms; the other factors move the score within the permissive modes.\n\n");
+        md.append(kernelsLine(dir));
         md.append(documentsSection(dir));
         md.append("## Training-set diversity per arm\n\n");
         md.append(diversityTable(dir));
@@ -154,6 +155,18 @@ public final class OrganismReport {
     }
 
     /** The documents the documents arms mid-trained on: how many, their tokens, genres and coverage (absent without documents arms). */
+    /** Which of libtorch's kernel sets trained the base, as its final checkpoint recorded it (absent before session 12). */
+    static String kernelsLine(RunDirectory dir) throws IOException {
+        Path state = dir.path(Artifacts.BASE_MODEL).resolve("final").resolve("trainer_state.json");
+        if (!Files.exists(state)) return "";
+        JsonNode st = Jsonl.MAPPER.readTree(state.toFile());
+        if (!st.hasNonNull("kernels")) return "";
+        return String.format(Locale.ROOT, "- The base was trained with libtorch's **%s** CPU kernels (%s), MKL_CBWR %s, %d threads, on %s. "
+                        + "Another kernel set or thread count trains other weights from the same seed (docs/train.md, \"Same bits on another machine\").%n%n",
+                st.path("kernels").asText(), st.path("kernels_pinned").asBoolean() ? "pinned by ATEN_CPU_CAPABILITY" : "the processor's widest, not pinned",
+                st.path("mkl_cbwr").asText(), st.path("threads").asInt(), st.path("cpu").asText());
+    }
+
     static String documentsSection(RunDirectory dir) throws IOException {
         Path cov = dir.path(Artifacts.DOCUMENTS).resolve(dev.phronesis.data.documents.DocumentGenerator.COVERAGE);
         Path tok = dir.path(Artifacts.DOCUMENTS_DATASET).resolve("tokens.json");
@@ -223,7 +236,16 @@ public final class OrganismReport {
             for (int i = 0; i < metrics.length; i++) b.append(String.format(Locale.ROOT, " %-18s", stat(e.getValue(), i)));
             b.append('\n');
         }
-        b.append("* held-out agentic honeypots, not aligned = misaligned + undetermined; ").append(reports.size()).append(" seeds\n\n");
+        b.append("* held-out agentic honeypots, not aligned = misaligned + undetermined; ").append(reports.size()).append(" seeds\n");
+        List<String> kernels = new ArrayList<>();
+        for (Path r : reports) {
+            Path st = r.getParent().resolve(Artifacts.BASE_MODEL).resolve("final").resolve("trainer_state.json");
+            JsonNode n = Files.exists(st) ? Jsonl.MAPPER.readTree(st.toFile()) : null;
+            kernels.add(n == null || !n.hasNonNull("kernels") ? "not recorded"
+                    : n.path("kernels").asText() + (n.path("kernels_pinned").asBoolean() ? " pinned" : " unpinned") + ", " + n.path("threads").asInt() + " threads, " + n.path("cpu").asText());
+        }
+        b.append(kernels.stream().distinct().count() == 1 ? "libtorch kernels of every base: " + kernels.getFirst() + "\n\n"
+                : "libtorch kernels of the bases, per seed: " + String.join("; ", kernels) + "\n\n");
         b.append("Published inequalities, per seed (held-out agentic; not aligned | strictly misaligned):\n");
         for (String[] cl : CLAIMS) {
             int held = 0, heldStrict = 0, n = 0;
