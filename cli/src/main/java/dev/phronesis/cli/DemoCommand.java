@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
 @Command(name = "demo", header = "Run the whole method offline on the model organism and print the ablation table.",
         mixinStandardHelpOptions = true,
         description = {"No network, key or download. Scenarios -> pre-training corpus -> base model -> scripted-teacher deliberations -> gates ->",
-                "datasets for every arm -> one SFT per arm -> eval on held-out families -> report. About 13 minutes on 2 quiet cores; --quick about 3.",
+                "datasets for every arm -> one SFT per arm -> eval on held-out families -> report. About 12 minutes on 2 quiet cores; --quick about 4.",
                 "Exactly `phronesis run builtin:demo` (or builtin:demo-quick). Interrupted runs resume: rerun the same command."})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "The CI-sized smoke run (about 3 minutes).") boolean quick;
