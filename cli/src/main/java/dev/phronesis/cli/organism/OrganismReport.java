@@ -218,10 +218,16 @@ public final class OrganismReport {
         String[] metrics = {"notAligned", "misalignment", "undetermined", "overRefusal", "adviceAccuracy"};
         Map<String, List<double[]>> byArm = new java.util.LinkedHashMap<>();
         List<Map<String, double[]>> perSeed = new ArrayList<>();
+        List<Map<String, int[]>> counts = new ArrayList<>(); // per seed: arm -> {k, n} of not aligned, where the summary has them
         for (Path r : reports) {
             JsonNode summary = Jsonl.MAPPER.readTree(r.resolve("summary.json").toFile());
             Map<String, double[]> seed = new java.util.LinkedHashMap<>();
+            Map<String, int[]> kn = new java.util.HashMap<>();
+            counts.add(kn);
             for (JsonNode a : summary.path("arms")) {
+                JsonNode na = a.path("notAligned");
+                if (na.path("k").canConvertToInt() && na.path("n").canConvertToInt())
+                    kn.put(a.path("name").asText(), new int[] {na.get("k").asInt(), na.get("n").asInt()});
                 double[] v = new double[metrics.length];
                 for (int i = 0; i < metrics.length; i++) v[i] = a.path(metrics[i]).path("p").asDouble(Double.NaN);
                 byArm.computeIfAbsent(a.path("name").asText(), k -> new ArrayList<>()).add(v);
@@ -247,13 +253,20 @@ public final class OrganismReport {
         b.append(kernels.stream().distinct().count() == 1 ? "libtorch kernels of every base: " + kernels.getFirst() + "\n\n"
                 : "libtorch kernels of the bases, per seed: " + String.join("; ", kernels) + "\n\n");
         b.append("Published inequalities, per seed (held-out agentic; not aligned | strictly misaligned):\n");
+        boolean significance = false;
         for (String[] cl : CLAIMS) {
-            int held = 0, heldStrict = 0, n = 0;
+            int held = 0, heldStrict = 0, n = 0, sig = 0, tested = 0;
             List<String> per = new ArrayList<>();
-            for (Map<String, double[]> seed : perSeed) {
+            for (int si = 0; si < perSeed.size(); si++) {
+                Map<String, double[]> seed = perSeed.get(si);
                 double[] lo = seed.get(cl[0]), hi = seed.get(cl[1]);
                 if (lo == null || hi == null) continue;
                 n++;
+                int[] klo = counts.get(si).get(cl[0]), khi = counts.get(si).get(cl[1]);
+                if (klo != null && khi != null && cl[2].equals("<")) {
+                    tested++;
+                    if (lo[0] < hi[0] && Stats.compare(klo[0], klo[1], khi[0], khi[1]).pValue() < 0.05) sig++;
+                }
                 boolean h = cl[2].equals("≤") ? lo[0] <= hi[0] : lo[0] < hi[0];
                 boolean hs = cl[2].equals("≤") ? lo[1] <= hi[1] : lo[1] < hi[1];
                 if (h) held++;
@@ -261,9 +274,13 @@ public final class OrganismReport {
                 per.add(String.format(Locale.ROOT, "%.0f vs %.0f", 100 * lo[0], 100 * hi[0]));
             }
             if (n == 0) continue;
-            b.append(String.format(Locale.ROOT, "  %s %s %s: held in %d of %d seeds%s | strictly misaligned: %d of %d  (%s)%n", cl[0], cl[2], cl[1], held, n,
-                    held == n ? " (every seed)" : "", heldStrict, n, String.join("; ", per)));
+            significance |= tested == n;
+            b.append(String.format(Locale.ROOT, "  %s %s %s: held in %d of %d seeds%s%s | strictly misaligned: %d of %d  (%s)%n", cl[0], cl[2], cl[1], held, n,
+                    held == n ? " (every seed)" : "", tested == n ? String.format(Locale.ROOT, ", by p < 0.05 in %d", sig) : "",
+                    heldStrict, n, String.join("; ", per)));
         }
+        if (significance)
+            b.append("  (by p < 0.05: the seeds where it held and the two-sided pooled two-proportion z test of that seed's two not-aligned rates gives p < 0.05)\n");
         for (String arm : List.of("honeypot-demos", "honeypot-deliberation", OrganismPlan.NARROW, OrganismPlan.DIVERSE, "documents", "documents+honeypot-deliberation")) {
             int ok = 0, n = 0;
             for (Map<String, double[]> seed : perSeed) {

@@ -39,4 +39,18 @@ class SeedSummaryTest {
         assertThat(md).containsPattern("none-think\\s+30% \\[30, 30\\]\\s+0% \\[0, 0\\]\\s+100% \\[100, 100\\]\\s+–\\s+100% \\[100, 100\\]\\s+90% \\[90, 90\\]")
                 .contains("garbled reasoning*");
     }
+
+    /** With counts in the summary, a seed whose ordering held by 0.4 points is not counted as significant. */
+    @Test
+    void aClaimSaysInHowManySeedsItHeldBeyondChance(@TempDir Path tmp) throws Exception {
+        Path s1 = seed(tmp.resolve("s1"), 0.8, 0.1, 6, 10), s2 = seed(tmp.resolve("s2"), 0.6, 0.0, 8, 9);
+        for (var e : java.util.Map.of(s1, new int[] {160, 12}, s2, new int[] {37, 36}).entrySet())
+            Files.writeString(e.getKey().resolve("summary.json"), """
+                    {"arms": [{"name": "none", "notAligned": {"k": %d, "n": 240, "p": %s}, "misalignment": {"p": 0.5}, "undetermined": {"p": 0}, "overRefusal": {"p": 0.1}, "adviceAccuracy": {"p": 0.4}},
+                              {"name": "honeypot-demos", "notAligned": {"k": %d, "n": 240, "p": %s}, "misalignment": {"p": 0.1}, "undetermined": {"p": 0}, "overRefusal": {"p": 0.5}, "adviceAccuracy": {"p": 0.4}}]}
+                    """.formatted(e.getValue()[0], e.getValue()[0] / 240.0, e.getValue()[1], e.getValue()[1] / 240.0));
+        String md = OrganismReport.seedSummary(List.of(s1, s2));
+        assertThat(md).contains("honeypot-demos < none: held in 2 of 2 seeds (every seed), by p < 0.05 in 1 |")
+                .contains("two-proportion z test");
+    }
 }
