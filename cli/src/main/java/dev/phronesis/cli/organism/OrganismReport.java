@@ -154,7 +154,6 @@ public final class OrganismReport {
         return out;
     }
 
-    /** The documents the documents arms mid-trained on: how many, their tokens, genres and coverage (absent without documents arms). */
     /** Which of libtorch's kernel sets trained the base, as its final checkpoint recorded it (absent before session 12). */
     static String kernelsLine(RunDirectory dir) throws IOException {
         Path state = dir.path(Artifacts.BASE_MODEL).resolve("final").resolve("trainer_state.json");
@@ -167,6 +166,7 @@ public final class OrganismReport {
                 st.path("mkl_cbwr").asText(), st.path("threads").asInt(), st.path("cpu").asText());
     }
 
+    /** The documents the documents arms mid-trained on: how many, their tokens, genres and coverage (absent without documents arms). */
     static String documentsSection(RunDirectory dir) throws IOException {
         Path cov = dir.path(Artifacts.DOCUMENTS).resolve(dev.phronesis.data.documents.DocumentGenerator.COVERAGE);
         Path tok = dir.path(Artifacts.DOCUMENTS_DATASET).resolve("tokens.json");
