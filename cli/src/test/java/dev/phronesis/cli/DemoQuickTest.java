@@ -38,7 +38,7 @@ class DemoQuickTest {
         assertThat(html).contains("<svg", "honeypot-deliberation", "advice-deliberation").doesNotContainPattern("(src|href)=\"https?://");
         String notes = Files.readString(run.resolve("report/organism.md"));
         assertThat(notes).contains("Base rate, set by construction", "disjoint from every training family", "Did the published ordering hold?",
-                "Training-set diversity per arm", "The chain per arm and form", "copies the prompt", "<tools>");
+                "Training-set diversity per arm", "The chain per arm and form", "copies the prompt", "<tools>", "CPU kernels", "a single seed is one draw");
         assertThat(r.out()).contains("Report:", "published");
 
         // a second run reuses every finished stage

@@ -71,7 +71,7 @@ public final class OrganismReport {
 
         StringBuilder md = new StringBuilder();
         md.append("# Organism run — ").append(c.ref()).append("\n\n");
-        md.append("One seed (").append(plan.seed()).append("); single-seed differences under ~15 points are noise (ORGANISM.md lesson 6). ")
+        md.append("One seed (").append(plan.seed()).append("); a single seed is one draw: another seed moved the base by 74 points and another libtorch kernel set moved an arm by 68 (docs/organism-results.md). ")
                 .append("The organism experiment file runs several seeds.\n\n");
         md.append("## Ablation\n\n```\n").append(table).append("```\n\n");
         md.append("Published reference (held-out agentic misalignment, averaged over honeypot evals): base 22% → eval-like demonstrations 15% → "
