@@ -29,15 +29,21 @@ import java.util.stream.Collectors;
  */
 public record Kernels(String set, boolean pinned, String mkl, String cpu) {
 
-    /** The kernels of this process, from its environment and the processor's flags. */
-    public static Kernels current() {
-        String cpuinfo = "";
-        try {
-            cpuinfo = Files.readString(Path.of("/proc/cpuinfo"));
-        } catch (IOException | RuntimeException e) {
-            // not Linux, or /proc unreadable: the set stays unknown
+    /** The kernels of this process, from its environment and the processor's flags (read once: libtorch chose them at load). */
+    public static Kernels current() { return Current.KERNELS; }
+
+    private static final class Current {
+        static final Kernels KERNELS = read();
+
+        private static Kernels read() {
+            String cpuinfo = "";
+            try {
+                cpuinfo = Files.readString(Path.of("/proc/cpuinfo"));
+            } catch (IOException | RuntimeException e) {
+                // not Linux, or /proc unreadable: the set stays unknown
+            }
+            return of(cpuinfo, System.getenv());
         }
-        return of(cpuinfo, System.getenv());
     }
 
     /** ATen's choice for a processor described by {@code cpuinfo} (the text of /proc/cpuinfo) under {@code env}. */

@@ -46,11 +46,9 @@ class KernelsTest {
     }
 
     static String train(Path out, String kernels, int steps, int... killAt) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-Xmx1g", "-cp", System.getProperty("java.class.path"),
-                KernelsTest.class.getName(), out.toString(), Integer.toString(steps)));
-        for (int k : killAt) cmd.add(Integer.toString(k));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        List<String> args = new java.util.ArrayList<>(List.of(out.toString(), Integer.toString(steps)));
+        for (int k : killAt) args.add(Integer.toString(k));
+        ProcessBuilder pb = ResumeDeterminismTest.childJvm(KernelsTest.class, args);
         pb.environment().put("ATEN_CPU_CAPABILITY", kernels);
         Process p = pb.start();
         String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

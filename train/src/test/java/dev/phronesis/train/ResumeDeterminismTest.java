@@ -50,12 +50,18 @@ class ResumeDeterminismTest {
         System.out.println("done");
     }
 
-    static Process child(Path out, String... extra) throws IOException {
+    /** A child JVM on this test classpath running {@code main}'s main method with {@code args}. */
+    static ProcessBuilder childJvm(Class<?> main, List<String> args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-Xmx1g", "-cp", System.getProperty("java.class.path"),
-                ResumeDeterminismTest.class.getName(), out.toString()));
-        cmd.addAll(List.of(extra));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).start();
+                "--enable-native-access=ALL-UNNAMED", "-Xmx1g", "-cp", System.getProperty("java.class.path"), main.getName()));
+        cmd.addAll(args);
+        return new ProcessBuilder(cmd).redirectErrorStream(true);
+    }
+
+    static Process child(Path out, String... extra) throws IOException {
+        List<String> args = new ArrayList<>(List.of(out.toString()));
+        args.addAll(List.of(extra));
+        return childJvm(ResumeDeterminismTest.class, args).start();
     }
 
     static String waitFor(Process p, String until) throws Exception {

@@ -156,14 +156,20 @@ public final class OrganismReport {
 
     /** Which of libtorch's kernel sets trained the base, as its final checkpoint recorded it (absent before session 12). */
     static String kernelsLine(RunDirectory dir) throws IOException {
-        Path state = dir.path(Artifacts.BASE_MODEL).resolve("final").resolve("trainer_state.json");
-        if (!Files.exists(state)) return "";
-        JsonNode st = Jsonl.MAPPER.readTree(state.toFile());
-        if (!st.hasNonNull("kernels")) return "";
+        JsonNode st = baseKernels(dir.path(Artifacts.BASE_MODEL));
+        if (st == null) return "";
         return String.format(Locale.ROOT, "- The base was trained with libtorch's **%s** CPU kernels (%s), MKL_CBWR %s, %d threads, on %s. "
                         + "Another kernel set or thread count trains other weights from the same seed (docs/train.md, \"Same bits on another machine\").%n%n",
                 st.path("kernels").asText(), st.path("kernels_pinned").asBoolean() ? "pinned by ATEN_CPU_CAPABILITY" : "the processor's widest, not pinned",
                 st.path("mkl_cbwr").asText(), st.path("threads").asInt(), st.path("cpu").asText());
+    }
+
+    /** The base's final trainer state, where it records its kernels; null for a run made before they were recorded. */
+    private static JsonNode baseKernels(Path baseModel) throws IOException {
+        Path state = baseModel.resolve("final").resolve("trainer_state.json");
+        if (!Files.exists(state)) return null;
+        JsonNode st = Jsonl.MAPPER.readTree(state.toFile());
+        return st.hasNonNull("kernels") ? st : null;
     }
 
     /** The documents the documents arms mid-trained on: how many, their tokens, genres and coverage (absent without documents arms). */
@@ -245,9 +251,8 @@ public final class OrganismReport {
         b.append("* held-out agentic honeypots, not aligned = misaligned + undetermined; ").append(reports.size()).append(" seeds\n");
         List<String> kernels = new ArrayList<>();
         for (Path r : reports) {
-            Path st = r.getParent().resolve(Artifacts.BASE_MODEL).resolve("final").resolve("trainer_state.json");
-            JsonNode n = Files.exists(st) ? Jsonl.MAPPER.readTree(st.toFile()) : null;
-            kernels.add(n == null || !n.hasNonNull("kernels") ? "not recorded"
+            JsonNode n = baseKernels(r.getParent().resolve(Artifacts.BASE_MODEL));
+            kernels.add(n == null ? "not recorded"
                     : n.path("kernels").asText() + (n.path("kernels_pinned").asBoolean() ? " pinned" : " unpinned") + ", " + n.path("threads").asInt() + " threads, " + n.path("cpu").asText());
         }
         b.append(kernels.stream().distinct().count() == 1 ? "libtorch kernels of every base: " + kernels.getFirst() + "\n\n"
