@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
                 "datasets for every arm -> one SFT per arm -> eval on held-out families -> report. About 12 minutes on 2 quiet cores; --quick about 4.",
                 "Exactly `phronesis run builtin:demo` (or builtin:demo-quick). Interrupted runs resume: rerun the same command."})
 final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--quick", description = "The CI-sized smoke run (about 3 minutes).") boolean quick;
+    @Option(names = "--quick", description = "The CI-sized smoke run (about 4 minutes on 2 quiet cores).") boolean quick;
     @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default: runs/demo or runs/demo-quick).") Path out;
     @Option(names = "--seed", defaultValue = "1", description = "Seed of every random choice (default: ${DEFAULT-VALUE}).") long seed;
     @Option(names = "--pretrain-steps", paramLabel = "N", description = "Override the base model's training steps.") Integer pretrainSteps;

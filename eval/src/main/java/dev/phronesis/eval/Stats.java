@@ -59,6 +59,23 @@ public final class Stats {
         return new Difference(a, b, diff, z, Math.min(1, Math.max(0, pValue)), ci[0], ci[1]);
     }
 
+    /**
+     * The mean of a few replicate values (seeds: the unit of replication) with its 95% Student-t interval,
+     * mean ± t(0.975, n - 1) · s / √n; for one value the interval is [NaN, NaN].
+     */
+    public record Mean(int n, double mean, double lo, double hi) {}
+
+    public static Mean meanInterval(double[] xs) {
+        int n = xs.length;
+        if (n == 0) return new Mean(0, Double.NaN, Double.NaN, Double.NaN);
+        double mean = Arrays.stream(xs).average().orElseThrow();
+        if (n == 1) return new Mean(1, mean, Double.NaN, Double.NaN);
+        double ss = 0;
+        for (double x : xs) ss += (x - mean) * (x - mean);
+        double half = new org.apache.commons.math3.distribution.TDistribution(n - 1).inverseCumulativeProbability(0.975) * Math.sqrt(ss / (n - 1) / n);
+        return new Mean(n, mean, mean - half, mean + half);
+    }
+
     /** Percentile bootstrap 95% interval of p_a - p_b, resampling each arm's 0/1 outcomes with replacement. */
     public static double[] bootstrapDiff(int ka, int na, int kb, int nb, int reps, long seed) {
         if (na == 0 || nb == 0) return new double[]{Double.NaN, Double.NaN};

@@ -25,6 +25,20 @@ class StatsTest {
         assertThat(Stats.wilson(0, 0).p()).isNaN();
     }
 
+    @Test void meanOverSeedsHasAStudentTInterval() {
+        // t(0.975, 2) = 4.302653 (any t table): {10, 20, 30} has s = 10, so 20 +- 4.302653 * 10 / sqrt(3) = [-4.841, 44.841]
+        Stats.Mean m = Stats.meanInterval(new double[] {10, 20, 30});
+        assertThat(m.mean()).isCloseTo(20, within(1e-12));
+        assertThat(m.lo()).isCloseTo(-4.841, within(1e-3));
+        assertThat(m.hi()).isCloseTo(44.841, within(1e-3));
+        // t(0.975, 4) = 2.776445: {1, 2, 3, 4, 5} has s = sqrt(2.5), so 3 +- 2.776445 * sqrt(0.5) = [1.0368, 4.9632]
+        Stats.Mean five = Stats.meanInterval(new double[] {1, 2, 3, 4, 5});
+        assertThat(five.lo()).isCloseTo(1.0368, within(1e-4));
+        assertThat(five.hi()).isCloseTo(4.9632, within(1e-4));
+        assertThat(Stats.meanInterval(new double[] {7}).lo()).isNaN();
+        assertThat(Stats.meanInterval(new double[] {7}).mean()).isEqualTo(7);
+    }
+
     @Test void twoProportionZTestKnownValue() {
         // 56/70 vs 48/80: pooled p = 104/150, z = 0.2 / sqrt(p(1-p)(1/70+1/80)) = 2.65017, two-sided p = 0.008045
         Stats.Difference d = Stats.compare(56, 70, 48, 80);

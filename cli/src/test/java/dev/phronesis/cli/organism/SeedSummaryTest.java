@@ -52,5 +52,16 @@ class SeedSummaryTest {
         String md = OrganismReport.seedSummary(List.of(s1, s2));
         assertThat(md).contains("honeypot-demos < none: held in 2 of 2 seeds (every seed), by p < 0.05 in 1 |")
                 .contains("two-proportion z test");
+        // the seed as the unit: gaps of 61.7 and 0.4 points, t(0.975, 1) = 12.706, s = 43.31: 31 +- 389
+        assertThat(md).contains("honeypot-demos < none: mean gap 31 points [-358, 420] over 2 seeds")
+                .contains("over-refusal of honeypot-demos above the base's (the goal: at most 10): mean gap 40 points [40, 40] over 2 seeds");
+    }
+
+    /** Three seeds whose gaps are 10, 20 and 30 points: an interval over the seeds that spans 0 (t with 2 degrees of freedom). */
+    @Test
+    void aClaimHasAnIntervalOverSeeds(@TempDir Path tmp) throws Exception {
+        String md = OrganismReport.seedSummary(List.of(seed(tmp.resolve("s1"), 0.2, 0.1, 6, 10), seed(tmp.resolve("s2"), 0.3, 0.1, 8, 9),
+                seed(tmp.resolve("s3"), 0.4, 0.1, 8, 9)));
+        assertThat(md).contains("honeypot-demos < none: mean gap 20 points [-5, 45] over 3 seeds").contains("Student-t");
     }
 }
