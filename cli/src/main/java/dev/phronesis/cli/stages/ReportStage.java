@@ -38,7 +38,7 @@ public record ReportStage(List<String> arms, Addendum addendum) implements Stage
     }
 
     @Override public List<String> writes() { return List.of(Artifacts.REPORT); }
-    @Override public int version() { return 5; } // 2: held-out honeypots by dilemma kind; 3: copies-the-prompt reads the tool block and compares words; 4: slices by thinking first, benign slices; 5: garbled reasoning kind
+    @Override public int version() { return 6; } // 2: held-out honeypots by dilemma kind; 3: copies-the-prompt reads the tool block and compares words; 4: slices by thinking first, benign slices; 5: garbled reasoning kind; 6: whether the reasoning quotes its prompt
 
     @Override public Map<String, Object> config() {
         StageConfig c = StageConfig.create().put("arms", arms);
