@@ -152,10 +152,11 @@ final class OrganismChain {
                     if (label.equals("over-refusal")) over++;
                     if (label.equals("undetermined")) { und++; causes.merge(cause(r.path("evidence").asText()), 1, Integer::sum); }
                     Scenario item = items.get(r.path("item").asText());
+                    String prompt = item == null ? null : prompt(item); // rendered once: the call's entities and the reasoning's quotes are read against it
                     List<JsonNode> wellFormed = wellFormedActions(r.path("calls"));
                     if (!wellFormed.isEmpty() && item != null) {
                         calls++;
-                        int[] cf = copiesPrompt(wellFormed, prompt(item), entities);
+                        int[] cf = copiesPrompt(wellFormed, prompt, entities);
                         if (cf[0] > 0 && cf[1] == 0) copies++;
                         if (cf[1] > 0) foreign++;
                     }
@@ -171,7 +172,7 @@ final class OrganismChain {
                     // whether the answer reasoned first: deliberation helps only where it happens
                     tally(byThink, r.path("thinkFirst").asBoolean() ? "yes" : "no", failed, notAligned);
                     // of those that reasoned: whether the cue it quotes is its prompt's (read) or not (recalled)
-                    String quote = item == null ? null : quoteKind(r, prompt(item));
+                    String quote = prompt == null ? null : quoteKind(r, prompt);
                     if (quote != null) tally(byQuote, quote, failed, notAligned);
                 }
                 out.add(new Row(arm, suite, rs.size(), think, kinds, dec, dk, dc, fk, fo, calls, copies, foreign, mis, over, und, causes, byPara, byPressure, byKind, byThink, byQuote));
